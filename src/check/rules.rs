@@ -1,0 +1,365 @@
+//! Evaluating the arithmetic rules of `formats.toml` on reports.
+//!
+//! A rule is `Σ lhs = Σ rhs` for every row or column of a table. Cells printed empty are
+//! unknown, not 0: a rule that fails only because of empty cells is reported as
+//! unverifiable (a warning), one that fails whatever the empty cells hold is a violation.
+
+use crate::diag::{Build, Diagnostic, Severity};
+use crate::format::{ForEach, Kind, Rule, RuleSeverity, Table, Term, formats};
+use crate::model::{Cell, CellData, Report, TableData};
+
+/// One term of a rule instance, resolved to a cell.
+struct Resolved<'a> {
+    term: &'a Term,
+    lhs: bool,
+    report: &'a Report,
+    table: &'static Table,
+    row: usize,
+    col: usize,
+    cell: &'a CellData,
+}
+
+/// The outcome of one rule instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Evaluation {
+    Holds,
+    /// Every cell is empty: nothing to verify.
+    AllEmpty,
+    /// Fails whatever the empty cells hold.
+    Violated { expected: i128, found: Option<i128> },
+    /// Fails when empty cells count as 0, but filling them in could make it hold.
+    Unverifiable { expected: i128, found: Option<i128>, empty: usize },
+}
+
+/// Evaluates `Σ lhs = Σ rhs` over cells; the first lhs cell is the one "expected" refers to.
+/// `nonnegative` says every cell is a count (so empty cells can only add).
+pub fn evaluate(lhs: &[&Cell], rhs: &[&Cell], nonnegative: bool) -> Evaluation {
+    let sum = |cells: &[&Cell]| -> (i128, usize) {
+        cells.iter().fold((0, 0), |(s, e), c| match c.integer() {
+            Some(v) => (s + v, e),
+            None => (s, e + 1),
+        })
+    };
+    let (l, el) = sum(lhs);
+    let (r, er) = sum(rhs);
+    if el + er == lhs.len() + rhs.len() {
+        return Evaluation::AllEmpty;
+    }
+    if l == r {
+        return Evaluation::Holds;
+    }
+    let primary = lhs.first().and_then(|c| c.integer());
+    let others: i128 = lhs.iter().skip(1).filter_map(|c| c.integer()).sum();
+    let expected = r - others;
+    let definite = el + er == 0 || (nonnegative && ((l > r && er == 0) || (l < r && el == 0)));
+    if definite {
+        Evaluation::Violated { expected, found: primary }
+    } else {
+        Evaluation::Unverifiable {
+            expected,
+            found: primary,
+            empty: el + er,
+        }
+    }
+}
+
+/// Findings of the rules that compare cells within one report, and D1.
+pub fn report_findings(report: &Report) -> Vec<Diagnostic> {
+    let f = formats();
+    let mut out = Vec::new();
+    for rule in f.rules.iter().filter(|r| !r.cross_year()) {
+        run_rule(rule, report, None, &mut out);
+    }
+    out.extend(empty_cells(report));
+    out
+}
+
+/// Findings of the rules that compare a report with the previous year's.
+pub fn continuity_findings(prev: &Report, cur: &Report) -> Vec<Diagnostic> {
+    let f = formats();
+    let mut out = Vec::new();
+    for rule in f.rules.iter().filter(|r| r.cross_year()) {
+        run_rule(rule, cur, Some(prev), &mut out);
+    }
+    out
+}
+
+/// D1: empty cells in tables where the format asks for every cell to be filled.
+fn empty_cells(report: &Report) -> Option<Diagnostic> {
+    let f = formats();
+    let fmt = report.format();
+    for (ti, &t) in fmt.tables.iter().enumerate() {
+        let table = &f.tables[t];
+        if !table.empty_cells_finding {
+            continue;
+        }
+        let data = &report.tables[ti];
+        let cells = data.rows.iter().flatten().flat_map(|r| &r.cells);
+        let (total, empty) = cells.fold((0, 0), |(t, e), c| (t + 1, e + usize::from(c.value.is_empty())));
+        if empty == 0 {
+            continue;
+        }
+        let span = data.span.unwrap_or_default();
+        let section = f.section_for_table(&table.key).map_or("", |s| s.zh.as_str());
+        return Some(
+            Diagnostic::at(
+                Severity::Warning,
+                "D1",
+                &report.path,
+                &report.source,
+                span,
+                format!("{empty} of {total} cells of {section} are printed empty (not 0)"),
+            )
+            .found(format!("{empty} empty cells"))
+            .at_key(table.key.clone())
+            .help(ack_help(
+                "D1",
+                &table.key,
+                "if a cell was printed as 0 write 0; if the published table really leaves cells empty, keep \"\" and acknowledge it",
+            )),
+        );
+    }
+    None
+}
+
+fn ack_help(check: &str, at: &str, lead: &str) -> String {
+    format!("{lead}:\n[[acknowledged]]\ncheck = \"{check}\"\nat = \"{at}\"\nnote = \"…\"")
+}
+
+/// Where the rule's table is in a report: description and data.
+fn table_of<'a>(report: &'a Report, key: &str) -> Option<(&'static Table, &'a TableData)> {
+    report.table(key)
+}
+
+/// Resolves a term in the instance `free` (a column index for per-column rules, a row index
+/// for per-row rules) of the current table. `None` if the cell does not exist or was not read.
+fn resolve<'a>(
+    rule: &Rule,
+    term: &'a Term,
+    lhs: bool,
+    cur: (&'a Report, &'static Table, &'a TableData),
+    prev: Option<(&'a Report, &'static Table, &'a TableData)>,
+    free: usize,
+) -> Option<Result<Resolved<'a>, ()>> {
+    let (report, table, data) = if term.prev { prev? } else { cur };
+    let (row, col) = match rule.for_each {
+        ForEach::Column => {
+            let key = &cur.1.columns[free].key;
+            (table.row_index(&term.key), table.column_index(key))
+        }
+        ForEach::Row => {
+            let key = &cur.1.rows[free].key;
+            (table.row_index(key), table.column_index(&term.key))
+        }
+    };
+    let (Some(row), Some(col)) = (row, col) else {
+        return Some(Err(()));
+    };
+    let pos = table.rows[row].columns.iter().position(|&c| c == col);
+    let Some(pos) = pos else {
+        return Some(Err(()));
+    };
+    let cell = data.cell(row, pos)?;
+    Some(Ok(Resolved {
+        term,
+        lhs,
+        report,
+        table,
+        row,
+        col,
+        cell,
+    }))
+}
+
+fn run_rule(rule: &Rule, cur: &Report, prev: Option<&Report>, out: &mut Vec<Diagnostic>) {
+    let Some((table, data)) = table_of(cur, &rule.table) else {
+        return;
+    };
+    let prev_t = match prev {
+        Some(p) => match table_of(p, &rule.table) {
+            Some((t, d)) => Some((p, t, d)),
+            None => return,
+        },
+        None => None,
+    };
+    let instances = match rule.for_each {
+        ForEach::Column => table.columns.len(),
+        ForEach::Row => table.rows.len(),
+    };
+    'instance: for free in 0..instances {
+        let mut terms = Vec::new();
+        for (term, lhs) in rule.terms() {
+            match resolve(rule, term, lhs, (cur, table, data), prev_t, free) {
+                Some(Ok(r)) => terms.push(r),
+                // The term does not exist here: optional terms are skipped; otherwise the
+                // rule does not apply to this row/column (or this format).
+                Some(Err(())) if term.optional => {}
+                Some(Err(())) => {
+                    if rule.for_each == ForEach::Column {
+                        return;
+                    }
+                    continue 'instance;
+                }
+                // The cell exists but could not be read: its own error was reported.
+                None => continue 'instance,
+            }
+        }
+        if terms.iter().all(|t| t.lhs) || terms.iter().all(|t| !t.lhs) {
+            continue;
+        }
+        if let Some(d) = finding(rule, cur, table, free, &terms) {
+            out.push(d);
+        }
+    }
+}
+
+/// A short name for a term in a formula: the row's short label or the column label.
+fn term_name(rule: &Rule, t: &Resolved<'_>) -> String {
+    let name = match rule.for_each {
+        ForEach::Column => {
+            let row = &t.table.rows[t.row];
+            row.short.as_ref().unwrap_or(&row.label).zh.clone()
+        }
+        ForEach::Row => t.table.columns[t.col].label.zh.clone(),
+    };
+    if t.term.prev {
+        format!("{}年{name}", t.report.year)
+    } else {
+        name
+    }
+}
+
+fn show(c: &Cell) -> String {
+    match c {
+        Cell::Empty(_) => "(empty)".into(),
+        other => other.to_string(),
+    }
+}
+
+fn finding(rule: &Rule, cur: &Report, table: &'static Table, free: usize, terms: &[Resolved<'_>]) -> Option<Diagnostic> {
+    let lhs: Vec<&Cell> = terms.iter().filter(|t| t.lhs).map(|t| &t.cell.value).collect();
+    let rhs: Vec<&Cell> = terms.iter().filter(|t| !t.lhs).map(|t| &t.cell.value).collect();
+    let nonnegative = terms.iter().all(|t| t.table.columns[t.col].kind == Kind::Count);
+    let eval = evaluate(&lhs, &rhs, nonnegative);
+    let (expected, found, empty) = match eval {
+        Evaluation::Holds | Evaluation::AllEmpty => return None,
+        Evaluation::Violated { expected, found } => (expected, found, 0),
+        Evaluation::Unverifiable { expected, found, empty } => (expected, found, empty),
+    };
+    let primary = terms.iter().find(|t| t.lhs)?;
+    let (place, at) = match rule.for_each {
+        ForEach::Column => {
+            let c = &table.columns[free];
+            (format!("column {}", table.column_label(free, "zh")), c.key.clone())
+        }
+        ForEach::Row => (format!("row {}", table.row_label(free, "zh")), table.rows[free].key.clone()),
+    };
+    // The formula with the values, e.g. `本年新收申请 64 + 上年结转 0 − 结转下年度 1`.
+    let others: Vec<&Resolved<'_>> = terms.iter().filter(|t| !std::ptr::eq(*t, primary)).collect();
+    let formula = if others.len() <= 6 {
+        others
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                let sign = match (i, t.lhs) {
+                    (0, false) => "",
+                    (_, false) => " + ",
+                    (0, true) => "−",
+                    (_, true) => " − ",
+                };
+                format!("{sign}{} {}", term_name(rule, t), show(&t.cell.value))
+            })
+            .collect::<String>()
+    } else {
+        format!("the sum of {} cells", others.len())
+    };
+    let severity = match (&eval, rule.severity) {
+        (Evaluation::Unverifiable { .. }, _) => Severity::Warning,
+        (_, RuleSeverity::Error) => Severity::Error,
+        (_, RuleSeverity::Warning) => Severity::Warning,
+    };
+    let message = match eval {
+        Evaluation::Unverifiable { .. } if found.is_none() => format!(
+            "{} cannot be verified in {place}: the {} cell is printed empty ({})",
+            rule.id,
+            term_name(rule, primary),
+            rule.label.zh
+        ),
+        Evaluation::Unverifiable { .. } => format!(
+            "{} cannot be verified in {place}: {empty} cells are printed empty ({})",
+            rule.id, rule.label.zh
+        ),
+        _ if rule.cross_year() => format!("{} does not hold between {} and {} in {place} ({})", rule.id, cur.year - 1, cur.year, rule.label.zh),
+        _ => format!("{} does not hold in {place} ({})", rule.id, rule.label.zh),
+    };
+    let lead = match eval {
+        Evaluation::Unverifiable { .. } => "fill in the empty cells if the published table has them; if it leaves them empty, acknowledge it",
+        _ if rule.cross_year() => "compare both years with their published tables; if they were published this way (e.g. after a clean-up or a change of scope), acknowledge it",
+        _ => "compare these cells with the published table; if it was published this way, keep the numbers and acknowledge it",
+    };
+    let mut d = Diagnostic::at(severity, &rule.id, &cur.path, &cur.source, primary.cell.span, message)
+        .label(primary.table.cell_label(primary.row, primary.col, "zh"))
+        .expected(match eval {
+            Evaluation::Unverifiable { .. } => format!("{expected} if the empty cells are 0 (= {formula})"),
+            _ => format!("{expected} (= {formula})"),
+        })
+        .found(found.map_or_else(|| "an empty cell".to_string(), |v| v.to_string()))
+        .at_key(at.clone())
+        .help(ack_help(&rule.id, &at, lead));
+    for t in terms {
+        if t.term.prev {
+            d = d.related(
+                &t.report.path,
+                &t.report.source,
+                t.cell.span,
+                format!("{}年 {}: {}", t.report.year, t.table.cell_label(t.row, t.col, "zh"), show(&t.cell.value)),
+            );
+        } else {
+            d.cells.push(format!("{}.{}.{}", t.table.key, t.table.rows[t.row].key, t.table.columns[t.col].key));
+        }
+    }
+    Some(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c(n: u64) -> Cell {
+        Cell::Count(n)
+    }
+    fn e() -> Cell {
+        Cell::Empty(String::new())
+    }
+
+    #[test]
+    fn empty_cells_are_unknown_not_zero() {
+        // 总计 empty, parts known: cannot be verified (Shanghai 2019 rows).
+        let (t, a, b) = (e(), c(258), c(12));
+        assert!(matches!(evaluate(&[&t], &[&a, &b], true), Evaluation::Unverifiable { expected: 270, found: None, empty: 1 }));
+        // Parts empty, known parts already exceed the total: a violation whatever they hold.
+        let (t, a, b) = (c(5), c(6), e());
+        assert_eq!(evaluate(&[&t], &[&a, &b], true), Evaluation::Violated { expected: 6, found: Some(5) });
+        // Parts empty, known parts below the total: could hold.
+        let (t, a, b) = (c(805), e(), e());
+        assert!(matches!(evaluate(&[&t], &[&a, &b], true), Evaluation::Unverifiable { .. }));
+        // Holds with empty cells as 0 (沭阳 2023): fine.
+        let (t, a, b) = (c(26), c(26), e());
+        assert_eq!(evaluate(&[&t], &[&a, &b], true), Evaluation::Holds);
+        let (x, y) = (e(), e());
+        assert_eq!(evaluate(&[&x], &[&y], true), Evaluation::AllEmpty);
+    }
+
+    #[test]
+    fn expected_value_is_for_the_first_left_cell() {
+        // I1 as (七)总计 + 四 = 一 + 二: 63 + 1 vs 64 + 1 → expected 总计 = 64.
+        let (t, cf, n, co) = (c(63), c(1), c(64), c(1));
+        assert_eq!(evaluate(&[&t, &cf], &[&n, &co], true), Evaluation::Violated { expected: 64, found: Some(63) });
+    }
+
+    #[test]
+    fn signed_cells_never_give_a_definite_answer_with_empties() {
+        let (a, b, d) = (c(10), c(3), e());
+        assert!(matches!(evaluate(&[&a], &[&b, &d], false), Evaluation::Unverifiable { .. }));
+    }
+}

@@ -1,0 +1,61 @@
+//! Command-line interface: argument parsing only; the work is in [`crate::cmd`].
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::cmd;
+
+#[derive(Parser, Debug)]
+#[command(name = "gongkai", version, about = "Static site generator for archives of 政府信息公开工作年度报告 (government information-disclosure annual reports)")]
+pub struct Cli {
+    /// The site folder (holding site.toml). Default: the current folder or the nearest parent with a site.toml.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, PartialEq, Eq)]
+pub enum OutputFormat {
+    Human,
+    Json,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check every report and agency; print every problem at once.
+    ///
+    /// Exit status: 0 no errors (warnings allowed), 1 errors found, 2 the site could not be read.
+    Check {
+        /// `human` (default) or `json` (a stable array of diagnostics on stdout).
+        #[arg(long, value_enum, default_value = "human")]
+        format: OutputFormat,
+    },
+    /// Write a report skeleton content/<agency>/<year>.md with every row zero-filled.
+    New {
+        /// The agency's folder name (slug) under content/.
+        agency: String,
+        /// The year the report covers.
+        year: i32,
+        /// The report format: 2021 (国办公开办函〔2021〕30号) or 2019 (国办公开办函〔2019〕60号). Default: by year.
+        #[arg(long)]
+        format: Option<String>,
+    },
+    /// Create a new site (site.toml and one example agency) in an empty or new folder.
+    Init {
+        /// The folder to create.
+        dir: PathBuf,
+    },
+}
+
+/// Parses the command line and runs the command; returns the exit status.
+pub fn run() -> i32 {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Check { format } => cmd::check::run(cli.root.as_deref(), format),
+        Command::New { agency, year, format } => cmd::new::run(cli.root.as_deref(), &agency, year, format.as_deref()),
+        Command::Init { dir } => cmd::init::run(&dir),
+    }
+}

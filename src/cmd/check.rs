@@ -1,0 +1,45 @@
+//! `gongkai check`.
+
+use std::path::Path;
+
+use crate::cli::OutputFormat;
+use crate::diag::Severity;
+use crate::load::load_site;
+
+use super::{EXIT_ERRORS, EXIT_OK, EXIT_UNREADABLE, site_root};
+
+pub fn run(root: Option<&Path>, format: OutputFormat) -> i32 {
+    let root = match site_root(root) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_UNREADABLE;
+        }
+    };
+    let loaded = match load_site(&root) {
+        Ok(l) => l,
+        Err(fatal) => {
+            match format {
+                OutputFormat::Json => println!("{}", fatal.diagnostics.to_json()),
+                OutputFormat::Human => fatal.diagnostics.eprint(&fatal.sources),
+            }
+            eprintln!("error: {}", fatal.message);
+            return EXIT_UNREADABLE;
+        }
+    };
+    let diags = crate::check::check(&loaded);
+    match format {
+        OutputFormat::Json => println!("{}", diags.to_json()),
+        OutputFormat::Human => {
+            diags.eprint(&loaded.sources);
+            eprintln!(
+                "checked {} reports of {} agencies: {}",
+                loaded.site.reports.len(),
+                loaded.site.agencies.len(),
+                diags.summary()
+            );
+        }
+    }
+    let deny = loaded.site.config.validation.deny_warnings && diags.count(Severity::Warning) > 0;
+    if diags.has_errors() || deny { EXIT_ERRORS } else { EXIT_OK }
+}

@@ -1,0 +1,678 @@
+//! The official report formats as data.
+//!
+//! `formats.toml` (embedded at compile time) describes every section, table, row, column,
+//! label, unit and arithmetic rule once. This module turns it into an index-based structure
+//! that the loader, the checker, the renderer and the importer all read.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+/// A Chinese label and its English counterpart.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct Label {
+    pub zh: String,
+    pub en: String,
+}
+
+impl Label {
+    /// The label in the site language (`en` selects English, anything else Chinese).
+    pub fn get(&self, lang: &str) -> &str {
+        if lang.starts_with("en") { &self.en } else { &self.zh }
+    }
+}
+
+/// What a cell holds; decides which values are accepted.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// A non-negative whole number (件).
+    #[default]
+    Count,
+    /// A signed whole number (本年增/减).
+    Delta,
+    /// An exact decimal amount, possibly printed with a unit (万元, 元).
+    Amount,
+}
+
+/// How the official table is laid out when printed.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Layout {
+    /// 二: blocks, each with a caption row and its own column headers.
+    Blocks,
+    /// 三: one grid with two-level column headers and nested row groups.
+    Matrix,
+    /// 四: the rows are printed side by side as column groups of a single data row.
+    SingleRow,
+}
+
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub key: String,
+    pub label: Label,
+    pub kind: Kind,
+    pub unit: Option<String>,
+    pub group: Option<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub key: String,
+    pub label: Label,
+    pub parent: Option<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub key: String,
+    pub label: Label,
+    /// A short label for charts and comparison tables.
+    pub short: Option<Label>,
+    pub group: Option<usize>,
+    pub block: usize,
+    /// Indices into [`Table::columns`], in printed order.
+    pub columns: Vec<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Block {
+    pub caption: Option<Label>,
+    pub columns: Vec<usize>,
+    /// Indices into [`Table::rows`].
+    pub rows: Vec<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub id: String,
+    /// The frontmatter key of the table (`proactive`, `requests`, `appeals`).
+    pub key: String,
+    pub layout: Layout,
+    pub corner: Option<Label>,
+    pub header: Option<Label>,
+    /// Whether empty cells in this table are reported as a data-quality finding (D1).
+    pub empty_cells_finding: bool,
+    pub columns: Vec<Column>,
+    pub groups: Vec<Group>,
+    pub rows: Vec<Row>,
+    pub blocks: Vec<Block>,
+}
+
+impl Table {
+    pub fn row_index(&self, key: &str) -> Option<usize> {
+        self.rows.iter().position(|r| r.key == key)
+    }
+
+    pub fn column_index(&self, key: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.key == key)
+    }
+
+    /// The chain of groups of a row, outermost first.
+    pub fn group_path(&self, mut group: Option<usize>) -> Vec<&Group> {
+        let mut path = Vec::new();
+        while let Some(g) = group {
+            path.push(&self.groups[g]);
+            group = self.groups[g].parent;
+        }
+        path.reverse();
+        path
+    }
+
+    /// The official label of a row, with its group labels: `三、本年度办理结果（三）不予公开 1.属于国家秘密`.
+    pub fn row_label(&self, row: usize, lang: &str) -> String {
+        let r = &self.rows[row];
+        let mut parts: Vec<&str> = self
+            .group_path(r.group)
+            .iter()
+            .map(|g| g.label.get(lang))
+            .collect();
+        parts.push(r.label.get(lang));
+        // Numbered parts run on (`三、本年度办理结果（七）总计`); others are spaced.
+        let mut out = String::new();
+        for p in parts {
+            if !out.is_empty() && !p.starts_with('（') && !p.starts_with('(') {
+                out.push(' ');
+            }
+            out.push_str(p);
+        }
+        out
+    }
+
+    /// The official label of a column, with its group label: `法人或其他组织 商业企业`.
+    pub fn column_label(&self, col: usize, lang: &str) -> String {
+        let c = &self.columns[col];
+        match c.group {
+            Some(g) => format!("{} {}", self.groups[g].label.get(lang), c.label.get(lang)),
+            None => c.label.get(lang).to_string(),
+        }
+    }
+
+    /// `row label / column label`, as diagnostics quote a cell.
+    pub fn cell_label(&self, row: usize, col: usize, lang: &str) -> String {
+        format!(
+            "{} / {}",
+            self.row_label(row, lang),
+            self.column_label(col, lang)
+        )
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Format {
+    pub id: String,
+    pub label: Label,
+    pub document: String,
+    pub first_year: i32,
+    /// Indices into [`Formats::tables`], in section order.
+    pub tables: Vec<usize>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Section {
+    pub num: String,
+    pub zh: String,
+    pub en: String,
+    #[serde(default)]
+    pub required: bool,
+    /// The key of the statistics table forming this section, if any.
+    pub table: Option<String>,
+}
+
+impl Section {
+    pub fn label(&self, lang: &str) -> &str {
+        if lang.starts_with("en") { &self.en } else { &self.zh }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum ForEach {
+    Row,
+    Column,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Term {
+    pub key: String,
+    /// Read from the previous year's report of the same agency.
+    pub prev: bool,
+    /// The term may be absent from a format (e.g. （六） is one row in 2019, three in 2021).
+    pub optional: bool,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleSeverity {
+    Error,
+    Warning,
+}
+
+/// An arithmetic rule: `Σ lhs = Σ rhs` in every row or column of a table.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub table: String,
+    pub for_each: ForEach,
+    pub lhs: Vec<Term>,
+    pub rhs: Vec<Term>,
+    pub severity: RuleSeverity,
+    pub label: Label,
+}
+
+impl Rule {
+    /// Whether the rule compares a report with its predecessor.
+    pub fn cross_year(&self) -> bool {
+        self.lhs.iter().chain(&self.rhs).any(|t| t.prev)
+    }
+
+    pub fn terms(&self) -> impl Iterator<Item = (&Term, bool)> {
+        self.lhs
+            .iter()
+            .map(|t| (t, true))
+            .chain(self.rhs.iter().map(|t| (t, false)))
+    }
+}
+
+/// Everything known about the official formats.
+#[derive(Debug)]
+pub struct Formats {
+    pub sections: Vec<Section>,
+    pub formats: Vec<Format>,
+    pub tables: Vec<Table>,
+    pub rules: Vec<Rule>,
+}
+
+impl Formats {
+    pub fn format(&self, id: &str) -> Option<&Format> {
+        self.formats.iter().find(|f| f.id == id)
+    }
+
+    pub fn format_index(&self, id: &str) -> Option<usize> {
+        self.formats.iter().position(|f| f.id == id)
+    }
+
+    /// The format a report of `year` uses unless it says otherwise.
+    pub fn default_for_year(&self, year: i32) -> &Format {
+        self.formats
+            .iter()
+            .filter(|f| f.first_year <= year)
+            .max_by_key(|f| f.first_year)
+            .unwrap_or_else(|| {
+                self.formats
+                    .iter()
+                    .min_by_key(|f| f.first_year)
+                    .expect("formats.toml defines at least one format")
+            })
+    }
+
+    /// The tables of a format, in section order.
+    pub fn tables_of<'a>(&'a self, format: &'a Format) -> impl Iterator<Item = &'a Table> + 'a {
+        format.tables.iter().map(move |&t| &self.tables[t])
+    }
+
+    /// The table of `format` with frontmatter key `key`, and its position in the format.
+    pub fn table_of(&self, format: &Format, key: &str) -> Option<(usize, &Table)> {
+        format
+            .tables
+            .iter()
+            .enumerate()
+            .map(|(i, &t)| (i, &self.tables[t]))
+            .find(|(_, t)| t.key == key)
+    }
+
+    pub fn section_for_table(&self, key: &str) -> Option<&Section> {
+        self.sections
+            .iter()
+            .find(|s| s.table.as_deref() == Some(key))
+    }
+
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+
+    /// All format ids, for messages.
+    pub fn ids(&self) -> Vec<&str> {
+        self.formats.iter().map(|f| f.id.as_str()).collect()
+    }
+}
+
+/// The formats, parsed once from the embedded description.
+pub fn formats() -> &'static Formats {
+    static FORMATS: OnceLock<Formats> = OnceLock::new();
+    FORMATS.get_or_init(|| {
+        parse(include_str!("formats.toml")).expect("the embedded formats.toml is valid")
+    })
+}
+
+// --- the raw shape of formats.toml -----------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    sections: Vec<Section>,
+    formats: Vec<RawFormat>,
+    tables: Vec<RawTable>,
+    rules: Vec<RawRule>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFormat {
+    id: String,
+    zh: String,
+    en: String,
+    document: String,
+    first_year: i32,
+    tables: Vec<String>,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+struct RawColumn {
+    zh: String,
+    en: String,
+    #[serde(default)]
+    kind: Kind,
+    unit: Option<String>,
+    group: Option<String>,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+struct RawGroup {
+    zh: String,
+    en: String,
+    parent: Option<String>,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+struct RawRow {
+    zh: String,
+    en: String,
+    short: Option<String>,
+    short_en: Option<String>,
+    group: Option<String>,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+struct RawBlock {
+    caption: Option<Label>,
+    columns: Vec<String>,
+    rows: Vec<String>,
+}
+
+#[derive(Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+struct RawTable {
+    id: String,
+    key: String,
+    base: Option<String>,
+    layout: Layout,
+    corner: Option<Label>,
+    header: Option<Label>,
+    #[serde(default)]
+    empty_cells_finding: bool,
+    #[serde(default)]
+    columns: HashMap<String, RawColumn>,
+    #[serde(default)]
+    groups: HashMap<String, RawGroup>,
+    #[serde(default)]
+    rows: HashMap<String, RawRow>,
+    blocks: Vec<RawBlock>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRule {
+    id: String,
+    table: String,
+    for_each: ForEach,
+    lhs: Vec<String>,
+    rhs: Vec<String>,
+    severity: RuleSeverity,
+    zh: String,
+    en: String,
+}
+
+fn term(s: &str) -> Term {
+    let (optional, s) = match s.strip_prefix('?') {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    let (prev, s) = match s.strip_prefix("prev.") {
+        Some(rest) => (true, rest),
+        None => (false, s),
+    };
+    Term {
+        key: s.to_string(),
+        prev,
+        optional,
+    }
+}
+
+/// Parses and resolves a format description; errors name the offending key.
+pub fn parse(text: &str) -> Result<Formats, String> {
+    let raw: RawFile = toml::from_str(text).map_err(|e| e.to_string())?;
+    let by_id: HashMap<&str, &RawTable> = raw.tables.iter().map(|t| (t.id.as_str(), t)).collect();
+    let mut tables = Vec::new();
+    for t in &raw.tables {
+        tables.push(resolve_table(t, &by_id)?);
+    }
+    let mut formats = Vec::new();
+    for f in &raw.formats {
+        let mut idx = Vec::new();
+        for id in &f.tables {
+            let i = raw
+                .tables
+                .iter()
+                .position(|t| &t.id == id)
+                .ok_or_else(|| format!("format {}: unknown table {id}", f.id))?;
+            idx.push(i);
+        }
+        formats.push(Format {
+            id: f.id.clone(),
+            label: Label {
+                zh: f.zh.clone(),
+                en: f.en.clone(),
+            },
+            document: f.document.clone(),
+            first_year: f.first_year,
+            tables: idx,
+        });
+    }
+    let rules = raw
+        .rules
+        .into_iter()
+        .map(|r| Rule {
+            id: r.id,
+            table: r.table,
+            for_each: r.for_each,
+            lhs: r.lhs.iter().map(|s| term(s)).collect(),
+            rhs: r.rhs.iter().map(|s| term(s)).collect(),
+            severity: r.severity,
+            label: Label { zh: r.zh, en: r.en },
+        })
+        .collect();
+    Ok(Formats {
+        sections: raw.sections,
+        formats,
+        tables,
+        rules,
+    })
+}
+
+/// Merges a table's definitions with those of its `base` chain (own definitions win).
+fn merged_defs(t: &RawTable, by_id: &HashMap<&str, &RawTable>) -> Result<RawTable, String> {
+    let mut out = t.clone();
+    let mut base = t.base.clone();
+    let mut depth = 0;
+    while let Some(b) = base {
+        depth += 1;
+        if depth > 8 {
+            return Err(format!("table {}: base chain too deep", t.id));
+        }
+        let bt = by_id
+            .get(b.as_str())
+            .ok_or_else(|| format!("table {}: unknown base {b}", t.id))?;
+        for (k, v) in &bt.columns {
+            out.columns.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        for (k, v) in &bt.groups {
+            out.groups.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        for (k, v) in &bt.rows {
+            out.rows.entry(k.clone()).or_insert_with(|| v.clone());
+        }
+        base = bt.base.clone();
+    }
+    Ok(out)
+}
+
+fn resolve_table(t: &RawTable, by_id: &HashMap<&str, &RawTable>) -> Result<Table, String> {
+    let defs = merged_defs(t, by_id)?;
+    let mut groups: Vec<Group> = Vec::new();
+    let mut group_keys: Vec<String> = defs.groups.keys().cloned().collect();
+    group_keys.sort();
+    for k in &group_keys {
+        let g = &defs.groups[k];
+        groups.push(Group {
+            key: k.clone(),
+            label: Label {
+                zh: g.zh.clone(),
+                en: g.en.clone(),
+            },
+            parent: None,
+        });
+    }
+    for (i, k) in group_keys.iter().enumerate() {
+        if let Some(p) = &defs.groups[k].parent {
+            let pi = group_keys
+                .iter()
+                .position(|x| x == p)
+                .ok_or_else(|| format!("table {}: group {k}: unknown parent {p}", t.id))?;
+            groups[i].parent = Some(pi);
+        }
+    }
+    let group_index = |key: &Option<String>, what: &str| -> Result<Option<usize>, String> {
+        match key {
+            None => Ok(None),
+            Some(g) => group_keys
+                .iter()
+                .position(|x| x == g)
+                .map(Some)
+                .ok_or_else(|| format!("table {}: {what}: unknown group {g}", t.id)),
+        }
+    };
+    let mut columns: Vec<Column> = Vec::new();
+    let mut rows: Vec<Row> = Vec::new();
+    let mut blocks = Vec::new();
+    for (bi, b) in defs.blocks.iter().enumerate() {
+        let mut bcols = Vec::new();
+        for ck in &b.columns {
+            let ci = match columns.iter().position(|c| &c.key == ck) {
+                Some(ci) => ci,
+                None => {
+                    let c = defs
+                        .columns
+                        .get(ck)
+                        .ok_or_else(|| format!("table {}: unknown column {ck}", t.id))?;
+                    columns.push(Column {
+                        key: ck.clone(),
+                        label: Label {
+                            zh: c.zh.clone(),
+                            en: c.en.clone(),
+                        },
+                        kind: c.kind,
+                        unit: c.unit.clone(),
+                        group: group_index(&c.group, ck)?,
+                    });
+                    columns.len() - 1
+                }
+            };
+            bcols.push(ci);
+        }
+        let mut brows = Vec::new();
+        for rk in &b.rows {
+            if rows.iter().any(|r| &r.key == rk) {
+                return Err(format!("table {}: row {rk} appears twice", t.id));
+            }
+            let r = defs
+                .rows
+                .get(rk)
+                .ok_or_else(|| format!("table {}: unknown row {rk}", t.id))?;
+            let short = r.short.as_ref().map(|zh| Label {
+                zh: zh.clone(),
+                en: r.short_en.clone().unwrap_or_else(|| r.en.clone()),
+            });
+            rows.push(Row {
+                key: rk.clone(),
+                label: Label {
+                    zh: r.zh.clone(),
+                    en: r.en.clone(),
+                },
+                short,
+                group: group_index(&r.group, rk)?,
+                block: bi,
+                columns: bcols.clone(),
+            });
+            brows.push(rows.len() - 1);
+        }
+        blocks.push(Block {
+            caption: b.caption.clone(),
+            columns: bcols,
+            rows: brows,
+        });
+    }
+    Ok(Table {
+        id: t.id.clone(),
+        key: t.key.clone(),
+        layout: t.layout,
+        corner: t.corner.clone(),
+        header: t.header.clone(),
+        empty_cells_finding: t.empty_cells_finding,
+        columns,
+        groups,
+        rows,
+        blocks,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table<'a>(f: &'a Formats, format: &str, key: &str) -> &'a Table {
+        let fmt = f.format(format).unwrap();
+        f.table_of(fmt, key).unwrap().1
+    }
+
+    #[test]
+    fn embedded_description_parses_with_the_official_shape() {
+        let f = formats();
+        assert_eq!(f.ids(), vec!["2021", "2019"]);
+        assert_eq!(f.sections.len(), 6);
+        // 三 has 25 data rows in 2021 and 23 in 2019 (§3.2, §4.2); 7 columns in both.
+        assert_eq!(table(f, "2021", "requests").rows.len(), 25);
+        assert_eq!(table(f, "2019", "requests").rows.len(), 23);
+        assert_eq!(table(f, "2021", "requests").columns.len(), 7);
+        // 二: four blocks in 2021, five in 2019.
+        assert_eq!(table(f, "2021", "proactive").blocks.len(), 4);
+        assert_eq!(table(f, "2019", "proactive").blocks.len(), 5);
+        // 四: 15 cells.
+        let a = table(f, "2021", "appeals");
+        assert_eq!(a.rows.iter().map(|r| r.columns.len()).sum::<usize>(), 15);
+    }
+
+    #[test]
+    fn labels_follow_the_printed_tables() {
+        let f = formats();
+        let t = table(f, "2021", "requests");
+        let total = t.row_index("total").unwrap();
+        let np = t.column_index("natural_person").unwrap();
+        assert_eq!(t.cell_label(total, np, "zh-CN"), "三、本年度办理结果（七）总计 / 自然人");
+        let r = t.row_index("withheld_state_secret").unwrap();
+        assert_eq!(t.row_label(r, "zh"), "三、本年度办理结果（三）不予公开 1.属于国家秘密");
+        let c = t.column_index("commercial").unwrap();
+        assert_eq!(t.column_label(c, "zh"), "法人或其他组织 商业企业");
+        let p19 = table(f, "2019", "proactive");
+        let nd = p19.row_index("normative_documents").unwrap();
+        assert_eq!(p19.rows[nd].label.zh, "规范性文件");
+        let p21 = table(f, "2021", "proactive");
+        let nd = p21.row_index("normative_documents").unwrap();
+        assert_eq!(p21.rows[nd].label.zh, "行政规范性文件");
+        // The 2019 table inherits 规章 from the 2021 description instead of repeating it.
+        assert_eq!(p19.rows[p19.row_index("regulations").unwrap()].label.zh, "规章");
+    }
+
+    /// Every term of every rule names a row or column of some format, so a typo in the
+    /// description cannot silently disable a check.
+    #[test]
+    fn every_rule_term_resolves() {
+        let f = formats();
+        for rule in &f.rules {
+            for (term, _) in rule.terms() {
+                let found = f.formats.iter().any(|fmt| {
+                    f.table_of(fmt, &rule.table).is_some_and(|(_, t)| match rule.for_each {
+                        ForEach::Column => t.row_index(&term.key).is_some(),
+                        ForEach::Row => t.column_index(&term.key).is_some(),
+                    })
+                });
+                assert!(found, "rule {} term {} resolves nowhere", rule.id, term.key);
+            }
+        }
+    }
+
+    #[test]
+    fn default_format_by_year() {
+        let f = formats();
+        assert_eq!(f.default_for_year(2019).id, "2019");
+        assert_eq!(f.default_for_year(2020).id, "2019");
+        assert_eq!(f.default_for_year(2021).id, "2021");
+        assert_eq!(f.default_for_year(2030).id, "2021");
+        assert_eq!(f.default_for_year(2008).id, "2019");
+    }
+}

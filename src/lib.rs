@@ -1,0 +1,13 @@
+//! gongkai: a static site generator for archives of 政府信息公开工作年度报告.
+//!
+//! Data flows one way: [`load`] (files → [`model`]) → [`check`] (diagnostics) → derive →
+//! render → write. The official formats are data, described once in [`format`].
+
+pub mod author;
+pub mod check;
+pub mod cli;
+pub mod cmd;
+pub mod diag;
+pub mod format;
+pub mod load;
+pub mod model;

@@ -1,0 +1,202 @@
+//! Reading `site.toml` and `agency.toml`.
+
+use super::toml_walk::{Doc, excerpt, suggest};
+use crate::diag::{Build, Diagnostic};
+use crate::model::{Agency, CheckLevel, Level, SiteConfig, Span, Validation};
+
+/// Languages the default theme has strings for.
+pub const LANGUAGES: &[&str] = &["zh-CN", "en"];
+
+/// Check codes that `[validation.checks]` may configure.
+pub fn check_codes() -> Vec<&'static str> {
+    let mut v: Vec<&'static str> = crate::format::formats()
+        .rules
+        .iter()
+        .map(|r| r.id.as_str())
+        .collect();
+    v.extend(["D1", "missing-section"]);
+    v
+}
+
+/// Reads `site.toml`. Returns `None` when its TOML cannot be parsed at all.
+pub fn parse_site(file: &str, text: &str) -> (Option<SiteConfig>, Vec<Diagnostic>) {
+    let mut doc = Doc::new(file, text, 0);
+    let Some(root) = doc.parse(text) else {
+        return (None, doc.diags);
+    };
+    let mut cfg = SiteConfig::default();
+    let keys = ["title", "description", "language", "base_url", "output_dir", "theme", "validation"];
+    let mut has_title = false;
+    for (key, _, v) in doc.fields(root.get_ref(), &keys, "site.toml") {
+        match key {
+            "title" => {
+                has_title = true;
+                if let Some(t) = doc.nonempty_string(key, v) {
+                    cfg.title = t;
+                }
+            }
+            "description" => cfg.description = doc.nonempty_string(key, v),
+            "language" => {
+                if let Some(l) = doc.string(key, v) {
+                    let span = doc.span(v.span());
+                    match LANGUAGES.iter().find(|x| x.eq_ignore_ascii_case(&l) || (l == "zh" && **x == "zh-CN")) {
+                        Some(x) => cfg.language = x.to_string(),
+                        None => {
+                            doc.error("unknown-language", span, format!("unknown language `{l}`"))
+                                .expected(LANGUAGES.join(" or "))
+                                .found(l);
+                        }
+                    }
+                }
+            }
+            "base_url" => {
+                if let Some(mut u) = doc.nonempty_string(key, v) {
+                    if !u.ends_with('/') {
+                        u.push('/');
+                    }
+                    cfg.base_url = u;
+                }
+            }
+            "output_dir" => {
+                if let Some(o) = doc.nonempty_string(key, v) {
+                    cfg.output_dir = o;
+                }
+            }
+            "theme" => {
+                if let Some(t) = doc.nonempty_string(key, v) {
+                    cfg.theme = t;
+                }
+            }
+            "validation" => {
+                if let Some(t) = doc.table(key, v) {
+                    cfg.validation = read_validation(&mut doc, t);
+                }
+            }
+            _ => {}
+        }
+    }
+    if !has_title {
+        doc.error("missing-key", Span::new(0..0), "site.toml has no `title`")
+            .help("add `title = \"某某区政府信息公开工作年度报告\"`");
+    }
+    (Some(cfg), doc.diags)
+}
+
+fn read_validation(doc: &mut Doc<'_>, t: &toml::de::DeTable<'_>) -> Validation {
+    let mut val = Validation::default();
+    for (key, _, v) in doc.fields(t, &["deny_warnings", "checks"], "[validation]") {
+        match key {
+            "deny_warnings" => val.deny_warnings = doc.boolean(key, v).unwrap_or(false),
+            _ => {
+                let Some(checks) = doc.table(key, v) else { continue };
+                let codes = check_codes();
+                for (k, lv) in checks.iter() {
+                    let code: &str = k.get_ref();
+                    let kspan = doc.span(k.span());
+                    if !codes.contains(&code) {
+                        let d = doc.error("unknown-key", kspan, format!("unknown check `{code}` in [validation.checks]"));
+                        d.help = Some(match suggest(code, codes.iter().copied()) {
+                            Some(s) => format!("did you mean `{s}`?"),
+                            None => format!("configurable checks: {}", codes.join(", ")),
+                        });
+                        continue;
+                    }
+                    let Some(level) = doc.string(code, lv) else { continue };
+                    let level = match level.as_str() {
+                        "error" => CheckLevel::Error,
+                        "warning" => CheckLevel::Warning,
+                        "off" => CheckLevel::Off,
+                        other => {
+                            let span = doc.span(lv.span());
+                            doc.error("bad-value", span, format!("`{code}` must be \"error\", \"warning\" or \"off\""))
+                                .found(excerpt(other));
+                            continue;
+                        }
+                    };
+                    val.checks.push((code.to_string(), level));
+                }
+            }
+        }
+    }
+    val
+}
+
+/// Whether a folder name can be an agency slug: it becomes part of every URL of the agency.
+pub fn valid_slug(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.starts_with('-')
+        && !s.ends_with('-')
+}
+
+/// Reads `content/<slug>/agency.toml`.
+pub fn parse_agency(file: &str, slug: &str, text: &str) -> (Option<Agency>, Vec<Diagnostic>) {
+    let mut doc = Doc::new(file, text, 0);
+    let Some(root) = doc.parse(text) else {
+        return (None, doc.diags);
+    };
+    let keys = ["name", "short_name", "level", "region", "parent", "order", "website"];
+    let mut name = None;
+    let mut level = None;
+    let mut agency = Agency {
+        slug: slug.to_string(),
+        name: String::new(),
+        short_name: None,
+        level: Level::Department,
+        region: None,
+        parent: None,
+        order: 0,
+        website: None,
+        path: file.to_string(),
+        parent_span: Span::default(),
+    };
+    let mut level_seen = false;
+    for (key, _, v) in doc.fields(root.get_ref(), &keys, "agency.toml") {
+        match key {
+            "name" => name = doc.nonempty_string(key, v),
+            "short_name" => agency.short_name = doc.nonempty_string(key, v),
+            "region" => agency.region = doc.nonempty_string(key, v),
+            "website" => agency.website = doc.nonempty_string(key, v),
+            "order" => agency.order = doc.integer(key, v).unwrap_or(0),
+            "parent" => {
+                agency.parent_span = doc.span(v.span());
+                agency.parent = doc.nonempty_string(key, v);
+            }
+            _ => {
+                level_seen = true;
+                let Some(l) = doc.string(key, v) else { continue };
+                match Level::parse(&l) {
+                    Some(x) => level = Some(x),
+                    None => {
+                        let span = doc.span(v.span());
+                        let all: Vec<&str> = Level::ALL.iter().map(|l| l.key()).collect();
+                        let d = doc.error("bad-value", span, format!("unknown agency level `{l}`"));
+                        d.expected = Some(all.join(", "));
+                        d.found = Some(excerpt(&l));
+                        if let Some(s) = suggest(&l, all.iter().copied()) {
+                            d.help = Some(format!("did you mean `{s}`?"));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let end = Span::new(0..0);
+    if name.is_none() && !doc.diags.iter().any(|d| d.message.contains("`name`")) {
+        doc.error("missing-key", end, "agency.toml has no `name`")
+            .help("add the agency's full name, e.g. `name = \"俵口镇人民政府\"`");
+    }
+    if !level_seen {
+        doc.error("missing-key", end, "agency.toml has no `level`")
+            .help("add `level = \"township\"` (one of province, city, county, township, department)");
+    }
+    match (name, level) {
+        (Some(n), Some(l)) => {
+            agency.name = n;
+            agency.level = l;
+            (Some(agency), doc.diags)
+        }
+        _ => (None, doc.diags),
+    }
+}

@@ -1,0 +1,289 @@
+//! Load stage: files → typed model ([`Site`]) plus the problems found while reading.
+//!
+//! Layout read here (documented in the README):
+//! `site.toml`, `content/<agency-slug>/agency.toml`, `content/<agency-slug>/<year>.md`.
+
+pub mod config;
+pub mod report;
+pub mod toml_walk;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use walkdir::WalkDir;
+
+use crate::diag::{Build, Diagnostic, Diagnostics, Severity, Sources, line_col};
+use crate::model::{Agency, Report, Site};
+
+/// Files larger than this are refused: real reports are tens of kilobytes, and a huge file
+/// would stall watch mode.
+pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// What loading produced: the model (possibly partial) and every problem found.
+pub struct Loaded {
+    pub site: Site,
+    pub diagnostics: Diagnostics,
+    pub sources: Sources,
+}
+
+/// The site could not be read at all (exit status 2).
+#[derive(Debug)]
+pub struct Fatal {
+    pub message: String,
+    pub diagnostics: Diagnostics,
+    pub sources: Sources,
+}
+
+impl Fatal {
+    fn new(message: impl Into<String>) -> Self {
+        Fatal {
+            message: message.into(),
+            diagnostics: Diagnostics::default(),
+            sources: Sources::default(),
+        }
+    }
+}
+
+/// The site root: `start` or the nearest parent holding `site.toml`.
+pub fn find_root(start: &Path) -> Option<PathBuf> {
+    start
+        .ancestors()
+        .find(|d| d.join("site.toml").is_file())
+        .map(Path::to_path_buf)
+}
+
+/// `path` relative to `root`, with `/` separators, for messages and URLs.
+pub fn rel_path(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Reads a text file: size limit, UTF-8 (with a hint for GB18030 files), BOM removed.
+pub fn read_text(path: &Path, rel: &str) -> Result<Arc<str>, Diagnostic> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| Diagnostic::file(Severity::Error, "io", rel, format!("cannot read: {e}")))?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(Diagnostic::file(
+            Severity::Error,
+            "file-too-large",
+            rel,
+            format!(
+                "the file is {:.1} MB; files are limited to {} MB",
+                meta.len() as f64 / 1_048_576.0,
+                MAX_FILE_BYTES / 1_048_576
+            ),
+        )
+        .help("a report is text and tables; keep attachments such as scans out of content/"));
+    }
+    let bytes = std::fs::read(path)
+        .map_err(|e| Diagnostic::file(Severity::Error, "io", rel, format!("cannot read: {e}")))?;
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Ok(Arc::from(s)),
+        Err(e) => {
+            let valid = &bytes[..e.valid_up_to()];
+            let prefix = std::str::from_utf8(valid).unwrap_or("");
+            let (line, column) = line_col(prefix, prefix.len());
+            let mut d = Diagnostic::file(
+                Severity::Error,
+                "encoding",
+                rel,
+                format!("the file is not valid UTF-8 (byte {} cannot be read)", e.valid_up_to()),
+            );
+            d.line = line;
+            d.column = column;
+            d.end_line = line;
+            d.end_column = column;
+            let high = bytes.iter().filter(|&&b| b >= 0x81).count();
+            d.help = Some(if high > 0 {
+                "save the file as UTF-8; if it came from a Chinese Windows editor it is probably GB18030/GBK: `iconv -f GB18030 -t UTF-8 in.md > out.md`".into()
+            } else {
+                "save the file as UTF-8".into()
+            });
+            Err(d)
+        }
+    }
+}
+
+/// Whether a directory entry is an editor's temporary or a hidden file, never content.
+pub fn ignored_name(name: &str) -> bool {
+    name.starts_with('.')
+        || name.starts_with('#')
+        || name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".swx")
+        || name.ends_with(".tmp")
+}
+
+/// The year of a report file name (`2021.md`).
+pub fn report_year(name: &str) -> Option<i32> {
+    let stem = name.strip_suffix(".md")?;
+    (stem.len() == 4 && stem.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| stem.parse().ok())
+        .flatten()
+}
+
+/// Loads the site at `root`.
+pub fn load_site(root: &Path) -> Result<Loaded, Fatal> {
+    let mut diags = Diagnostics::default();
+    let mut sources = Sources::default();
+
+    let site_path = root.join("site.toml");
+    if !site_path.is_file() {
+        return Err(Fatal::new(format!(
+            "no site.toml in {}; run `gongkai init <dir>` to create a site, or pass --root",
+            root.display()
+        )));
+    }
+    let text = read_text(&site_path, "site.toml").map_err(|d| {
+        let mut f = Fatal::new("site.toml cannot be read");
+        f.diagnostics.push(d);
+        f
+    })?;
+    sources.insert("site.toml", text.clone());
+    let (config, site_diags) = config::parse_site("site.toml", &text);
+    let Some(config) = config else {
+        let mut f = Fatal::new("site.toml is not valid TOML");
+        f.diagnostics.extend(site_diags);
+        f.sources = sources;
+        return Err(f);
+    };
+    diags.extend(site_diags);
+
+    let content = root.join("content");
+    if !content.is_dir() {
+        return Err(Fatal::new(format!(
+            "no content/ folder in {}; agencies live in content/<agency-slug>/",
+            root.display()
+        )));
+    }
+
+    let mut agency_dirs: Vec<(String, PathBuf)> = Vec::new();
+    let mut report_files: Vec<(String, String, Option<i32>, PathBuf)> = Vec::new();
+    let walker = WalkDir::new(&content)
+        .min_depth(1)
+        .max_depth(3)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| !ignored_name(&e.file_name().to_string_lossy()));
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let p = e.path().map(|p| rel_path(root, p)).unwrap_or_else(|| "content".into());
+                diags.push(Diagnostic::file(Severity::Error, "io", &p, format!("cannot read: {e}")));
+                continue;
+            }
+        };
+        let rel = rel_path(root, entry.path());
+        let name = entry.file_name().to_string_lossy().to_string();
+        let is_dir = entry.file_type().is_dir();
+        match (entry.depth(), is_dir) {
+            (1, true) => agency_dirs.push((name, entry.path().to_path_buf())),
+            (2, false) if name.ends_with(".md") => {
+                let slug = entry
+                    .path()
+                    .parent()
+                    .and_then(|p| p.file_name())
+                    .map(|n| n.to_string_lossy().to_string())
+                    .unwrap_or_default();
+                let year = report_year(&name);
+                if year.is_none() {
+                    diags.push(
+                        Diagnostic::file(Severity::Error, "report-name", &rel, "a report file must be named after its year, e.g. 2023.md")
+                            .found(name.clone())
+                            .help("rename the file to <year>.md"),
+                    );
+                }
+                report_files.push((rel, slug, year, entry.path().to_path_buf()));
+            }
+            (1 | 3, false) if name.ends_with(".md") => diags.push(
+                Diagnostic::file(Severity::Warning, "stray-file", &rel, "this file is not read: reports live in content/<agency-slug>/<year>.md")
+                    .help("move it into its agency's folder"),
+            ),
+            _ => {}
+        }
+    }
+
+    let mut agencies: Vec<Agency> = Vec::new();
+    for (slug, dir) in &agency_dirs {
+        let rel_dir = rel_path(root, dir);
+        if !config::valid_slug(slug) {
+            diags.push(
+                Diagnostic::file(Severity::Error, "agency-slug", &rel_dir, format!("the folder name `{slug}` is not a valid agency slug"))
+                    .help("the folder name becomes part of every URL of the agency: use lowercase ASCII letters, digits and hyphens, e.g. `biaokou-town`"),
+            );
+        }
+        let meta = dir.join("agency.toml");
+        let rel = format!("{rel_dir}/agency.toml");
+        if !meta.is_file() {
+            diags.push(
+                Diagnostic::file(Severity::Error, "missing-agency-file", &rel_dir, "the agency folder has no agency.toml")
+                    .help(format!("create {rel} with at least `name = \"…\"` and `level = \"…\"`")),
+            );
+            continue;
+        }
+        match read_text(&meta, &rel) {
+            Ok(text) => {
+                sources.insert(&rel, text.clone());
+                let (a, ds) = config::parse_agency(&rel, slug, &text);
+                diags.extend(ds);
+                agencies.extend(a);
+            }
+            Err(d) => diags.push(d),
+        }
+    }
+
+    let parsed: Vec<(Option<Report>, Vec<Diagnostic>, Option<Arc<str>>)> = report_files
+        .par_iter()
+        .filter(|(_, _, year, _)| year.is_some())
+        .map(|(rel, slug, year, path)| match read_text(path, rel) {
+            Ok(text) => {
+                let (r, ds) = report::parse_report(rel, slug, *year, text.clone());
+                (r, ds, Some(text))
+            }
+            Err(d) => (None, vec![d], None),
+        })
+        .collect();
+    let mut reports = Vec::with_capacity(parsed.len());
+    for ((rel, ..), (r, ds, text)) in report_files.iter().filter(|f| f.2.is_some()).zip(parsed) {
+        if let Some(t) = text {
+            sources.insert(rel, t);
+        }
+        diags.extend(ds);
+        reports.extend(r);
+    }
+    reports.sort_by(|a, b| (&a.agency, a.year, &a.path).cmp(&(&b.agency, b.year, &b.path)));
+    agencies.sort_by(|a, b| a.slug.cmp(&b.slug));
+
+    Ok(Loaded {
+        site: Site {
+            root: root.to_path_buf(),
+            config,
+            agencies,
+            reports,
+        },
+        diagnostics: diags,
+        sources,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_names() {
+        assert_eq!(report_year("2021.md"), Some(2021));
+        assert_eq!(report_year("2021.MD"), None);
+        assert_eq!(report_year("21.md"), None);
+        assert_eq!(report_year("2021-a.md"), None);
+        assert!(ignored_name(".2021.md.swp"));
+        assert!(ignored_name("2021.md~"));
+        assert!(!ignored_name("2021.md"));
+    }
+}

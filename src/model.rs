@@ -1,0 +1,366 @@
+//! The typed model of a site: configuration, agencies and their reports.
+//!
+//! Produced by [`crate::load`], read by every later stage. Cells keep what was published:
+//! an empty printed cell stays [`Cell::Empty`], distinct from `0`; amounts are exact decimals.
+
+use std::fmt;
+use std::ops::Range;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::format::{Format, Formats, Table, formats};
+
+/// A byte range in a source file (the file's text after a leading BOM is removed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(r: Range<usize>) -> Span {
+        Span {
+            start: r.start.min(u32::MAX as usize) as u32,
+            end: r.end.min(u32::MAX as usize) as u32,
+        }
+    }
+
+    pub fn range(self) -> Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+/// An amount of money as printed: an exact decimal and the unit written in the cell, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Amount {
+    pub value: Decimal,
+    pub unit: Option<String>,
+}
+
+impl fmt::Display for Amount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.value)?;
+        if let Some(u) = &self.unit {
+            write!(f, "{u}")?;
+        }
+        Ok(())
+    }
+}
+
+/// One cell of a statistics table, as published.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cell {
+    /// Printed empty; the text is what was printed (`""`, `"-"`, `"—"`, `"／"`).
+    Empty(String),
+    Count(u64),
+    Delta(i64),
+    Amount(Amount),
+}
+
+impl Cell {
+    /// The value as a whole number, for identities; `None` when empty or not a whole number.
+    pub fn integer(&self) -> Option<i128> {
+        match self {
+            Cell::Count(n) => Some(*n as i128),
+            Cell::Delta(n) => Some(*n as i128),
+            Cell::Amount(a) if a.value.fract().is_zero() && a.unit.is_none() => {
+                i128::try_from(a.value.trunc().mantissa())
+                    .ok()
+                    .map(|m| m / 10i128.pow(a.value.scale()))
+            }
+            _ => None,
+        }
+    }
+
+    /// The value as an exact decimal; `None` when printed empty.
+    pub fn decimal(&self) -> Option<Decimal> {
+        match self {
+            Cell::Count(n) => Some(Decimal::from(*n)),
+            Cell::Delta(n) => Some(Decimal::from(*n)),
+            Cell::Amount(a) => Some(a.value),
+            Cell::Empty(_) => None,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        matches!(self, Cell::Empty(_))
+    }
+}
+
+impl fmt::Display for Cell {
+    /// The cell as it would be printed in the published table.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Cell::Empty(s) => f.write_str(s),
+            Cell::Count(n) => write!(f, "{n}"),
+            Cell::Delta(n) => write!(f, "{n}"),
+            Cell::Amount(a) => write!(f, "{a}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CellData {
+    pub value: Cell,
+    pub span: Span,
+}
+
+/// One row of a table: its cells in the printed column order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowData {
+    pub cells: Vec<CellData>,
+    /// The span of the row's value (the array).
+    pub span: Span,
+    /// The span of the row's key.
+    pub key_span: Span,
+}
+
+/// The data of one statistics table; `rows[i]` follows the format's row order and is `None`
+/// when the row is missing or could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TableData {
+    pub rows: Vec<Option<RowData>>,
+    /// The span of the table header (`[requests]`), where "missing row" points.
+    pub span: Option<Span>,
+}
+
+impl TableData {
+    /// The cell at (`row`, position in the row), if it was read.
+    pub fn cell(&self, row: usize, pos: usize) -> Option<&CellData> {
+        self.rows.get(row)?.as_ref()?.cells.get(pos)
+    }
+}
+
+/// An author's statement that a specific failed check is how the report was published.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Acknowledgement {
+    /// The check id (`I2`, `X1`, `D1`, …).
+    pub check: String,
+    /// Where it failed: the row or column key the diagnostic names.
+    pub at: String,
+    /// Shown to readers next to the affected cells.
+    pub note: String,
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// A prose section of the body, found by its heading (`## 五、…`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProseSection {
+    /// The section numeral (`一` … `六`), or `None` for text before the first heading.
+    pub num: Option<String>,
+    /// The heading as written.
+    pub heading: String,
+    /// The Markdown under the heading (byte range in the report source).
+    pub body: Span,
+    pub heading_span: Span,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReportMeta {
+    pub title: Option<String>,
+    /// The agency name as printed on this report, when it differs from the agency's name now.
+    pub agency_name: Option<String>,
+    /// Publication date, `YYYY-MM-DD`.
+    pub published: Option<String>,
+    pub source_url: Option<String>,
+    /// Where the copy in the archive came from (free text).
+    pub source: Option<String>,
+}
+
+/// One annual report of one agency.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// The agency's slug (its folder name).
+    pub agency: String,
+    pub year: i32,
+    /// Index into [`Formats::formats`].
+    pub format: usize,
+    /// Path relative to the site root, with `/` separators.
+    pub path: String,
+    pub source: Arc<str>,
+    pub meta: ReportMeta,
+    /// In the format's table order.
+    pub tables: Vec<TableData>,
+    pub acknowledgements: Vec<Acknowledgement>,
+    pub sections: Vec<ProseSection>,
+    /// Byte offset where the Markdown body starts.
+    pub body_start: usize,
+    /// Spans of frontmatter keys, for diagnostics about the whole report.
+    pub year_span: Span,
+    pub format_span: Span,
+}
+
+impl Report {
+    pub fn format(&self) -> &'static Format {
+        &formats().formats[self.format]
+    }
+
+    /// The table with frontmatter key `key`, with its description.
+    pub fn table(&self, key: &str) -> Option<(&'static Table, &TableData)> {
+        let f = formats();
+        let (i, t) = f.table_of(self.format(), key)?;
+        Some((t, self.tables.get(i)?))
+    }
+
+    /// A cell by row and column key; `None` if the format has no such cell or it was not read.
+    pub fn cell(&self, table: &str, row: &str, col: &str) -> Option<&Cell> {
+        let (t, data) = self.table(table)?;
+        let r = t.row_index(row)?;
+        let c = t.column_index(col)?;
+        let pos = t.rows[r].columns.iter().position(|&x| x == c)?;
+        data.cell(r, pos).map(|c| &c.value)
+    }
+
+    pub fn body(&self) -> &str {
+        &self.source[self.body_start..]
+    }
+
+    pub fn section_text(&self, s: &ProseSection) -> &str {
+        &self.source[s.body.range()]
+    }
+
+    /// The title as printed, or the conventional one.
+    pub fn title(&self, agency_name: &str) -> String {
+        match &self.meta.title {
+            Some(t) => t.clone(),
+            None => format!(
+                "{}{}年政府信息公开工作年度报告",
+                self.meta.agency_name.as_deref().unwrap_or(agency_name),
+                self.year
+            ),
+        }
+    }
+}
+
+/// Administrative level of an agency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    Province,
+    City,
+    County,
+    Township,
+    Department,
+}
+
+impl Level {
+    pub const ALL: [Level; 5] = [
+        Level::Province,
+        Level::City,
+        Level::County,
+        Level::Township,
+        Level::Department,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Level::Province => "province",
+            Level::City => "city",
+            Level::County => "county",
+            Level::Township => "township",
+            Level::Department => "department",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Level> {
+        Level::ALL.into_iter().find(|l| l.key() == s)
+    }
+}
+
+/// An agency (folder `content/<slug>/` with `agency.toml`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Agency {
+    pub slug: String,
+    pub name: String,
+    pub short_name: Option<String>,
+    pub level: Level,
+    pub region: Option<String>,
+    /// Slug of the parent agency.
+    pub parent: Option<String>,
+    pub order: i64,
+    pub website: Option<String>,
+    /// Path of `agency.toml`, relative to the site root.
+    pub path: String,
+    pub parent_span: Span,
+}
+
+impl Agency {
+    pub fn short(&self) -> &str {
+        self.short_name.as_deref().unwrap_or(&self.name)
+    }
+}
+
+/// How a check's findings are treated, as configured in `site.toml`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckLevel {
+    Error,
+    Warning,
+    Off,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Validation {
+    /// Treat warnings as errors for the exit status.
+    pub deny_warnings: bool,
+    /// Per-check overrides (`X2 = "off"`).
+    pub checks: Vec<(String, CheckLevel)>,
+}
+
+impl Validation {
+    pub fn level(&self, check: &str) -> Option<CheckLevel> {
+        self.checks
+            .iter()
+            .find(|(c, _)| c == check)
+            .map(|(_, l)| *l)
+    }
+}
+
+/// `site.toml`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteConfig {
+    pub title: String,
+    pub description: Option<String>,
+    pub language: String,
+    pub base_url: String,
+    pub output_dir: String,
+    pub theme: String,
+    pub validation: Validation,
+}
+
+impl Default for SiteConfig {
+    fn default() -> Self {
+        SiteConfig {
+            title: "政府信息公开工作年度报告".into(),
+            description: None,
+            language: "zh-CN".into(),
+            base_url: "/".into(),
+            output_dir: "public".into(),
+            theme: "default".into(),
+            validation: Validation::default(),
+        }
+    }
+}
+
+/// A loaded site. Reports are sorted by agency slug then year.
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub root: PathBuf,
+    pub config: SiteConfig,
+    pub agencies: Vec<Agency>,
+    pub reports: Vec<Report>,
+}
+
+impl Site {
+    pub fn formats(&self) -> &'static Formats {
+        formats()
+    }
+
+    pub fn agency(&self, slug: &str) -> Option<&Agency> {
+        self.agencies.iter().find(|a| a.slug == slug)
+    }
+}
