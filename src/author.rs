@@ -9,6 +9,9 @@ use std::fmt::Write;
 use crate::format::{Format, Table, formats};
 use crate::model::{Acknowledgement, Cell};
 
+/// The rows of one table: row key and cells in printed order.
+pub type Rows = Vec<(String, Vec<Cell>)>;
+
 /// Everything needed to write a report file.
 #[derive(Debug, Clone, Default)]
 pub struct Draft {
@@ -20,7 +23,7 @@ pub struct Draft {
     pub source: Option<String>,
     pub agency_name: Option<String>,
     /// Per table key, per row key, the cells in printed order. Missing rows are zero-filled.
-    pub tables: Vec<(String, Vec<(String, Vec<Cell>)>)>,
+    pub tables: Vec<(String, Rows)>,
     pub acknowledgements: Vec<Acknowledgement>,
     /// Per section numeral (`一`, `五`, …), the Markdown text under its heading.
     pub sections: Vec<(String, String)>,
@@ -149,7 +152,11 @@ pub fn render(draft: &Draft) -> String {
                 let row = &table.rows[ri];
                 let values: Vec<String> = match draft.cells(&table.key, &row.key) {
                     Some(cells) => cells.iter().map(toml_cell).collect(),
-                    None => row.columns.iter().map(|&c| toml_cell(&zero(table, c))).collect(),
+                    None => row
+                        .columns
+                        .iter()
+                        .map(|&c| toml_cell(&zero(table, c)))
+                        .collect(),
                 };
                 let _ = writeln!(
                     s,
@@ -182,7 +189,7 @@ pub fn render(draft: &Draft) -> String {
                 let _ = write!(s, "\n## {}\n\n{}\n", sec.zh, t.trim());
             }
             None if sec.table.is_none() => {
-                let _ = write!(s, "\n## {}\n\n<!-- {} -->\n", sec.zh, "write this section here");
+                let _ = write!(s, "\n## {}\n\n<!-- write this section here -->\n", sec.zh);
             }
             None => {}
         }

@@ -7,7 +7,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::cmd;
 
 #[derive(Parser, Debug)]
-#[command(name = "gongkai", version, about = "Static site generator for archives of 政府信息公开工作年度报告 (government information-disclosure annual reports)")]
+#[command(
+    name = "gongkai",
+    version,
+    about = "Static site generator for archives of 政府信息公开工作年度报告 (government information-disclosure annual reports)"
+)]
 pub struct Cli {
     /// The site folder (holding site.toml). Default: the current folder or the nearest parent with a site.toml.
     #[arg(long, global = true, value_name = "DIR")]
@@ -55,7 +59,11 @@ pub fn run() -> i32 {
     let cli = Cli::parse();
     match cli.command {
         Command::Check { format } => cmd::check::run(cli.root.as_deref(), format),
-        Command::New { agency, year, format } => cmd::new::run(cli.root.as_deref(), &agency, year, format.as_deref()),
+        Command::New {
+            agency,
+            year,
+            format,
+        } => cmd::new::run(cli.root.as_deref(), &agency, year, format.as_deref()),
         Command::Init { dir } => cmd::init::run(&dir),
     }
 }

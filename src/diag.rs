@@ -135,7 +135,13 @@ impl Diagnostic {
 
     /// Order for output: by file, position, then code.
     fn sort_key(&self) -> (&str, u32, u32, &str, &str) {
-        (&self.file, self.line, self.column, &self.code, &self.message)
+        (
+            &self.file,
+            self.line,
+            self.column,
+            &self.code,
+            &self.message,
+        )
     }
 }
 
@@ -191,6 +197,34 @@ impl Build for &mut Diagnostic {
     fn diag(&mut self) -> &mut Diagnostic {
         self
     }
+}
+
+/// `1 report`, `2 reports`.
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The label, acknowledgement and help lines of a diagnostic.
+fn plain_notes(d: &Diagnostic) -> Vec<String> {
+    let mut notes = Vec::new();
+    if let Some(l) = &d.label {
+        notes.push(format!("official label: {l}"));
+    }
+    if let Some(a) = &d.acknowledgement {
+        notes.push(format!("acknowledged in the report: {a}"));
+    }
+    if let Some(h) = &d.help {
+        notes.push(format!("help: {h}"));
+    }
+    notes
+}
+
+/// Whether the line holding `span` is short enough to quote (hostile files have huge lines).
+fn short_line(text: &str, span: Span) -> bool {
+    let start = (span.start as usize).min(text.len());
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+    line_end - line_start <= 400 && (span.end as usize) <= line_end.max(start) + 1
 }
 
 /// 1-based line and character column of byte `offset` in `text`.
@@ -262,14 +296,11 @@ impl Diagnostics {
 
     /// One line per severity: `2 errors, 1 warning, 14 acknowledged`.
     pub fn summary(&self) -> String {
-        let part = |n: usize, one: &str, many: &str| {
-            format!("{n} {}", if n == 1 { one } else { many })
-        };
         format!(
-            "{}, {}, {}",
-            part(self.count(Severity::Error), "error", "errors"),
-            part(self.count(Severity::Warning), "warning", "warnings"),
-            part(self.count(Severity::Acknowledged), "acknowledged", "acknowledged"),
+            "{}, {}, {} acknowledged",
+            plural(self.count(Severity::Error), "error", "errors"),
+            plural(self.count(Severity::Warning), "warning", "warnings"),
+            self.count(Severity::Acknowledged),
         )
     }
 
@@ -296,7 +327,13 @@ impl Diagnostics {
         for d in &self.items {
             if d.severity == Severity::Acknowledged {
                 // Kept as published and explained to readers: one line and the note suffice.
-                let _ = writeln!(out, "acknowledged[{}]: {}: {}", d.code, d.location(), d.message);
+                let _ = writeln!(
+                    out,
+                    "acknowledged[{}]: {}: {}",
+                    d.code,
+                    d.location(),
+                    d.message
+                );
                 if let Some(a) = &d.acknowledgement {
                     let _ = writeln!(out, "  note: {a}");
                 }
@@ -321,15 +358,28 @@ impl Diagnostics {
                 (None, None) => String::new(),
             };
             let mut notes = Vec::new();
-            match (d.span, id_of(&mut files, &d.file)) {
+            let excerpt = d.span.and_then(|span| {
+                let text = sources.get(&d.file)?;
+                short_line(text, span).then_some(span)
+            });
+            match (excerpt, id_of(&mut files, &d.file)) {
                 (Some(span), Some(id)) => {
-                    csd = csd.with_label(cs::Label::primary(id, span.range()).with_message(primary_msg));
+                    csd = csd
+                        .with_label(cs::Label::primary(id, span.range()).with_message(primary_msg));
                 }
                 _ => {
-                    notes.push(format!("in {}", d.location()));
+                    // No source excerpt (a whole file, or a line too long to show): the
+                    // location line alone, as rustc prints it.
+                    let _ = writeln!(out, "{}[{}]: {}", d.severity.as_str(), d.code, d.message);
+                    let _ = writeln!(out, "  ┌─ {}", d.location());
                     if !primary_msg.is_empty() {
-                        notes.push(primary_msg);
+                        let _ = writeln!(out, "  = {primary_msg}");
                     }
+                    for n in plain_notes(d) {
+                        let _ = writeln!(out, "  = {}", n.replace('\n', "\n    "));
+                    }
+                    let _ = writeln!(out);
+                    continue;
                 }
             }
             for r in &d.related {
@@ -339,18 +389,12 @@ impl Diagnostics {
                             cs::Label::secondary(id, r.span.range()).with_message(&r.message),
                         );
                     }
-                    None => notes.push(format!("{}:{}:{}: {}", r.file, r.line, r.column, r.message)),
+                    None => {
+                        notes.push(format!("{}:{}:{}: {}", r.file, r.line, r.column, r.message))
+                    }
                 }
             }
-            if let Some(l) = &d.label {
-                notes.push(format!("official label: {l}"));
-            }
-            if let Some(a) = &d.acknowledgement {
-                notes.push(format!("acknowledged in the report: {a}"));
-            }
-            if let Some(h) = &d.help {
-                notes.push(format!("help: {h}"));
-            }
+            notes.extend(plain_notes(d));
             csd = csd.with_notes(notes);
             let res = if color {
                 let mut w = term::termcolor::Ansi::new(&mut *out);
@@ -361,7 +405,14 @@ impl Diagnostics {
             };
             if res.is_err() {
                 // The source changed under us; fall back to the plain location line.
-                let _ = writeln!(out, "{}[{}]: {} ({})", d.severity.as_str(), d.code, d.message, d.location());
+                let _ = writeln!(
+                    out,
+                    "{}[{}]: {} ({})",
+                    d.severity.as_str(),
+                    d.code,
+                    d.message,
+                    d.location()
+                );
             }
         }
     }

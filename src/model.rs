@@ -66,12 +66,8 @@ impl Cell {
         match self {
             Cell::Count(n) => Some(*n as i128),
             Cell::Delta(n) => Some(*n as i128),
-            Cell::Amount(a) if a.value.fract().is_zero() && a.unit.is_none() => {
-                i128::try_from(a.value.trunc().mantissa())
-                    .ok()
-                    .map(|m| m / 10i128.pow(a.value.scale()))
-            }
-            _ => None,
+            // Amounts take no part in identities (none of I1–X3 involves money).
+            Cell::Amount(_) | Cell::Empty(_) => None,
         }
     }
 
@@ -143,8 +139,12 @@ pub struct Acknowledgement {
     pub at: String,
     /// Shown to readers next to the affected cells.
     pub note: String,
+    /// Where `check` is written.
     #[serde(skip)]
     pub span: Span,
+    /// Where `at` is written.
+    #[serde(skip)]
+    pub at_span: Span,
 }
 
 /// A prose section of the body, found by its heading (`## 五、…`).

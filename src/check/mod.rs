@@ -17,7 +17,7 @@ use crate::load::Loaded;
 use crate::load::toml_walk::suggest;
 use crate::model::{CheckLevel, Report, Site};
 
-pub use rules::{Evaluation, evaluate};
+pub use rules::{Evaluation, continuity_findings, evaluate, report_findings};
 
 /// Checks a loaded site; returns every diagnostic (loading's included), sorted.
 pub fn check(loaded: &Loaded) -> Diagnostics {
@@ -26,7 +26,11 @@ pub fn check(loaded: &Loaded) -> Diagnostics {
     all.extend(site_consistency(site, &loaded.sources));
 
     // Findings per report: in-report rules in parallel, then continuity between neighbours.
-    let mut per_report: Vec<Vec<Diagnostic>> = site.reports.par_iter().map(rules::report_findings).collect();
+    let mut per_report: Vec<Vec<Diagnostic>> = site
+        .reports
+        .par_iter()
+        .map(rules::report_findings)
+        .collect();
     for (i, r) in site.reports.iter().enumerate() {
         if i > 0 {
             let p = &site.reports[i - 1];
@@ -39,7 +43,9 @@ pub fn check(loaded: &Loaded) -> Diagnostics {
     let validation = &site.config.validation;
     for (report, mut findings) in site.reports.iter().zip(per_report) {
         apply_levels(&mut findings, |code| validation.level(code));
-        let problems = acknowledge(report, &mut findings, |code| validation.level(code) == Some(CheckLevel::Off));
+        let problems = acknowledge(report, &mut findings, |code| {
+            validation.level(code) == Some(CheckLevel::Off)
+        });
         findings.extend(problems);
         all.extend(findings);
     }
@@ -64,18 +70,32 @@ fn apply_levels(diags: &mut Vec<Diagnostic>, level: impl Fn(&str) -> Option<Chec
 }
 
 /// Marks findings the report acknowledges; returns problems with the acknowledgements.
-fn acknowledge(report: &Report, findings: &mut [Diagnostic], off: impl Fn(&str) -> bool) -> Vec<Diagnostic> {
+fn acknowledge(
+    report: &Report,
+    findings: &mut [Diagnostic],
+    off: impl Fn(&str) -> bool,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let text = &report.source;
     for (i, ack) in report.acknowledgements.iter().enumerate() {
         if let Err(d) = validate_ack(report, ack) {
-            out.push(d);
+            out.push(*d);
             continue;
         }
-        if report.acknowledgements[..i].iter().any(|a| a.check == ack.check && a.at == ack.at) {
+        if report.acknowledgements[..i]
+            .iter()
+            .any(|a| a.check == ack.check && a.at == ack.at)
+        {
             out.push(
-                Diagnostic::at(Severity::Warning, "duplicate-acknowledgement", &report.path, text, ack.span, format!("{} at `{}` is acknowledged twice", ack.check, ack.at))
-                    .help("remove one of the two [[acknowledged]] entries"),
+                Diagnostic::at(
+                    Severity::Warning,
+                    "duplicate-acknowledgement",
+                    &report.path,
+                    text,
+                    ack.span,
+                    format!("{} at `{}` is acknowledged twice", ack.check, ack.at),
+                )
+                .help("remove one of the two [[acknowledged]] entries"),
             );
             continue;
         }
@@ -84,7 +104,10 @@ fn acknowledge(report: &Report, findings: &mut [Diagnostic], off: impl Fn(&str) 
         }
         let mut matched = false;
         for d in findings.iter_mut() {
-            if d.code == ack.check && d.at.as_deref() == Some(ack.at.as_str()) && matches!(d.severity, Severity::Error | Severity::Warning) {
+            if d.code == ack.check
+                && d.at.as_deref() == Some(ack.at.as_str())
+                && matches!(d.severity, Severity::Error | Severity::Warning)
+            {
                 d.severity = Severity::Acknowledged;
                 d.acknowledgement = Some(ack.note.clone());
                 matched = true;
@@ -108,19 +131,29 @@ fn acknowledge(report: &Report, findings: &mut [Diagnostic], off: impl Fn(&str) 
 }
 
 /// An acknowledgement must name a known check and a place where that check runs.
-fn validate_ack(report: &Report, ack: &crate::model::Acknowledgement) -> Result<(), Diagnostic> {
+fn validate_ack(
+    report: &Report,
+    ack: &crate::model::Acknowledgement,
+) -> Result<(), Box<Diagnostic>> {
     let f = formats();
     let text = &report.source;
     let mut codes: Vec<&str> = f.rules.iter().map(|r| r.id.as_str()).collect();
     codes.push("D1");
     if !codes.contains(&ack.check.as_str()) {
-        let mut d = Diagnostic::at(Severity::Error, "unknown-check", &report.path, text, ack.span, format!("unknown check `{}`", ack.check))
-            .expected(codes.join(", "))
-            .found(ack.check.clone());
+        let mut d = Diagnostic::at(
+            Severity::Error,
+            "unknown-check",
+            &report.path,
+            text,
+            ack.span,
+            format!("unknown check `{}`", ack.check),
+        )
+        .expected(codes.join(", "))
+        .found(ack.check.clone());
         if let Some(s) = suggest(&ack.check, codes.iter().copied()) {
             d.help = Some(format!("did you mean `{s}`?"));
         }
-        return Err(d);
+        return Err(Box::new(d));
     }
     let places: Vec<String> = match f.rule(&ack.check) {
         Some(rule) => match report.table(&rule.table) {
@@ -139,7 +172,7 @@ fn validate_ack(report: &Report, ack: &crate::model::Acknowledgement) -> Result<
             .map(|t| t.key.clone())
             .collect(),
     };
-    if places.iter().any(|p| *p == ack.at) {
+    if places.contains(&ack.at) {
         return Ok(());
     }
     let what = match f.rule(&ack.check).map(|r| r.for_each) {
@@ -152,15 +185,20 @@ fn validate_ack(report: &Report, ack: &crate::model::Acknowledgement) -> Result<
         "unknown-place",
         &report.path,
         text,
-        ack.span,
-        format!("{} runs per {}, and `{}` is not one here", ack.check, what.trim_start_matches("a "), ack.at),
+        ack.at_span,
+        format!(
+            "{} is checked per {}, and `{}` is not one of this report's",
+            ack.check,
+            what.trim_start_matches("a "),
+            ack.at
+        ),
     )
     .expected(format!("{what}: {}", places.join(", ")))
     .found(ack.at.clone());
     if let Some(s) = suggest(&ack.at, places.iter().map(String::as_str)) {
         d.help = Some(format!("did you mean `{s}`?"));
     }
-    Err(d)
+    Err(Box::new(d))
 }
 
 /// Duplicate reports and agencies, unknown parents, reports without an agency.
@@ -170,9 +208,21 @@ fn site_consistency(site: &Site, sources: &Sources) -> Vec<Diagnostic> {
     for r in &site.reports {
         match first.get(&(r.agency.as_str(), r.year)) {
             Some(p) => out.push(
-                Diagnostic::at(Severity::Error, "duplicate-report", &r.path, &r.source, r.year_span, format!("a second report of `{}` for {}", r.agency, r.year))
-                    .related(&p.path, &p.source, p.year_span, "the first report for this year")
-                    .help("an agency has one report per year: merge them or correct `year`"),
+                Diagnostic::at(
+                    Severity::Error,
+                    "duplicate-report",
+                    &r.path,
+                    &r.source,
+                    r.year_span,
+                    format!("a second report of `{}` for {}", r.agency, r.year),
+                )
+                .related(
+                    &p.path,
+                    &p.source,
+                    p.year_span,
+                    "the first report for this year",
+                )
+                .help("an agency has one report per year: merge them or correct `year`"),
             ),
             None => {
                 first.insert((r.agency.as_str(), r.year), r);
@@ -184,17 +234,29 @@ fn site_consistency(site: &Site, sources: &Sources) -> Vec<Diagnostic> {
     for a in &site.agencies {
         if let Some(other) = names.insert(a.name.as_str(), a.path.as_str()) {
             out.push(
-                Diagnostic::file(Severity::Error, "duplicate-agency", &a.path, format!("another agency folder has the same name {}", a.name))
-                    .found(other.to_string())
-                    .help("one agency has one folder; move the reports into one of them"),
+                Diagnostic::file(
+                    Severity::Error,
+                    "duplicate-agency",
+                    &a.path,
+                    format!("another agency folder has the same name {}", a.name),
+                )
+                .found(other.to_string())
+                .help("one agency has one folder; move the reports into one of them"),
             );
         }
         if let Some(p) = &a.parent
             && !slugs.contains(&p.as_str())
         {
             let text = sources.get(&a.path).map_or("", |t| t);
-            let mut d = Diagnostic::at(Severity::Error, "unknown-parent", &a.path, text, a.parent_span, format!("no agency `{p}` in content/"))
-                .found(p.clone());
+            let mut d = Diagnostic::at(
+                Severity::Error,
+                "unknown-parent",
+                &a.path,
+                text,
+                a.parent_span,
+                format!("no agency `{p}` in content/"),
+            )
+            .found(p.clone());
             d.help = Some(match suggest(p, slugs.iter().copied()) {
                 Some(s) => format!("did you mean `{s}`? `parent` is the folder name of another agency"),
                 None => "`parent` is the folder name of another agency of this archive; remove it if the parent is not archived".into(),

@@ -4,7 +4,7 @@
 //! unknown, not 0: a rule that fails only because of empty cells is reported as
 //! unverifiable (a warning), one that fails whatever the empty cells hold is a violation.
 
-use crate::diag::{Build, Diagnostic, Severity};
+use crate::diag::{Build, Diagnostic, Severity, plural};
 use crate::format::{ForEach, Kind, Rule, RuleSeverity, Table, Term, formats};
 use crate::model::{Cell, CellData, Report, TableData};
 
@@ -26,9 +26,16 @@ pub enum Evaluation {
     /// Every cell is empty: nothing to verify.
     AllEmpty,
     /// Fails whatever the empty cells hold.
-    Violated { expected: i128, found: Option<i128> },
+    Violated {
+        expected: i128,
+        found: Option<i128>,
+    },
     /// Fails when empty cells count as 0, but filling them in could make it hold.
-    Unverifiable { expected: i128, found: Option<i128>, empty: usize },
+    Unverifiable {
+        expected: i128,
+        found: Option<i128>,
+        empty: usize,
+    },
 }
 
 /// Evaluates `Σ lhs = Σ rhs` over cells; the first lhs cell is the one "expected" refers to.
@@ -53,7 +60,10 @@ pub fn evaluate(lhs: &[&Cell], rhs: &[&Cell], nonnegative: bool) -> Evaluation {
     let expected = r - others;
     let definite = el + er == 0 || (nonnegative && ((l > r && er == 0) || (l < r && el == 0)));
     if definite {
-        Evaluation::Violated { expected, found: primary }
+        Evaluation::Violated {
+            expected,
+            found: primary,
+        }
     } else {
         Evaluation::Unverifiable {
             expected,
@@ -95,12 +105,16 @@ fn empty_cells(report: &Report) -> Option<Diagnostic> {
         }
         let data = &report.tables[ti];
         let cells = data.rows.iter().flatten().flat_map(|r| &r.cells);
-        let (total, empty) = cells.fold((0, 0), |(t, e), c| (t + 1, e + usize::from(c.value.is_empty())));
+        let (total, empty) = cells.fold((0, 0), |(t, e), c| {
+            (t + 1, e + usize::from(c.value.is_empty()))
+        });
         if empty == 0 {
             continue;
         }
         let span = data.span.unwrap_or_default();
-        let section = f.section_for_table(&table.key).map_or("", |s| s.zh.as_str());
+        let section = f
+            .section_for_table(&table.key)
+            .map_or("", |s| s.zh.as_str());
         return Some(
             Diagnostic::at(
                 Severity::Warning,
@@ -108,9 +122,13 @@ fn empty_cells(report: &Report) -> Option<Diagnostic> {
                 &report.path,
                 &report.source,
                 span,
-                format!("{empty} of {total} cells of {section} are printed empty (not 0)"),
+                format!(
+                    "{} of {total} cells of {section} {} printed empty (not 0)",
+                    empty,
+                    if empty == 1 { "is" } else { "are" }
+                ),
             )
-            .found(format!("{empty} empty cells"))
+            .found(plural(empty, "empty cell", "empty cells"))
             .at_key(table.key.clone())
             .help(ack_help(
                 "D1",
@@ -236,35 +254,64 @@ fn show(c: &Cell) -> String {
     }
 }
 
-fn finding(rule: &Rule, cur: &Report, table: &'static Table, free: usize, terms: &[Resolved<'_>]) -> Option<Diagnostic> {
-    let lhs: Vec<&Cell> = terms.iter().filter(|t| t.lhs).map(|t| &t.cell.value).collect();
-    let rhs: Vec<&Cell> = terms.iter().filter(|t| !t.lhs).map(|t| &t.cell.value).collect();
-    let nonnegative = terms.iter().all(|t| t.table.columns[t.col].kind == Kind::Count);
+fn finding(
+    rule: &Rule,
+    cur: &Report,
+    table: &'static Table,
+    free: usize,
+    terms: &[Resolved<'_>],
+) -> Option<Diagnostic> {
+    let lhs: Vec<&Cell> = terms
+        .iter()
+        .filter(|t| t.lhs)
+        .map(|t| &t.cell.value)
+        .collect();
+    let rhs: Vec<&Cell> = terms
+        .iter()
+        .filter(|t| !t.lhs)
+        .map(|t| &t.cell.value)
+        .collect();
+    let nonnegative = terms
+        .iter()
+        .all(|t| t.table.columns[t.col].kind == Kind::Count);
     let eval = evaluate(&lhs, &rhs, nonnegative);
     let (expected, found, empty) = match eval {
         Evaluation::Holds | Evaluation::AllEmpty => return None,
         Evaluation::Violated { expected, found } => (expected, found, 0),
-        Evaluation::Unverifiable { expected, found, empty } => (expected, found, empty),
+        Evaluation::Unverifiable {
+            expected,
+            found,
+            empty,
+        } => (expected, found, empty),
     };
     let primary = terms.iter().find(|t| t.lhs)?;
     let (place, at) = match rule.for_each {
         ForEach::Column => {
             let c = &table.columns[free];
-            (format!("column {}", table.column_label(free, "zh")), c.key.clone())
+            (
+                format!("column {}", table.column_label(free, "zh")),
+                c.key.clone(),
+            )
         }
-        ForEach::Row => (format!("row {}", table.row_label(free, "zh")), table.rows[free].key.clone()),
+        ForEach::Row => (
+            format!("row {}", table.row_label(free, "zh")),
+            table.rows[free].key.clone(),
+        ),
     };
     // The formula with the values, e.g. `本年新收申请 64 + 上年结转 0 − 结转下年度 1`.
-    let others: Vec<&Resolved<'_>> = terms.iter().filter(|t| !std::ptr::eq(*t, primary)).collect();
+    let others: Vec<&Resolved<'_>> = terms
+        .iter()
+        .filter(|t| !t.lhs)
+        .chain(terms.iter().filter(|t| t.lhs && !std::ptr::eq(*t, primary)))
+        .collect();
     let formula = if others.len() <= 6 {
         others
             .iter()
             .enumerate()
             .map(|(i, t)| {
                 let sign = match (i, t.lhs) {
-                    (0, false) => "",
+                    (0, _) => "",
                     (_, false) => " + ",
-                    (0, true) => "−",
                     (_, true) => " − ",
                 };
                 format!("{sign}{} {}", term_name(rule, t), show(&t.cell.value))
@@ -289,33 +336,62 @@ fn finding(rule: &Rule, cur: &Report, table: &'static Table, free: usize, terms:
             "{} cannot be verified in {place}: {empty} cells are printed empty ({})",
             rule.id, rule.label.zh
         ),
-        _ if rule.cross_year() => format!("{} does not hold between {} and {} in {place} ({})", rule.id, cur.year - 1, cur.year, rule.label.zh),
+        _ if rule.cross_year() => format!(
+            "{} does not hold between {} and {} in {place} ({})",
+            rule.id,
+            cur.year - 1,
+            cur.year,
+            rule.label.zh
+        ),
         _ => format!("{} does not hold in {place} ({})", rule.id, rule.label.zh),
     };
     let lead = match eval {
-        Evaluation::Unverifiable { .. } => "fill in the empty cells if the published table has them; if it leaves them empty, acknowledge it",
-        _ if rule.cross_year() => "compare both years with their published tables; if they were published this way (e.g. after a clean-up or a change of scope), acknowledge it",
-        _ => "compare these cells with the published table; if it was published this way, keep the numbers and acknowledge it",
+        Evaluation::Unverifiable { .. } => {
+            "fill in the empty cells if the published table has them; if it leaves them empty, acknowledge it"
+        }
+        _ if rule.cross_year() => {
+            "compare both years with their published tables; if they were published this way (e.g. after a clean-up or a change of scope), acknowledge it"
+        }
+        _ => {
+            "compare these cells with the published table; if it was published this way, keep the numbers and acknowledge it"
+        }
     };
-    let mut d = Diagnostic::at(severity, &rule.id, &cur.path, &cur.source, primary.cell.span, message)
-        .label(primary.table.cell_label(primary.row, primary.col, "zh"))
-        .expected(match eval {
-            Evaluation::Unverifiable { .. } => format!("{expected} if the empty cells are 0 (= {formula})"),
-            _ => format!("{expected} (= {formula})"),
-        })
-        .found(found.map_or_else(|| "an empty cell".to_string(), |v| v.to_string()))
-        .at_key(at.clone())
-        .help(ack_help(&rule.id, &at, lead));
+    let mut d = Diagnostic::at(
+        severity,
+        &rule.id,
+        &cur.path,
+        &cur.source,
+        primary.cell.span,
+        message,
+    )
+    .label(primary.table.cell_label(primary.row, primary.col, "zh"))
+    .expected(match eval {
+        Evaluation::Unverifiable { .. } => {
+            format!("{expected} if the empty cells are 0 (= {formula})")
+        }
+        _ => format!("{expected} (= {formula})"),
+    })
+    .found(found.map_or_else(|| "an empty cell".to_string(), |v| v.to_string()))
+    .at_key(at.clone())
+    .help(ack_help(&rule.id, &at, lead));
     for t in terms {
         if t.term.prev {
             d = d.related(
                 &t.report.path,
                 &t.report.source,
                 t.cell.span,
-                format!("{}年 {}: {}", t.report.year, t.table.cell_label(t.row, t.col, "zh"), show(&t.cell.value)),
+                format!(
+                    "{}年 {}: {}",
+                    t.report.year,
+                    t.table.cell_label(t.row, t.col, "zh"),
+                    show(&t.cell.value)
+                ),
             );
         } else {
-            d.cells.push(format!("{}.{}.{}", t.table.key, t.table.rows[t.row].key, t.table.columns[t.col].key));
+            d.cells.push(format!(
+                "{}.{}.{}",
+                t.table.key, t.table.rows[t.row].key, t.table.columns[t.col].key
+            ));
         }
     }
     Some(d)
@@ -336,13 +412,29 @@ mod tests {
     fn empty_cells_are_unknown_not_zero() {
         // 总计 empty, parts known: cannot be verified (Shanghai 2019 rows).
         let (t, a, b) = (e(), c(258), c(12));
-        assert!(matches!(evaluate(&[&t], &[&a, &b], true), Evaluation::Unverifiable { expected: 270, found: None, empty: 1 }));
+        assert!(matches!(
+            evaluate(&[&t], &[&a, &b], true),
+            Evaluation::Unverifiable {
+                expected: 270,
+                found: None,
+                empty: 1
+            }
+        ));
         // Parts empty, known parts already exceed the total: a violation whatever they hold.
         let (t, a, b) = (c(5), c(6), e());
-        assert_eq!(evaluate(&[&t], &[&a, &b], true), Evaluation::Violated { expected: 6, found: Some(5) });
+        assert_eq!(
+            evaluate(&[&t], &[&a, &b], true),
+            Evaluation::Violated {
+                expected: 6,
+                found: Some(5)
+            }
+        );
         // Parts empty, known parts below the total: could hold.
         let (t, a, b) = (c(805), e(), e());
-        assert!(matches!(evaluate(&[&t], &[&a, &b], true), Evaluation::Unverifiable { .. }));
+        assert!(matches!(
+            evaluate(&[&t], &[&a, &b], true),
+            Evaluation::Unverifiable { .. }
+        ));
         // Holds with empty cells as 0 (沭阳 2023): fine.
         let (t, a, b) = (c(26), c(26), e());
         assert_eq!(evaluate(&[&t], &[&a, &b], true), Evaluation::Holds);
@@ -354,12 +446,21 @@ mod tests {
     fn expected_value_is_for_the_first_left_cell() {
         // I1 as (七)总计 + 四 = 一 + 二: 63 + 1 vs 64 + 1 → expected 总计 = 64.
         let (t, cf, n, co) = (c(63), c(1), c(64), c(1));
-        assert_eq!(evaluate(&[&t, &cf], &[&n, &co], true), Evaluation::Violated { expected: 64, found: Some(63) });
+        assert_eq!(
+            evaluate(&[&t, &cf], &[&n, &co], true),
+            Evaluation::Violated {
+                expected: 64,
+                found: Some(63)
+            }
+        );
     }
 
     #[test]
     fn signed_cells_never_give_a_definite_answer_with_empties() {
         let (a, b, d) = (c(10), c(3), e());
-        assert!(matches!(evaluate(&[&a], &[&b, &d], false), Evaluation::Unverifiable { .. }));
+        assert!(matches!(
+            evaluate(&[&a], &[&b, &d], false),
+            Evaluation::Unverifiable { .. }
+        ));
     }
 }

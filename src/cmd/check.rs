@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use crate::cli::OutputFormat;
-use crate::diag::Severity;
+use crate::diag::{Severity, plural};
 use crate::load::load_site;
 
 use super::{EXIT_ERRORS, EXIT_OK, EXIT_UNREADABLE, site_root};
@@ -33,13 +33,17 @@ pub fn run(root: Option<&Path>, format: OutputFormat) -> i32 {
         OutputFormat::Human => {
             diags.eprint(&loaded.sources);
             eprintln!(
-                "checked {} reports of {} agencies: {}",
-                loaded.site.reports.len(),
-                loaded.site.agencies.len(),
+                "checked {} of {}: {}",
+                plural(loaded.site.reports.len(), "report", "reports"),
+                plural(loaded.site.agencies.len(), "agency", "agencies"),
                 diags.summary()
             );
         }
     }
     let deny = loaded.site.config.validation.deny_warnings && diags.count(Severity::Warning) > 0;
-    if diags.has_errors() || deny { EXIT_ERRORS } else { EXIT_OK }
+    if diags.has_errors() || deny {
+        EXIT_ERRORS
+    } else {
+        EXIT_OK
+    }
 }

@@ -42,7 +42,9 @@ fn last_year() -> i32 {
 
 pub fn run(dir: &Path) -> i32 {
     if dir.exists() {
-        let empty = std::fs::read_dir(dir).map(|mut r| r.next().is_none()).unwrap_or(false);
+        let empty = std::fs::read_dir(dir)
+            .map(|mut r| r.next().is_none())
+            .unwrap_or(false);
         if !dir.is_dir() || !empty {
             eprintln!(
                 "error: {} exists and is not an empty folder; `gongkai init` only creates new sites and never overwrites",
@@ -65,7 +67,10 @@ pub fn run(dir: &Path) -> i32 {
             println!("  site.toml                          site settings");
             println!("  content/example-town/agency.toml   an example agency");
             println!("  content/example-town/{year}.md        its {year} report, zero-filled");
-            println!("next: cd {} && gongkai check && gongkai build", dir.display());
+            println!(
+                "next: cd {} && gongkai check && gongkai build",
+                dir.display()
+            );
             EXIT_OK
         }
         Err(e) => {

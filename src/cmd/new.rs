@@ -27,7 +27,10 @@ pub fn run(root: Option<&Path>, agency: &str, year: i32, format: Option<&str>) -
         Some(id) => match f.format(id) {
             Some(fmt) => fmt,
             None => {
-                eprintln!("error: unknown format `{id}`; known formats: {}", f.ids().join(", "));
+                eprintln!(
+                    "error: unknown format `{id}`; known formats: {}",
+                    f.ids().join(", ")
+                );
                 return EXIT_ERRORS;
             }
         },
@@ -54,7 +57,10 @@ pub fn run(root: Option<&Path>, agency: &str, year: i32, format: Option<&str>) -
     }
     let path = dir.join(format!("{year}.md"));
     let text = render(&Draft::skeleton(year, format));
-    let file = std::fs::OpenOptions::new().write(true).create_new(true).open(&path);
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&path);
     match file.and_then(|mut fh| fh.write_all(text.as_bytes())) {
         Ok(()) => {
             println!(

@@ -19,7 +19,11 @@ pub struct Label {
 impl Label {
     /// The label in the site language (`en` selects English, anything else Chinese).
     pub fn get(&self, lang: &str) -> &str {
-        if lang.starts_with("en") { &self.en } else { &self.zh }
+        if lang.starts_with("en") {
+            &self.en
+        } else {
+            &self.zh
+        }
     }
 }
 
@@ -151,8 +155,13 @@ impl Table {
 
     /// `row label / column label`, as diagnostics quote a cell.
     pub fn cell_label(&self, row: usize, col: usize, lang: &str) -> String {
+        // In 二 the block caption (第二十条第（六）项) tells which article a row reports on.
+        let caption = match (&self.blocks[self.rows[row].block].caption, self.layout) {
+            (Some(c), Layout::Blocks) => format!("{} ", c.get(lang)),
+            _ => String::new(),
+        };
         format!(
-            "{} / {}",
+            "{caption}{} / {}",
             self.row_label(row, lang),
             self.column_label(col, lang)
         )
@@ -182,7 +191,11 @@ pub struct Section {
 
 impl Section {
     pub fn label(&self, lang: &str) -> &str {
-        if lang.starts_with("en") { &self.en } else { &self.zh }
+        if lang.starts_with("en") {
+            &self.en
+        } else {
+            &self.zh
+        }
     }
 }
 
@@ -633,9 +646,15 @@ mod tests {
         let t = table(f, "2021", "requests");
         let total = t.row_index("total").unwrap();
         let np = t.column_index("natural_person").unwrap();
-        assert_eq!(t.cell_label(total, np, "zh-CN"), "三、本年度办理结果（七）总计 / 自然人");
+        assert_eq!(
+            t.cell_label(total, np, "zh-CN"),
+            "三、本年度办理结果（七）总计 / 自然人"
+        );
         let r = t.row_index("withheld_state_secret").unwrap();
-        assert_eq!(t.row_label(r, "zh"), "三、本年度办理结果（三）不予公开 1.属于国家秘密");
+        assert_eq!(
+            t.row_label(r, "zh"),
+            "三、本年度办理结果（三）不予公开 1.属于国家秘密"
+        );
         let c = t.column_index("commercial").unwrap();
         assert_eq!(t.column_label(c, "zh"), "法人或其他组织 商业企业");
         let p19 = table(f, "2019", "proactive");
@@ -645,7 +664,10 @@ mod tests {
         let nd = p21.row_index("normative_documents").unwrap();
         assert_eq!(p21.rows[nd].label.zh, "行政规范性文件");
         // The 2019 table inherits 规章 from the 2021 description instead of repeating it.
-        assert_eq!(p19.rows[p19.row_index("regulations").unwrap()].label.zh, "规章");
+        assert_eq!(
+            p19.rows[p19.row_index("regulations").unwrap()].label.zh,
+            "规章"
+        );
     }
 
     /// Every term of every rule names a row or column of some format, so a typo in the
@@ -656,10 +678,11 @@ mod tests {
         for rule in &f.rules {
             for (term, _) in rule.terms() {
                 let found = f.formats.iter().any(|fmt| {
-                    f.table_of(fmt, &rule.table).is_some_and(|(_, t)| match rule.for_each {
-                        ForEach::Column => t.row_index(&term.key).is_some(),
-                        ForEach::Row => t.column_index(&term.key).is_some(),
-                    })
+                    f.table_of(fmt, &rule.table)
+                        .is_some_and(|(_, t)| match rule.for_each {
+                            ForEach::Column => t.row_index(&term.key).is_some(),
+                            ForEach::Row => t.column_index(&term.key).is_some(),
+                        })
                 });
                 assert!(found, "rule {} term {} resolves nowhere", rule.id, term.key);
             }

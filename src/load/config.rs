@@ -25,7 +25,15 @@ pub fn parse_site(file: &str, text: &str) -> (Option<SiteConfig>, Vec<Diagnostic
         return (None, doc.diags);
     };
     let mut cfg = SiteConfig::default();
-    let keys = ["title", "description", "language", "base_url", "output_dir", "theme", "validation"];
+    let keys = [
+        "title",
+        "description",
+        "language",
+        "base_url",
+        "output_dir",
+        "theme",
+        "validation",
+    ];
     let mut has_title = false;
     for (key, _, v) in doc.fields(root.get_ref(), &keys, "site.toml") {
         match key {
@@ -39,7 +47,10 @@ pub fn parse_site(file: &str, text: &str) -> (Option<SiteConfig>, Vec<Diagnostic
             "language" => {
                 if let Some(l) = doc.string(key, v) {
                     let span = doc.span(v.span());
-                    match LANGUAGES.iter().find(|x| x.eq_ignore_ascii_case(&l) || (l == "zh" && **x == "zh-CN")) {
+                    match LANGUAGES
+                        .iter()
+                        .find(|x| x.eq_ignore_ascii_case(&l) || (l == "zh" && **x == "zh-CN"))
+                    {
                         Some(x) => cfg.language = x.to_string(),
                         None => {
                             doc.error("unknown-language", span, format!("unknown language `{l}`"))
@@ -88,28 +99,40 @@ fn read_validation(doc: &mut Doc<'_>, t: &toml::de::DeTable<'_>) -> Validation {
         match key {
             "deny_warnings" => val.deny_warnings = doc.boolean(key, v).unwrap_or(false),
             _ => {
-                let Some(checks) = doc.table(key, v) else { continue };
+                let Some(checks) = doc.table(key, v) else {
+                    continue;
+                };
                 let codes = check_codes();
                 for (k, lv) in checks.iter() {
                     let code: &str = k.get_ref();
                     let kspan = doc.span(k.span());
                     if !codes.contains(&code) {
-                        let d = doc.error("unknown-key", kspan, format!("unknown check `{code}` in [validation.checks]"));
+                        let d = doc.error(
+                            "unknown-key",
+                            kspan,
+                            format!("unknown check `{code}` in [validation.checks]"),
+                        );
                         d.help = Some(match suggest(code, codes.iter().copied()) {
                             Some(s) => format!("did you mean `{s}`?"),
                             None => format!("configurable checks: {}", codes.join(", ")),
                         });
                         continue;
                     }
-                    let Some(level) = doc.string(code, lv) else { continue };
+                    let Some(level) = doc.string(code, lv) else {
+                        continue;
+                    };
                     let level = match level.as_str() {
                         "error" => CheckLevel::Error,
                         "warning" => CheckLevel::Warning,
                         "off" => CheckLevel::Off,
                         other => {
                             let span = doc.span(lv.span());
-                            doc.error("bad-value", span, format!("`{code}` must be \"error\", \"warning\" or \"off\""))
-                                .found(excerpt(other));
+                            doc.error(
+                                "bad-value",
+                                span,
+                                format!("`{code}` must be \"error\", \"warning\" or \"off\""),
+                            )
+                            .found(excerpt(other));
                             continue;
                         }
                     };
@@ -125,7 +148,8 @@ fn read_validation(doc: &mut Doc<'_>, t: &toml::de::DeTable<'_>) -> Validation {
 pub fn valid_slug(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
 }
@@ -136,7 +160,15 @@ pub fn parse_agency(file: &str, slug: &str, text: &str) -> (Option<Agency>, Vec<
     let Some(root) = doc.parse(text) else {
         return (None, doc.diags);
     };
-    let keys = ["name", "short_name", "level", "region", "parent", "order", "website"];
+    let keys = [
+        "name",
+        "short_name",
+        "level",
+        "region",
+        "parent",
+        "order",
+        "website",
+    ];
     let mut name = None;
     let mut level = None;
     let mut agency = Agency {
@@ -165,7 +197,9 @@ pub fn parse_agency(file: &str, slug: &str, text: &str) -> (Option<Agency>, Vec<
             }
             _ => {
                 level_seen = true;
-                let Some(l) = doc.string(key, v) else { continue };
+                let Some(l) = doc.string(key, v) else {
+                    continue;
+                };
                 match Level::parse(&l) {
                     Some(x) => level = Some(x),
                     None => {
@@ -189,7 +223,9 @@ pub fn parse_agency(file: &str, slug: &str, text: &str) -> (Option<Agency>, Vec<
     }
     if !level_seen {
         doc.error("missing-key", end, "agency.toml has no `level`")
-            .help("add `level = \"township\"` (one of province, city, county, township, department)");
+            .help(
+                "add `level = \"township\"` (one of province, city, county, township, department)",
+            );
     }
     match (name, level) {
         (Some(n), Some(l)) => {

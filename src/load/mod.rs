@@ -63,24 +63,32 @@ pub fn rel_path(root: &Path, path: &Path) -> String {
 }
 
 /// Reads a text file: size limit, UTF-8 (with a hint for GB18030 files), BOM removed.
-pub fn read_text(path: &Path, rel: &str) -> Result<Arc<str>, Diagnostic> {
-    let meta = std::fs::metadata(path)
-        .map_err(|e| Diagnostic::file(Severity::Error, "io", rel, format!("cannot read: {e}")))?;
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(Diagnostic::file(
+pub fn read_text(path: &Path, rel: &str) -> Result<Arc<str>, Box<Diagnostic>> {
+    let io = |e: std::io::Error| {
+        Box::new(Diagnostic::file(
             Severity::Error,
-            "file-too-large",
+            "io",
             rel,
-            format!(
-                "the file is {:.1} MB; files are limited to {} MB",
-                meta.len() as f64 / 1_048_576.0,
-                MAX_FILE_BYTES / 1_048_576
-            ),
-        )
-        .help("a report is text and tables; keep attachments such as scans out of content/"));
+            format!("cannot read: {e}"),
+        ))
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(Box::new(
+            Diagnostic::file(
+                Severity::Error,
+                "file-too-large",
+                rel,
+                format!(
+                    "the file is {:.1} MB; files are limited to {} MB",
+                    meta.len() as f64 / 1_048_576.0,
+                    MAX_FILE_BYTES / 1_048_576
+                ),
+            )
+            .help("a report is text and tables; keep attachments such as scans out of content/"),
+        ));
     }
-    let bytes = std::fs::read(path)
-        .map_err(|e| Diagnostic::file(Severity::Error, "io", rel, format!("cannot read: {e}")))?;
+    let bytes = std::fs::read(path).map_err(io)?;
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     match std::str::from_utf8(bytes) {
         Ok(s) => Ok(Arc::from(s)),
@@ -92,7 +100,10 @@ pub fn read_text(path: &Path, rel: &str) -> Result<Arc<str>, Diagnostic> {
                 Severity::Error,
                 "encoding",
                 rel,
-                format!("the file is not valid UTF-8 (byte {} cannot be read)", e.valid_up_to()),
+                format!(
+                    "the file is not valid UTF-8 (byte {} cannot be read)",
+                    e.valid_up_to()
+                ),
             );
             d.line = line;
             d.column = column;
@@ -104,7 +115,7 @@ pub fn read_text(path: &Path, rel: &str) -> Result<Arc<str>, Diagnostic> {
             } else {
                 "save the file as UTF-8".into()
             });
-            Err(d)
+            Err(Box::new(d))
         }
     }
 }
@@ -127,6 +138,13 @@ pub fn report_year(name: &str) -> Option<i32> {
         .flatten()
 }
 
+/// One report file after reading.
+struct Parsed {
+    report: Option<Report>,
+    diags: Vec<Diagnostic>,
+    text: Option<Arc<str>>,
+}
+
 /// Loads the site at `root`.
 pub fn load_site(root: &Path) -> Result<Loaded, Fatal> {
     let mut diags = Diagnostics::default();
@@ -141,7 +159,7 @@ pub fn load_site(root: &Path) -> Result<Loaded, Fatal> {
     }
     let text = read_text(&site_path, "site.toml").map_err(|d| {
         let mut f = Fatal::new("site.toml cannot be read");
-        f.diagnostics.push(d);
+        f.diagnostics.push(*d);
         f
     })?;
     sources.insert("site.toml", text.clone());
@@ -174,8 +192,16 @@ pub fn load_site(root: &Path) -> Result<Loaded, Fatal> {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                let p = e.path().map(|p| rel_path(root, p)).unwrap_or_else(|| "content".into());
-                diags.push(Diagnostic::file(Severity::Error, "io", &p, format!("cannot read: {e}")));
+                let p = e
+                    .path()
+                    .map(|p| rel_path(root, p))
+                    .unwrap_or_else(|| "content".into());
+                diags.push(Diagnostic::file(
+                    Severity::Error,
+                    "io",
+                    &p,
+                    format!("cannot read: {e}"),
+                ));
                 continue;
             }
         };
@@ -194,16 +220,26 @@ pub fn load_site(root: &Path) -> Result<Loaded, Fatal> {
                 let year = report_year(&name);
                 if year.is_none() {
                     diags.push(
-                        Diagnostic::file(Severity::Error, "report-name", &rel, "a report file must be named after its year, e.g. 2023.md")
-                            .found(name.clone())
-                            .help("rename the file to <year>.md"),
+                        Diagnostic::file(
+                            Severity::Error,
+                            "report-name",
+                            &rel,
+                            "a report file must be named after its year, e.g. 2023.md",
+                        )
+                        .found(name.clone())
+                        .help("rename the file to <year>.md"),
                     );
                 }
                 report_files.push((rel, slug, year, entry.path().to_path_buf()));
             }
             (1 | 3, false) if name.ends_with(".md") => diags.push(
-                Diagnostic::file(Severity::Warning, "stray-file", &rel, "this file is not read: reports live in content/<agency-slug>/<year>.md")
-                    .help("move it into its agency's folder"),
+                Diagnostic::file(
+                    Severity::Warning,
+                    "stray-file",
+                    &rel,
+                    "this file is not read: reports live in content/<agency-slug>/<year>.md",
+                )
+                .help("move it into its agency's folder"),
             ),
             _ => {}
         }
@@ -222,8 +258,15 @@ pub fn load_site(root: &Path) -> Result<Loaded, Fatal> {
         let rel = format!("{rel_dir}/agency.toml");
         if !meta.is_file() {
             diags.push(
-                Diagnostic::file(Severity::Error, "missing-agency-file", &rel_dir, "the agency folder has no agency.toml")
-                    .help(format!("create {rel} with at least `name = \"…\"` and `level = \"…\"`")),
+                Diagnostic::file(
+                    Severity::Error,
+                    "missing-agency-file",
+                    &rel_dir,
+                    "the agency folder has no agency.toml",
+                )
+                .help(format!(
+                    "create {rel} with at least `name = \"…\"` and `level = \"…\"`"
+                )),
             );
             continue;
         }
@@ -234,28 +277,36 @@ pub fn load_site(root: &Path) -> Result<Loaded, Fatal> {
                 diags.extend(ds);
                 agencies.extend(a);
             }
-            Err(d) => diags.push(d),
+            Err(d) => diags.push(*d),
         }
     }
 
-    let parsed: Vec<(Option<Report>, Vec<Diagnostic>, Option<Arc<str>>)> = report_files
+    let parsed: Vec<Parsed> = report_files
         .par_iter()
         .filter(|(_, _, year, _)| year.is_some())
         .map(|(rel, slug, year, path)| match read_text(path, rel) {
             Ok(text) => {
-                let (r, ds) = report::parse_report(rel, slug, *year, text.clone());
-                (r, ds, Some(text))
+                let (report, diags) = report::parse_report(rel, slug, *year, text.clone());
+                Parsed {
+                    report,
+                    diags,
+                    text: Some(text),
+                }
             }
-            Err(d) => (None, vec![d], None),
+            Err(d) => Parsed {
+                report: None,
+                diags: vec![*d],
+                text: None,
+            },
         })
         .collect();
     let mut reports = Vec::with_capacity(parsed.len());
-    for ((rel, ..), (r, ds, text)) in report_files.iter().filter(|f| f.2.is_some()).zip(parsed) {
-        if let Some(t) = text {
+    for ((rel, ..), p) in report_files.iter().filter(|f| f.2.is_some()).zip(parsed) {
+        if let Some(t) = p.text {
             sources.insert(rel, t);
         }
-        diags.extend(ds);
-        reports.extend(r);
+        diags.extend(p.diags);
+        reports.extend(p.report);
     }
     reports.sort_by(|a, b| (&a.agency, a.year, &a.path).cmp(&(&b.agency, b.year, &b.path)));
     agencies.sort_by(|a, b| a.slug.cmp(&b.slug));

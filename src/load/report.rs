@@ -39,11 +39,21 @@ struct Frontmatter {
     close_fence: Span,
 }
 
-fn split_frontmatter(file: &str, text: &str) -> Result<Frontmatter, Diagnostic> {
+fn split_frontmatter(file: &str, text: &str) -> Result<Frontmatter, Box<Diagnostic>> {
+    if text.trim().is_empty() {
+        return Err(Box::new(
+            Diagnostic::file(Severity::Error, "empty-file", file, "the report file is empty")
+                .help("if an editor is still saving it, check again; otherwise write the report (`gongkai new` makes a skeleton) or delete the file"),
+        ));
+    }
     let first_end = text.find('\n').map_or(text.len(), |i| i + 1);
     let first = text[..first_end].trim_end();
     if first != "+++" {
-        let found = excerpt(first);
+        let found = if first.is_empty() {
+            "an empty line".to_string()
+        } else {
+            format!("`{}`", excerpt(first))
+        };
         let mut d = Diagnostic::at(
             Severity::Error,
             "frontmatter",
@@ -52,13 +62,13 @@ fn split_frontmatter(file: &str, text: &str) -> Result<Frontmatter, Diagnostic> 
             Span::new(0..first.len()),
             "a report must start with `+++` on its own line, then the TOML frontmatter, then `+++`",
         )
-        .found(format!("`{found}`"));
+        .found(found);
         d.help = Some(if first == "---" {
             "gongkai reads TOML frontmatter between `+++` lines, not YAML between `---`".into()
         } else {
             "`gongkai new <agency> <year>` writes a complete report skeleton to start from".into()
         });
-        return Err(d);
+        return Err(Box::new(d));
     }
     let mut pos = first_end;
     while pos < text.len() {
@@ -73,15 +83,17 @@ fn split_frontmatter(file: &str, text: &str) -> Result<Frontmatter, Diagnostic> 
         }
         pos = end;
     }
-    Err(Diagnostic::at(
-        Severity::Error,
-        "frontmatter",
-        file,
-        text,
-        Span::new(0..3),
-        "the frontmatter opened here is never closed",
-    )
-    .help("add a line with only `+++` after the last frontmatter line, before the prose"))
+    Err(Box::new(
+        Diagnostic::at(
+            Severity::Error,
+            "frontmatter",
+            file,
+            text,
+            Span::new(0..3),
+            "the frontmatter opened here is never closed",
+        )
+        .help("add a line with only `+++` after the last frontmatter line, before the prose"),
+    ))
 }
 
 /// Reads a report. Returns the report when its frontmatter could be read (possibly with
@@ -94,7 +106,7 @@ pub fn parse_report(
 ) -> (Option<Report>, Vec<Diagnostic>) {
     let fm = match split_frontmatter(file, &text) {
         Ok(fm) => fm,
-        Err(d) => return (None, vec![d]),
+        Err(d) => return (None, vec![*d]),
     };
     let toml_src = &text[fm.toml_start..fm.toml_end];
     let mut doc = Doc::new(file, &text, fm.toml_start);
@@ -121,18 +133,30 @@ pub fn parse_report(
                     Some(fmt) => format = Some(fmt),
                     None => {
                         format_known = false;
-                        doc.error("unknown-format", format_span, format!("unknown format `{id}`"))
-                            .expected(format!("one of {}", quoted(&f.ids())))
-                            .found(format!("`{id}`"))
-                            .help(format_help());
+                        doc.error(
+                            "unknown-format",
+                            format_span,
+                            format!("unknown format `{id}`"),
+                        )
+                        .expected(format!("one of {}", quoted(&f.ids())))
+                        .found(format!("`{id}`"))
+                        .help(format_help());
                     }
                 },
                 None => {
                     format_known = false;
-                    let found = format!("{} `{}`", type_name(v.get_ref()), excerpt(doc.src(format_span)));
-                    doc.error("wrong-type", format_span, "`format` must be a format id in quotes")
-                        .expected(format!("one of {}", quoted(&f.ids())))
-                        .found(found);
+                    let found = format!(
+                        "{} `{}`",
+                        type_name(v.get_ref()),
+                        excerpt(doc.src(format_span))
+                    );
+                    doc.error(
+                        "wrong-type",
+                        format_span,
+                        "`format` must be a format id in quotes",
+                    )
+                    .expected(format!("one of {}", quoted(&f.ids())))
+                    .found(found);
                 }
             }
         }
@@ -174,11 +198,15 @@ pub fn parse_report(
     }
     let Some((year, year_span)) = year.or_else(|| {
         if fields.iter().all(|(k, _, _)| *k != "year") {
-            doc.error("missing-key", fm.close_fence, "the frontmatter has no `year`")
-                .help(match file_year {
-                    Some(y) => format!("add `year = {y}`"),
-                    None => "add `year = 2023` (the year the report covers)".into(),
-                });
+            doc.error(
+                "missing-key",
+                fm.close_fence,
+                "the frontmatter has no `year`",
+            )
+            .help(match file_year {
+                Some(y) => format!("add `year = {y}`"),
+                None => "add `year = 2023` (the year the report covers)".into(),
+            });
         }
         None
     }) else {
@@ -203,11 +231,15 @@ pub fn parse_report(
         Some(fmt) => fmt,
         None if format_known => {
             let guess = f.default_for_year(year);
-            doc.error("missing-key", fm.close_fence, "the frontmatter has no `format`")
-                .help(format!(
-                    "add `format = \"{}\"` ({}, {}); tables were checked against it",
-                    guess.id, guess.label.zh, guess.document
-                ));
+            doc.error(
+                "missing-key",
+                fm.close_fence,
+                "the frontmatter has no `format`",
+            )
+            .help(format!(
+                "add `format = \"{}\"` ({}, {}); tables were checked against it",
+                guess.id, guess.label.zh, guess.document
+            ));
             guess
         }
         None => return (None, doc.diags),
@@ -220,7 +252,9 @@ pub fn parse_report(
         tables.push(match value {
             Some(&(_, kspan, v)) => read_table(&mut doc, format, table, kspan, v),
             None => {
-                let section = f.section_for_table(&table.key).map_or("", |s| s.zh.as_str());
+                let section = f
+                    .section_for_table(&table.key)
+                    .map_or("", |s| s.zh.as_str());
                 doc.error(
                     "missing-table",
                     fm.close_fence,
@@ -240,7 +274,11 @@ pub fn parse_report(
     // Tables that belong to another format only.
     for &(key, kspan, _) in &fields {
         if table_keys.contains(&key) && f.table_of(format, key).is_none() {
-            doc.error("unknown-key", kspan, format!("format {} has no `{key}` table", format.id));
+            doc.error(
+                "unknown-key",
+                kspan,
+                format!("format {} has no `{key}` table", format.id),
+            );
         }
     }
 
@@ -266,7 +304,10 @@ pub fn parse_report(
 }
 
 fn quoted(ids: &[&str]) -> String {
-    ids.iter().map(|i| format!("\"{i}\"")).collect::<Vec<_>>().join(", ")
+    ids.iter()
+        .map(|i| format!("\"{i}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn format_help() -> String {
@@ -274,7 +315,12 @@ fn format_help() -> String {
     let list: Vec<String> = f
         .formats
         .iter()
-        .map(|fmt| format!("\"{}\" = {} ({}), from {}", fmt.id, fmt.label.zh, fmt.document, fmt.first_year))
+        .map(|fmt| {
+            format!(
+                "\"{}\" = {} ({}), from {}",
+                fmt.id, fmt.label.zh, fmt.document, fmt.first_year
+            )
+        })
         .collect();
     format!("known formats: {}", list.join("; "))
 }
@@ -283,8 +329,12 @@ fn read_acknowledgements(doc: &mut Doc<'_>, v: &Value<'_>) -> Vec<Acknowledgemen
     let mut out = Vec::new();
     let DeValue::Array(items) = v.get_ref() else {
         let span = doc.span(v.span());
-        doc.error("wrong-type", span, "`acknowledged` must be a list of `[[acknowledged]]` tables")
-            .help("write each as:\n[[acknowledged]]\ncheck = \"I2\"\nat = \"granted\"\nnote = \"…\"");
+        doc.error(
+            "wrong-type",
+            span,
+            "`acknowledged` must be a list of `[[acknowledged]]` tables",
+        )
+        .help("write each as:\n[[acknowledged]]\ncheck = \"I2\"\nat = \"granted\"\nnote = \"…\"");
         return out;
     };
     for item in items.iter() {
@@ -300,25 +350,41 @@ fn read_acknowledgements(doc: &mut Doc<'_>, v: &Value<'_>) -> Vec<Acknowledgemen
             let value = doc.nonempty_string(k, v);
             match k {
                 "check" => check = value.map(|s| (s, doc.span(v.span()))),
-                "at" => at = value,
+                "at" => at = value.map(|s| (s, doc.span(v.span()))),
                 _ => note = value,
             }
         }
-        for (name, present) in [("check", check.is_some()), ("at", at.is_some()), ("note", note.is_some())] {
+        for (name, present) in [
+            ("check", check.is_some()),
+            ("at", at.is_some()),
+            ("note", note.is_some()),
+        ] {
             if !present && fields.iter().all(|(k, _, _)| *k != name) {
                 doc.error("missing-key", span, format!("this acknowledgement has no `{name}`"))
                     .help("an acknowledgement names the check, where it fails, and a note for readers: check = \"I2\", at = \"granted\", note = \"…\"");
             }
         }
-        if let (Some((check, span)), Some(at), Some(note)) = (check, at, note) {
-            out.push(Acknowledgement { check, at, note, span });
+        if let (Some((check, span)), Some((at, at_span)), Some(note)) = (check, at, note) {
+            out.push(Acknowledgement {
+                check,
+                at,
+                note,
+                span,
+                at_span,
+            });
         }
     }
     out
 }
 
 /// Reads one statistics table: one array per row, in the printed column order.
-fn read_table(doc: &mut Doc<'_>, format: &Format, table: &Table, key_span: Span, v: &Value<'_>) -> TableData {
+fn read_table(
+    doc: &mut Doc<'_>,
+    format: &Format,
+    table: &Table,
+    key_span: Span,
+    v: &Value<'_>,
+) -> TableData {
     let mut data = TableData {
         rows: vec![None; table.rows.len()],
         span: Some(key_span),
@@ -345,7 +411,12 @@ fn read_table(doc: &mut Doc<'_>, format: &Format, table: &Table, key_span: Span,
             doc.error(
                 "missing-row",
                 key_span,
-                format!("`[{}]` has no row `{}` ({})", table.key, row.key, table.row_label(ri, "zh")),
+                format!(
+                    "`[{}]` has no row `{}` ({})",
+                    table.key,
+                    row.key,
+                    table.row_label(ri, "zh")
+                ),
             )
             .label(table.row_label(ri, "zh"))
             .help(format!(
@@ -367,17 +438,31 @@ fn column_list(table: &Table, row: usize) -> String {
         .join("、")
 }
 
-fn unknown_row(doc: &mut Doc<'_>, format: &Format, table: &Table, key: &str, span: Span, keys: &[&str]) {
+fn unknown_row(
+    doc: &mut Doc<'_>,
+    format: &Format,
+    table: &Table,
+    key: &str,
+    span: Span,
+    keys: &[&str],
+) {
     let f = formats();
     // A row of the same table in another format: say so instead of guessing.
-    let elsewhere = f.formats.iter().filter(|o| o.id != format.id).find_map(|o| {
-        f.table_of(o, &table.key)
-            .and_then(|(_, t)| t.row_index(key).map(|ri| (o, t, ri)))
-    });
+    let elsewhere = f
+        .formats
+        .iter()
+        .filter(|o| o.id != format.id)
+        .find_map(|o| {
+            f.table_of(o, &table.key)
+                .and_then(|(_, t)| t.row_index(key).map(|ri| (o, t, ri)))
+        });
     let d = doc.error(
         "unknown-key",
         span,
-        format!("`[{}]` has no row `{key}` in format {}", table.key, format.id),
+        format!(
+            "`[{}]` has no row `{key}` in format {}",
+            table.key, format.id
+        ),
     );
     d.help = Some(match (elsewhere, suggest(key, keys.iter().copied())) {
         (Some((o, t, ri)), _) => format!(
@@ -392,19 +477,33 @@ fn unknown_row(doc: &mut Doc<'_>, format: &Format, table: &Table, key: &str, spa
     });
 }
 
-fn read_row(doc: &mut Doc<'_>, table: &Table, ri: usize, key_span: Span, v: &Value<'_>) -> Option<RowData> {
+fn read_row(
+    doc: &mut Doc<'_>,
+    table: &Table,
+    ri: usize,
+    key_span: Span,
+    v: &Value<'_>,
+) -> Option<RowData> {
     let row = &table.rows[ri];
     let span = doc.span(v.span());
     let label = table.row_label(ri, "zh");
     let DeValue::Array(items) = v.get_ref() else {
         let found = format!("{} `{}`", type_name(v.get_ref()), excerpt(doc.src(span)));
-        doc.error("wrong-type", span, format!("row `{}` must be an array of {} values", row.key, row.columns.len()))
-            .label(label)
-            .found(found)
-            .help(format!(
-                "write the printed values in brackets, in this order: {}",
-                column_list(table, ri)
-            ));
+        doc.error(
+            "wrong-type",
+            span,
+            format!(
+                "row `{}` must be an array of {} values",
+                row.key,
+                row.columns.len()
+            ),
+        )
+        .label(label)
+        .found(found)
+        .help(format!(
+            "write the printed values in brackets, in this order: {}",
+            column_list(table, ri)
+        ));
         return None;
     };
     let n = row.columns.len();
@@ -412,7 +511,10 @@ fn read_row(doc: &mut Doc<'_>, table: &Table, ri: usize, key_span: Span, v: &Val
         let d = doc.error(
             "row-length",
             span,
-            format!("row `{}` must have {n} values, one per printed column", row.key),
+            format!(
+                "row `{}` must have {n} values, one per printed column",
+                row.key
+            ),
         );
         d.label = Some(label);
         d.expected = Some(format!("{n} values ({})", column_list(table, ri)));
@@ -442,7 +544,14 @@ fn read_row(doc: &mut Doc<'_>, table: &Table, ri: usize, key_span: Span, v: &Val
 }
 
 /// Reads one cell according to its column's kind; reports anything else.
-fn read_cell(doc: &mut Doc<'_>, table: &Table, ri: usize, ci: usize, col: &Column, v: &Value<'_>) -> Option<Cell> {
+fn read_cell(
+    doc: &mut Doc<'_>,
+    table: &Table,
+    ri: usize,
+    ci: usize,
+    col: &Column,
+    v: &Value<'_>,
+) -> Option<Cell> {
     let span = doc.span(v.span());
     let label = table.cell_label(ri, ci, "zh");
     let raw = doc.src(span).to_string();
@@ -562,7 +671,9 @@ fn read_cell(doc: &mut Doc<'_>, table: &Table, ri: usize, ci: usize, col: &Colum
 /// and a unit (`元`, `万元`) after it. Exact: no floating point is involved.
 pub fn parse_amount(s: &str) -> Option<Amount> {
     let s = s.trim();
-    let (num, unit) = match s.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ',' || c == '-' || c == '+')) {
+    let (num, unit) = match s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ',' || c == '-' || c == '+'))
+    {
         Some(i) => (&s[..i], Some(s[i..].trim())),
         None => (s, None),
     };
@@ -581,14 +692,21 @@ pub fn parse_amount(s: &str) -> Option<Amount> {
 
 /// Finds the prose sections: level-2 headings whose text starts with a section numeral
 /// (`## 一、总体情况`). Other headings belong to the section above them.
-pub fn read_sections(file: &str, text: &str, body_start: usize) -> (Vec<ProseSection>, Vec<Diagnostic>) {
+pub fn read_sections(
+    file: &str,
+    text: &str,
+    body_start: usize,
+) -> (Vec<ProseSection>, Vec<Diagnostic>) {
     let f = formats();
     let body = &text[body_start..];
     let mut heads: Vec<(Option<String>, String, Span, usize)> = Vec::new();
     let mut in_h2: Option<(usize, String)> = None;
     for (ev, range) in Parser::new(body).into_offset_iter() {
         match ev {
-            Event::Start(Tag::Heading { level: HeadingLevel::H2, .. }) => in_h2 = Some((range.start, String::new())),
+            Event::Start(Tag::Heading {
+                level: HeadingLevel::H2,
+                ..
+            }) => in_h2 = Some((range.start, String::new())),
             Event::Text(t) | Event::Code(t) => {
                 if let Some((_, s)) = in_h2.as_mut() {
                     s.push_str(&t);
@@ -636,14 +754,24 @@ pub fn read_sections(file: &str, text: &str, body_start: usize) -> (Vec<ProseSec
             && sections[..i].iter().any(|p| p.num.as_ref() == Some(num))
         {
             diags.push(
-                Diagnostic::at(Severity::Warning, "duplicate-section", file, text, s.heading_span, format!("section {num}、 appears twice"))
-                    .help("merge the two parts under one heading"),
+                Diagnostic::at(
+                    Severity::Warning,
+                    "duplicate-section",
+                    file,
+                    text,
+                    s.heading_span,
+                    format!("section {num}、 appears twice"),
+                )
+                .help("merge the two parts under one heading"),
             );
         }
     }
     let body_span = Span::new(body_start..body_start);
     for sec in f.sections.iter().filter(|s| s.required) {
-        if !sections.iter().any(|s| s.num.as_deref() == Some(sec.num.as_str())) {
+        if !sections
+            .iter()
+            .any(|s| s.num.as_deref() == Some(sec.num.as_str()))
+        {
             diags.push(
                 Diagnostic::at(
                     Severity::Warning,
@@ -654,7 +782,10 @@ pub fn read_sections(file: &str, text: &str, body_start: usize) -> (Vec<ProseSec
                     format!("the body has no section `{}`", sec.zh),
                 )
                 .label(sec.zh.clone())
-                .help(format!("add a heading `## {}` and the text of that section", sec.zh)),
+                .help(format!(
+                    "add a heading `## {}` and the text of that section",
+                    sec.zh
+                )),
             );
         }
     }
@@ -664,7 +795,9 @@ pub fn read_sections(file: &str, text: &str, body_start: usize) -> (Vec<ProseSec
 /// Parses the frontmatter TOML only; used by the fuzz target to exercise the reader.
 pub fn frontmatter_table(text: &str) -> Option<DeTable<'_>> {
     let fm = split_frontmatter("fuzz", text).ok()?;
-    DeTable::parse(&text[fm.toml_start..fm.toml_end]).ok().map(|t| t.into_inner())
+    DeTable::parse(&text[fm.toml_start..fm.toml_end])
+        .ok()
+        .map(|t| t.into_inner())
 }
 
 #[cfg(test)]

@@ -50,7 +50,11 @@ pub fn type_name(v: &DeValue<'_>) -> &'static str {
 /// The source text of a value, shortened for messages.
 pub fn excerpt(text: &str) -> String {
     let t: String = text.chars().take(40).collect();
-    if t.len() < text.len() { format!("{t}…") } else { t }
+    if t.len() < text.len() {
+        format!("{t}…")
+    } else {
+        t
+    }
 }
 
 impl<'t> Doc<'t> {
@@ -72,7 +76,13 @@ impl<'t> Doc<'t> {
         self.text.get(span.range()).unwrap_or("")
     }
 
-    pub fn diag(&mut self, severity: Severity, code: &str, span: Span, message: impl Into<String>) -> &mut Diagnostic {
+    pub fn diag(
+        &mut self,
+        severity: Severity,
+        code: &str,
+        span: Span,
+        message: impl Into<String>,
+    ) -> &mut Diagnostic {
         let d = Diagnostic::at(severity, code, self.file, self.text, span, message);
         self.diags.push(d);
         self.diags.last_mut().expect("just pushed")
@@ -124,7 +134,11 @@ impl<'t> Doc<'t> {
                 out.push((key, span, v));
             } else {
                 let sugg = suggest(key, known.iter().copied());
-                let d = self.error("unknown-key", span, format!("unknown key `{key}` in {context}"));
+                let d = self.error(
+                    "unknown-key",
+                    span,
+                    format!("unknown key `{key}` in {context}"),
+                );
                 d.found = Some(format!("`{key}`"));
                 d.help = Some(match sugg {
                     Some(s) => format!("did you mean `{s}`?"),
@@ -234,7 +248,11 @@ pub fn parse_int(raw: &str, radix: u32) -> Option<i128> {
         Some(d) => (true, d),
         None => (false, cleaned.strip_prefix('+').unwrap_or(&cleaned)),
     };
-    let digits = if radix != 10 { digits.get(2..)? } else { digits };
+    let digits = if radix != 10 {
+        digits.get(2..)?
+    } else {
+        digits
+    };
     let n = i128::from_str_radix(digits, radix).ok()?;
     Some(if neg { -n } else { n })
 }
@@ -254,7 +272,20 @@ pub fn normalize_date(s: &str) -> Option<String> {
     let m: u32 = date[5..7].parse().ok()?;
     let d: u32 = date[8..10].parse().ok()?;
     let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    let days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
     if !(1..=12).contains(&m) || d == 0 || d > days[(m - 1) as usize] {
         return None;
     }
@@ -275,9 +306,13 @@ fn syntax_help(msg: &str, found: &str) -> Option<String> {
         );
     }
     if msg.contains("duplicate") {
-        return Some("each key may appear only once in a table; remove or rename the repeated one".into());
+        return Some(
+            "each key may appear only once in a table; remove or rename the repeated one".into(),
+        );
     }
-    if msg.contains("string") && msg.contains("unterminated") || msg.contains("invalid basic string") {
+    if msg.contains("string") && msg.contains("unterminated")
+        || msg.contains("invalid basic string")
+    {
         return Some("close the string with a \" on the same line".into());
     }
     None
@@ -293,14 +328,23 @@ mod tests {
         assert_eq!(parse_int("-18", 10), Some(-18));
         assert_eq!(parse_int("+3", 10), Some(3));
         assert_eq!(parse_int("0x1F", 16), Some(31));
-        assert_eq!(parse_int("99999999999999999999999999999999999999999", 10), None);
+        assert_eq!(
+            parse_int("99999999999999999999999999999999999999999", 10),
+            None
+        );
     }
 
     #[test]
     fn dates() {
         assert_eq!(normalize_date("2022-01-28").as_deref(), Some("2022-01-28"));
-        assert_eq!(normalize_date("2020-01-20T15:22:00").as_deref(), Some("2020-01-20"));
-        assert_eq!(normalize_date("2020-01-20 15:22").as_deref(), Some("2020-01-20"));
+        assert_eq!(
+            normalize_date("2020-01-20T15:22:00").as_deref(),
+            Some("2020-01-20")
+        );
+        assert_eq!(
+            normalize_date("2020-01-20 15:22").as_deref(),
+            Some("2020-01-20")
+        );
         assert_eq!(normalize_date("2021-02-29"), None);
         assert_eq!(normalize_date("2020-02-29").as_deref(), Some("2020-02-29"));
         assert_eq!(normalize_date("2022/01/28"), None);
