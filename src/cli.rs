@@ -37,6 +37,8 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "human")]
         format: OutputFormat,
     },
+    /// Check the site, then render it into the output folder (default public/).
+    Build,
     /// Write a report skeleton content/<agency>/<year>.md with every row zero-filled.
     New {
         /// The agency's folder name (slug) under content/.
@@ -59,6 +61,7 @@ pub fn run() -> i32 {
     let cli = Cli::parse();
     match cli.command {
         Command::Check { format } => cmd::check::run(cli.root.as_deref(), format),
+        Command::Build => cmd::build::run(cli.root.as_deref()),
         Command::New {
             agency,
             year,

@@ -47,6 +47,17 @@ pub struct Related {
     pub span: Span,
 }
 
+/// The numbers of an arithmetic finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleValues {
+    /// What the first cell of the rule would have to be (empty cells counted as 0).
+    pub expected: String,
+    /// What it is; `None` when printed empty.
+    pub found: Option<String>,
+    /// How many cells of the rule were printed empty (0 for a plain violation).
+    pub empty_cells: usize,
+}
+
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
@@ -72,6 +83,8 @@ pub struct Diagnostic {
     pub related: Vec<Related>,
     /// The table cells concerned, as `table.row.column` keys (for marking them on the site).
     pub cells: Vec<String>,
+    /// For arithmetic checks: the numbers, unformatted.
+    pub values: Option<RuleValues>,
     #[serde(skip)]
     pub span: Option<Span>,
 }
@@ -96,6 +109,7 @@ impl Diagnostic {
             acknowledgement: None,
             related: Vec::new(),
             cells: Vec::new(),
+            values: None,
             span: None,
         }
     }

@@ -4,10 +4,14 @@
 //! render → write. The official formats are data, described once in [`format`].
 
 pub mod author;
+pub mod build;
 pub mod check;
 pub mod cli;
 pub mod cmd;
+pub mod derive;
 pub mod diag;
 pub mod format;
 pub mod load;
 pub mod model;
+pub mod output;
+pub mod render;

@@ -75,6 +75,9 @@ fn check_json_is_a_documented_array_that_parses_back() {
     assert_eq!(d["found"], "3");
     assert_eq!(d["at"], "reconsideration");
     assert_eq!(d["cells"][0], "appeals.reconsideration.total");
+    assert_eq!(d["values"]["expected"], "2");
+    assert_eq!(d["values"]["found"], "3");
+    assert_eq!(d["values"]["empty_cells"], 0);
     // The line and column point at the 总计 cell.
     let line = d["line"].as_u64().unwrap() as usize;
     let col = d["column"].as_u64().unwrap() as usize;

@@ -374,6 +374,11 @@ fn finding(
     .found(found.map_or_else(|| "an empty cell".to_string(), |v| v.to_string()))
     .at_key(at.clone())
     .help(ack_help(&rule.id, &at, lead));
+    d.values = Some(crate::diag::RuleValues {
+        expected: expected.to_string(),
+        found: found.map(|v| v.to_string()),
+        empty_cells: empty,
+    });
     for t in terms {
         if t.term.prev {
             d = d.related(

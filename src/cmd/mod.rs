@@ -1,6 +1,7 @@
 //! The commands. Each is thin: it calls the stages and turns the outcome into output and an
 //! exit status.
 
+pub mod build;
 pub mod check;
 pub mod init;
 pub mod new;

@@ -248,6 +248,48 @@ impl Rule {
     }
 }
 
+/// A named quantity: the sum of some cells, defined per format (§7 mapping).
+#[derive(Debug, Clone)]
+pub struct Figure {
+    pub id: String,
+    pub label: Label,
+    /// Shown in trend charts and comparison tables.
+    pub key: bool,
+    /// Per format id (`None` = every format), the cells summed: `table.row.column`, where the
+    /// column may be `*` for figures computed per column of `per_column`.
+    pub cells: Vec<(Option<String>, Vec<String>)>,
+    /// Raw cells this figure stands for in the full comparison.
+    pub merges: Vec<String>,
+    /// Set when the formats' quantities are only approximately the same.
+    pub approximate: Option<Label>,
+    /// A table key: the figure exists once per column of that table (cells use `*`).
+    pub per_column: Option<String>,
+}
+
+impl Figure {
+    /// The cells of this figure in `format`, or `None` when the format has no counterpart.
+    pub fn cells_for(&self, format: &str) -> Option<&[String]> {
+        self.cells
+            .iter()
+            .find(|(f, _)| f.as_deref() == Some(format))
+            .or_else(|| self.cells.iter().find(|(f, _)| f.is_none()))
+            .map(|(_, c)| c.as_slice())
+    }
+}
+
+/// A derived rate (§8): Σ numerator ÷ Σ denominator over figures, or a year-on-year change.
+#[derive(Debug, Clone)]
+pub struct Rate {
+    pub id: String,
+    pub label: Label,
+    /// (sign, figure id)
+    pub numerator: Vec<(i8, String)>,
+    pub denominator: Vec<(i8, String)>,
+    /// For a change on last year: the figure compared.
+    pub change_of: Option<String>,
+    pub definition: Label,
+}
+
 /// Everything known about the official formats.
 #[derive(Debug)]
 pub struct Formats {
@@ -255,6 +297,8 @@ pub struct Formats {
     pub formats: Vec<Format>,
     pub tables: Vec<Table>,
     pub rules: Vec<Rule>,
+    pub figures: Vec<Figure>,
+    pub rates: Vec<Rate>,
 }
 
 impl Formats {
@@ -305,6 +349,10 @@ impl Formats {
         self.rules.iter().find(|r| r.id == id)
     }
 
+    pub fn figure(&self, id: &str) -> Option<&Figure> {
+        self.figures.iter().find(|f| f.id == id)
+    }
+
     /// All format ids, for messages.
     pub fn ids(&self) -> Vec<&str> {
         self.formats.iter().map(|f| f.id.as_str()).collect()
@@ -328,6 +376,47 @@ struct RawFile {
     formats: Vec<RawFormat>,
     tables: Vec<RawTable>,
     rules: Vec<RawRule>,
+    figures: Vec<RawFigure>,
+    rates: Vec<RawRate>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFigure {
+    id: String,
+    zh: String,
+    en: String,
+    #[serde(default)]
+    key: bool,
+    cells: std::collections::BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    merges: Vec<String>,
+    approximate: Option<Label>,
+    per_column: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRate {
+    id: String,
+    zh: String,
+    en: String,
+    #[serde(default)]
+    numerator: Vec<String>,
+    #[serde(default)]
+    denominator: Vec<String>,
+    change_of: Option<String>,
+    definition: Label,
+}
+
+fn signed(terms: &[String]) -> Vec<(i8, String)> {
+    terms
+        .iter()
+        .map(|t| match t.strip_prefix('-') {
+            Some(rest) => (-1, rest.to_string()),
+            None => (1, t.clone()),
+        })
+        .collect()
 }
 
 #[derive(Deserialize)]
@@ -470,11 +559,42 @@ pub fn parse(text: &str) -> Result<Formats, String> {
             label: Label { zh: r.zh, en: r.en },
         })
         .collect();
+    let figures = raw
+        .figures
+        .into_iter()
+        .map(|f| Figure {
+            id: f.id,
+            label: Label { zh: f.zh, en: f.en },
+            key: f.key,
+            cells: f
+                .cells
+                .into_iter()
+                .map(|(k, v)| ((k != "all").then_some(k), v))
+                .collect(),
+            merges: f.merges,
+            approximate: f.approximate,
+            per_column: f.per_column,
+        })
+        .collect();
+    let rates = raw
+        .rates
+        .into_iter()
+        .map(|r| Rate {
+            id: r.id,
+            label: Label { zh: r.zh, en: r.en },
+            numerator: signed(&r.numerator),
+            denominator: signed(&r.denominator),
+            change_of: r.change_of,
+            definition: r.definition,
+        })
+        .collect();
     Ok(Formats {
         sections: raw.sections,
         formats,
         tables,
         rules,
+        figures,
+        rates,
     })
 }
 
@@ -685,6 +805,50 @@ mod tests {
                         })
                 });
                 assert!(found, "rule {} term {} resolves nowhere", rule.id, term.key);
+            }
+        }
+    }
+
+    /// Every cell a figure names exists in the format it is given for; every rate term is a
+    /// figure.
+    #[test]
+    fn every_figure_cell_resolves() {
+        let f = formats();
+        for fig in &f.figures {
+            for (fmt_id, cells) in &fig.cells {
+                let fmts: Vec<&Format> = match fmt_id {
+                    Some(id) => vec![
+                        f.format(id)
+                            .unwrap_or_else(|| panic!("figure {}: format {id}", fig.id)),
+                    ],
+                    None => f.formats.iter().collect(),
+                };
+                for fmt in fmts {
+                    for c in cells {
+                        let parts: Vec<&str> = c.split('.').collect();
+                        assert_eq!(parts.len(), 3, "figure {}: {c}", fig.id);
+                        let (_, t) = f
+                            .table_of(fmt, parts[0])
+                            .unwrap_or_else(|| panic!("figure {}: {c}", fig.id));
+                        let r = t
+                            .row_index(parts[1])
+                            .unwrap_or_else(|| panic!("figure {}: {c} in {}", fig.id, fmt.id));
+                        if parts[2] != "*" {
+                            let col = t
+                                .column_index(parts[2])
+                                .unwrap_or_else(|| panic!("figure {}: {c}", fig.id));
+                            assert!(t.rows[r].columns.contains(&col), "figure {}: {c}", fig.id);
+                        }
+                    }
+                }
+            }
+        }
+        for r in &f.rates {
+            for (_, id) in r.numerator.iter().chain(&r.denominator) {
+                assert!(f.figure(id).is_some(), "rate {}: figure {id}", r.id);
+            }
+            if let Some(id) = &r.change_of {
+                assert!(f.figure(id).is_some(), "rate {}: figure {id}", r.id);
             }
         }
     }

@@ -189,7 +189,7 @@ pub fn parse_agency(file: &str, slug: &str, text: &str) -> (Option<Agency>, Vec<
             "name" => name = doc.nonempty_string(key, v),
             "short_name" => agency.short_name = doc.nonempty_string(key, v),
             "region" => agency.region = doc.nonempty_string(key, v),
-            "website" => agency.website = doc.nonempty_string(key, v),
+            "website" => agency.website = doc.url(key, v),
             "order" => agency.order = doc.integer(key, v).unwrap_or(0),
             "parent" => {
                 agency.parent_span = doc.span(v.span());

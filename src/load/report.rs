@@ -178,7 +178,7 @@ pub fn parse_report(
         match key {
             "title" => meta.title = doc.nonempty_string(key, v),
             "agency_name" => meta.agency_name = doc.nonempty_string(key, v),
-            "source_url" => meta.source_url = doc.nonempty_string(key, v),
+            "source_url" => meta.source_url = doc.url(key, v),
             "source" => meta.source = doc.nonempty_string(key, v),
             "published" => meta.published = doc.date(key, v),
             "year" => {

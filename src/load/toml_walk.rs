@@ -179,6 +179,28 @@ impl<'t> Doc<'t> {
         Some(s)
     }
 
+    /// An `http(s)://` URL; anything else (`javascript:`, relative paths) is refused, so a
+    /// link built from it is always safe to follow.
+    pub fn url(&mut self, key: &str, v: &Value<'_>) -> Option<String> {
+        let s = self.nonempty_string(key, v)?;
+        let lower = s.trim().to_ascii_lowercase();
+        let host_ok = ["http://", "https://"]
+            .iter()
+            .find_map(|p| lower.strip_prefix(p))
+            .is_some_and(|rest| !rest.is_empty() && !rest.starts_with('/'));
+        if host_ok && !s.trim().chars().any(char::is_whitespace) {
+            return Some(s.trim().to_string());
+        }
+        let span = self.span(v.span());
+        self.error(
+            "bad-url",
+            span,
+            format!("`{key}` must be a web address starting with http:// or https://"),
+        )
+        .found = Some(excerpt(&s));
+        None
+    }
+
     pub fn integer(&mut self, key: &str, v: &Value<'_>) -> Option<i64> {
         match v.get_ref() {
             DeValue::Integer(i) => {

@@ -1,0 +1,155 @@
+//! A whole build: load → check → derive/render → write, with the outcome of each stage.
+//! Used by `gongkai build` and by watch mode.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::diag::{Diagnostic, Diagnostics, Sources};
+use crate::load::{Fatal, load_site};
+use crate::output::{Staging, output_dir};
+use crate::render::{self, Archive, Theme};
+
+/// How progress is shown on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    /// A bar on a terminal, plain lines otherwise.
+    Auto,
+    /// Nothing (tests, watch mode).
+    Quiet,
+}
+
+/// A successful build.
+pub struct Built {
+    pub pages: usize,
+    pub files: usize,
+    pub elapsed: Duration,
+    pub out: PathBuf,
+    /// Warnings and acknowledged findings (no errors).
+    pub diagnostics: Diagnostics,
+    pub sources: Sources,
+}
+
+/// Why a build produced nothing; the previous output is untouched in every case.
+pub enum Failure {
+    /// The site could not be read at all.
+    Unreadable(Fatal),
+    /// `check` found errors.
+    Invalid {
+        diagnostics: Diagnostics,
+        sources: Sources,
+    },
+    /// The theme or a page could not be rendered, or the output could not be written.
+    Output(Vec<Diagnostic>),
+}
+
+fn output_error(message: String) -> Failure {
+    Failure::Output(vec![Diagnostic::file(
+        crate::diag::Severity::Error,
+        "output",
+        "site.toml",
+        message,
+    )])
+}
+
+/// Builds the site at `root` into its output folder.
+pub fn build(root: &Path, progress: Progress) -> Result<Built, Failure> {
+    let start = Instant::now();
+    let loaded = load_site(root).map_err(Failure::Unreadable)?;
+    let diagnostics = crate::check::check(&loaded);
+    if diagnostics.has_errors() {
+        return Err(Failure::Invalid {
+            diagnostics,
+            sources: loaded.sources,
+        });
+    }
+    let site = &loaded.site;
+    let theme = render::theme::load(root, &site.config).map_err(Failure::Output)?;
+    let out = output_dir(root, &site.config.output_dir).map_err(output_error)?;
+    let archive = Archive::new(site, &diagnostics.items);
+    let pages = render::pages(&archive);
+    let staging = Staging::new(&out).map_err(output_error)?;
+    let files = write_all(&theme, &archive, &pages, &staging, progress)?;
+    staging.commit().map_err(output_error)?;
+    Ok(Built {
+        pages: pages.len(),
+        files,
+        elapsed: start.elapsed(),
+        out,
+        diagnostics,
+        sources: loaded.sources,
+    })
+}
+
+/// Renders every page and copies the static files into `staging`.
+fn write_all(
+    theme: &Theme,
+    archive: &Archive<'_>,
+    pages: &[render::Page],
+    staging: &Staging,
+    progress: Progress,
+) -> Result<usize, Failure> {
+    let bar = match progress {
+        Progress::Auto if std::io::stderr().is_terminal() => {
+            let b = indicatif::ProgressBar::new(pages.len() as u64);
+            b.set_style(
+                indicatif::ProgressStyle::with_template(
+                    "{spinner} rendering {pos}/{len} pages [{bar:30}] {eta}",
+                )
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            Some(b)
+        }
+        _ => None,
+    };
+    let plain = progress == Progress::Auto && bar.is_none() && pages.len() >= 1000;
+    let done = AtomicUsize::new(0);
+    let step = (pages.len() / 4).max(1);
+    let errors: Vec<Diagnostic> = pages
+        .par_iter()
+        .filter_map(|page| {
+            let result = render::render_page(theme, archive, page).and_then(|html| {
+                staging.write(&page.path, html.as_bytes()).map_err(|e| {
+                    Box::new(Diagnostic::file(
+                        crate::diag::Severity::Error,
+                        "output",
+                        &page.path,
+                        e,
+                    ))
+                })
+            });
+            let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+            if let Some(b) = &bar {
+                b.inc(1);
+            } else if plain && n % step == 0 {
+                eprintln!("rendered {n}/{} pages", pages.len());
+            }
+            result.err().map(|d| *d)
+        })
+        .collect();
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    if !errors.is_empty() {
+        let mut errors = errors;
+        errors.sort_by(|a, b| a.file.cmp(&b.file));
+        errors.truncate(20);
+        return Err(Failure::Output(errors));
+    }
+    let mut files = pages.len();
+    for (name, src) in &theme.statics {
+        let bytes = match src {
+            render::theme::StaticSource::Embedded(b) => b.to_vec(),
+            render::theme::StaticSource::File(p) => std::fs::read(p)
+                .map_err(|e| output_error(format!("cannot read {}: {e}", p.display())))?,
+        };
+        staging
+            .write(&format!("static/{name}"), &bytes)
+            .map_err(output_error)?;
+        files += 1;
+    }
+    Ok(files)
+}

@@ -1,0 +1,442 @@
+//! Derive stage: figures, rates and comparisons computed from the model.
+//!
+//! Everything here follows the figure and rate definitions of `formats.toml`. Values stay
+//! exact ([`Decimal`]); a cell printed empty is unknown, so a sum over it is marked and a rate
+//! over it is "—"; a figure the report's format has no counterpart for is "not comparable".
+
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use crate::format::{Figure, Formats, Rate, formats};
+use crate::model::{Cell, Report};
+
+/// The value of a figure in one report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FigureValue {
+    /// The report's format has no counterpart (§7): never shown as 0.
+    NotComparable,
+    /// Every cell was printed empty.
+    Empty,
+    /// The sum of the cells that hold a value; `empty` cells were printed empty.
+    Value { sum: Decimal, empty: usize },
+}
+
+impl FigureValue {
+    /// The value when every cell holds one.
+    pub fn exact(self) -> Option<Decimal> {
+        match self {
+            FigureValue::Value { sum, empty: 0 } => Some(sum),
+            _ => None,
+        }
+    }
+
+    /// The known part, for totals that say how many cells were empty.
+    pub fn known(self) -> Option<Decimal> {
+        match self {
+            FigureValue::Value { sum, .. } => Some(sum),
+            _ => None,
+        }
+    }
+}
+
+/// A cell of a report by `table.row.column` key; `None` if its format has no such cell or the
+/// row was not read.
+pub fn cell<'a>(report: &'a Report, key: &str) -> Option<&'a Cell> {
+    let mut parts = key.splitn(3, '.');
+    let (t, r, c) = (parts.next()?, parts.next()?, parts.next()?);
+    report.cell(t, r, c)
+}
+
+/// Whether the report's format has the cell (regardless of whether it was read).
+pub fn has_cell(report: &Report, key: &str) -> bool {
+    let mut parts = key.splitn(3, '.');
+    let (Some(t), Some(r), Some(c)) = (parts.next(), parts.next(), parts.next()) else {
+        return false;
+    };
+    report.table(t).is_some_and(|(table, _)| {
+        table
+            .row_index(r)
+            .zip(table.column_index(c))
+            .is_some_and(|(ri, ci)| table.rows[ri].columns.contains(&ci))
+    })
+}
+
+/// The value of `figure` in `report`; `column` fills in `*` for per-column figures.
+pub fn figure(report: &Report, figure: &Figure, column: Option<&str>) -> FigureValue {
+    let Some(cells) = figure.cells_for(&report.format().id) else {
+        return FigureValue::NotComparable;
+    };
+    let mut sum = Decimal::ZERO;
+    let mut empty = 0;
+    let mut known = 0;
+    for key in cells {
+        let key = match (key.strip_suffix(".*"), column) {
+            (Some(prefix), Some(c)) => format!("{prefix}.{c}"),
+            _ => key.clone(),
+        };
+        match cell(report, &key).map(Cell::decimal) {
+            Some(Some(v)) => {
+                sum += v;
+                known += 1;
+            }
+            Some(None) => empty += 1,
+            // A row that could not be read: unknown like an empty cell.
+            None => empty += 1,
+        }
+    }
+    if known == 0 && empty > 0 {
+        FigureValue::Empty
+    } else {
+        FigureValue::Value { sum, empty }
+    }
+}
+
+/// A figure by id.
+pub fn figure_by_id(report: &Report, id: &str) -> FigureValue {
+    match formats().figure(id) {
+        Some(f) => figure(report, f, None),
+        None => FigureValue::NotComparable,
+    }
+}
+
+/// `part ÷ whole` as a percentage rounded half-up to two decimals; `None` when the whole is 0.
+pub fn percent(part: Decimal, whole: Decimal) -> Option<Decimal> {
+    if whole.is_zero() {
+        return None;
+    }
+    let v = part.checked_mul(Decimal::ONE_HUNDRED)?.checked_div(whole)?;
+    Some(v.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero))
+}
+
+/// `51.85%`, or `—` when there is no value.
+pub fn show_percent(p: Option<Decimal>) -> String {
+    match p {
+        Some(v) => format!("{v:.2}%"),
+        None => "—".into(),
+    }
+}
+
+/// The value of a rate for `report` (`prev` is the agency's previous-year report, used by
+/// change rates). `None` ("—") when a cell is empty, a figure is not comparable, or the
+/// denominator is 0.
+pub fn rate(report: &Report, prev: Option<&Report>, rate: &Rate) -> Option<Decimal> {
+    if let Some(id) = &rate.change_of {
+        let cur = figure_by_id(report, id).exact()?;
+        let before = figure_by_id(prev?, id).exact()?;
+        return percent(cur - before, before);
+    }
+    let total = |terms: &[(i8, String)]| -> Option<Decimal> {
+        terms.iter().try_fold(Decimal::ZERO, |acc, (sign, id)| {
+            let v = figure_by_id(report, id).exact()?;
+            Some(if *sign < 0 { acc - v } else { acc + v })
+        })
+    };
+    percent(total(&rate.numerator)?, total(&rate.denominator)?)
+}
+
+/// The change of a figure on last year: absolute and relative (percent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Change {
+    pub absolute: Option<Decimal>,
+    pub relative: Option<Decimal>,
+}
+
+pub fn change(prev: FigureValue, cur: FigureValue) -> Change {
+    match (prev.exact(), cur.exact()) {
+        (Some(p), Some(c)) => Change {
+            absolute: Some(c - p),
+            relative: percent(c - p, p),
+        },
+        _ => Change {
+            absolute: None,
+            relative: None,
+        },
+    }
+}
+
+/// What a row of the full comparison shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Quantity {
+    /// A raw cell, `table.row.column`.
+    Cell(String),
+    /// A figure (index into [`Formats::figures`]), for one column when per-column.
+    Figure(usize, Option<String>),
+}
+
+/// One row of the full comparison of an agency across years.
+#[derive(Debug, Clone)]
+pub struct CompareRow {
+    pub quantity: Quantity,
+    /// The table key (section) it belongs to.
+    pub table: String,
+    /// The row key it is listed under.
+    pub row: String,
+    /// Labels: row label (latest format wording), and column label.
+    pub row_label: crate::format::Label,
+    pub column_label: crate::format::Label,
+    /// Format ids that have this quantity.
+    pub formats: Vec<String>,
+    /// A note on approximate comparability.
+    pub approximate: Option<crate::format::Label>,
+}
+
+/// Every comparable quantity of the formats, in printed order: rows of the newest format,
+/// with rows and columns of older formats inserted where they were printed, and quantities
+/// that formats name differently merged into one figure (§7).
+pub fn comparison_rows(f: &Formats) -> Vec<CompareRow> {
+    let mut fmts: Vec<&crate::format::Format> = f.formats.iter().collect();
+    fmts.sort_by_key(|x| std::cmp::Reverse(x.first_year));
+    let mut out: Vec<CompareRow> = Vec::new();
+    let table_keys: Vec<String> = {
+        let mut v: Vec<String> = Vec::new();
+        for fmt in &fmts {
+            for t in f.tables_of(fmt) {
+                if !v.contains(&t.key) {
+                    v.push(t.key.clone());
+                }
+            }
+        }
+        v
+    };
+    for tkey in &table_keys {
+        // Union of row keys: newest format's order, older rows after their predecessor.
+        let mut rows: Vec<String> = Vec::new();
+        for fmt in &fmts {
+            let Some((_, t)) = f.table_of(fmt, tkey) else {
+                continue;
+            };
+            let mut last: Option<usize> = None;
+            for r in &t.rows {
+                match rows.iter().position(|k| *k == r.key) {
+                    Some(i) => last = Some(i),
+                    None => {
+                        let at = last.map_or(0, |i| i + 1);
+                        rows.insert(at, r.key.clone());
+                        last = Some(at);
+                    }
+                }
+            }
+        }
+        for rkey in &rows {
+            let mut cols: Vec<String> = Vec::new();
+            for fmt in &fmts {
+                if let Some((_, t)) = f.table_of(fmt, tkey)
+                    && let Some(ri) = t.row_index(rkey)
+                {
+                    for &c in &t.rows[ri].columns {
+                        if !cols.contains(&t.columns[c].key) {
+                            cols.push(t.columns[c].key.clone());
+                        }
+                    }
+                }
+            }
+            for ckey in &cols {
+                let key = format!("{tkey}.{rkey}.{ckey}");
+                let star = format!("{tkey}.{rkey}.*");
+                let merged = f
+                    .figures
+                    .iter()
+                    .position(|fig| fig.merges.iter().any(|m| *m == key || *m == star));
+                let quantity = match merged {
+                    Some(fi) => {
+                        let col = f.figures[fi].per_column.as_ref().map(|_| ckey.clone());
+                        Quantity::Figure(fi, col)
+                    }
+                    None => Quantity::Cell(key.clone()),
+                };
+                if out.iter().any(|r| r.quantity == quantity) {
+                    continue;
+                }
+                let mut formats_with = Vec::new();
+                let mut row_label = None;
+                let mut column_label = None;
+                for fmt in &fmts {
+                    let has = match &quantity {
+                        Quantity::Cell(k) => cell_in_format(f, fmt, k),
+                        Quantity::Figure(fi, _) => f.figures[*fi].cells_for(&fmt.id).is_some(),
+                    };
+                    if has {
+                        formats_with.push(fmt.id.clone());
+                    }
+                    if let Some((_, t)) = f.table_of(fmt, tkey)
+                        && let (Some(ri), Some(ci)) = (t.row_index(rkey), t.column_index(ckey))
+                        && row_label.is_none()
+                    {
+                        row_label = Some(crate::format::Label {
+                            zh: t.row_label(ri, "zh"),
+                            en: t.row_label(ri, "en"),
+                        });
+                        column_label = Some(crate::format::Label {
+                            zh: t.column_label(ci, "zh"),
+                            en: t.column_label(ci, "en"),
+                        });
+                    }
+                }
+                let (row_label, column_label) = match (&quantity, row_label, column_label) {
+                    (Quantity::Figure(fi, None), _, _) => {
+                        (f.figures[*fi].label.clone(), empty_label())
+                    }
+                    (Quantity::Figure(fi, Some(_)), _, Some(c)) => {
+                        (f.figures[*fi].label.clone(), c)
+                    }
+                    (_, Some(r), Some(c)) => (r, c),
+                    _ => continue,
+                };
+                let approximate = match &quantity {
+                    Quantity::Figure(fi, _) => f.figures[*fi].approximate.clone(),
+                    Quantity::Cell(_) => None,
+                };
+                out.push(CompareRow {
+                    quantity,
+                    table: tkey.clone(),
+                    row: rkey.clone(),
+                    row_label,
+                    column_label,
+                    formats: formats_with,
+                    approximate,
+                });
+            }
+        }
+    }
+    out
+}
+
+fn empty_label() -> crate::format::Label {
+    crate::format::Label {
+        zh: String::new(),
+        en: String::new(),
+    }
+}
+
+fn cell_in_format(f: &Formats, fmt: &crate::format::Format, key: &str) -> bool {
+    let parts: Vec<&str> = key.splitn(3, '.').collect();
+    if parts.len() != 3 {
+        return false;
+    }
+    f.table_of(fmt, parts[0]).is_some_and(|(_, t)| {
+        t.row_index(parts[1])
+            .zip(t.column_index(parts[2]))
+            .is_some_and(|(r, c)| t.rows[r].columns.contains(&c))
+    })
+}
+
+/// The value of a comparison row in a report.
+pub fn compare_value(report: &Report, q: &Quantity) -> FigureValue {
+    let f = formats();
+    match q {
+        Quantity::Cell(k) => {
+            if !has_cell(report, k) {
+                return FigureValue::NotComparable;
+            }
+            match cell(report, k).map(Cell::decimal) {
+                Some(Some(v)) => FigureValue::Value { sum: v, empty: 0 },
+                _ => FigureValue::Empty,
+            }
+        }
+        Quantity::Figure(fi, col) => figure(report, &f.figures[*fi], col.as_deref()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    /// §8: 平潭 2023 "予以公开及部分公开42件，占51.85%" = 42/81.
+    #[test]
+    fn percent_matches_the_published_examples() {
+        assert_eq!(show_percent(percent(d("42"), d("81"))), "51.85%");
+        assert_eq!(show_percent(percent(d("1"), d("3"))), "33.33%");
+        assert_eq!(show_percent(percent(d("2"), d("3"))), "66.67%");
+        assert_eq!(show_percent(percent(d("0"), d("5"))), "0.00%");
+        assert_eq!(show_percent(percent(d("5"), d("0"))), "—");
+        assert_eq!(show_percent(None), "—");
+    }
+
+    #[test]
+    fn change_needs_both_values() {
+        let a = FigureValue::Value {
+            sum: d("10"),
+            empty: 0,
+        };
+        let b = FigureValue::Value {
+            sum: d("13"),
+            empty: 0,
+        };
+        let c = change(a, b);
+        assert_eq!(c.absolute, Some(d("3")));
+        assert_eq!(c.relative, Some(d("30.00")));
+        assert_eq!(change(FigureValue::NotComparable, b).absolute, None);
+        assert_eq!(change(FigureValue::Empty, b).relative, None);
+        let z = FigureValue::Value {
+            sum: d("0"),
+            empty: 0,
+        };
+        assert_eq!(
+            change(z, b).relative,
+            None,
+            "a change from 0 has no relative value"
+        );
+        assert_eq!(change(z, b).absolute, Some(d("13")));
+    }
+
+    #[test]
+    fn comparison_rows_follow_the_mapping() {
+        let f = formats();
+        let rows = comparison_rows(f);
+        let find = |q: &Quantity| rows.iter().find(|r| &r.quantity == q);
+        // 三 rows are the same in both formats.
+        let granted = find(&Quantity::Cell("requests.granted.natural_person".into())).unwrap();
+        assert_eq!(granted.formats, vec!["2021", "2019"]);
+        // 现行有效件数 (2021) and 对外公开总数量 (2019) are different quantities: not merged.
+        let in_force = find(&Quantity::Cell(
+            "proactive.normative_documents.in_force".into(),
+        ))
+        .unwrap();
+        assert_eq!(in_force.formats, vec!["2021"]);
+        let total = find(&Quantity::Cell(
+            "proactive.normative_documents.published_total".into(),
+        ))
+        .unwrap();
+        assert_eq!(total.formats, vec!["2019"]);
+        // 本年新制作 and 本年制发 are one (approximate) figure.
+        assert!(find(&Quantity::Cell("proactive.regulations.made".into())).is_none());
+        assert!(find(&Quantity::Cell("proactive.regulations.issued".into())).is_none());
+        let fi = f
+            .figures
+            .iter()
+            .position(|x| x.id == "regulations_issued")
+            .unwrap();
+        let merged = find(&Quantity::Figure(fi, None)).unwrap();
+        assert_eq!(merged.formats, vec!["2021", "2019"]);
+        assert!(merged.approximate.is_some());
+        // （六）: the 2019 row is compared with the sum of the 2021 sub-rows, per column.
+        let oi = f
+            .figures
+            .iter()
+            .position(|x| x.id == "other_handling_by_column")
+            .unwrap();
+        assert!(find(&Quantity::Figure(oi, Some("total".into()))).is_some());
+        assert!(find(&Quantity::Cell("requests.other.total".into())).is_none());
+        assert_eq!(
+            find(&Quantity::Cell("requests.other_misc.total".into()))
+                .unwrap()
+                .formats,
+            vec!["2021"]
+        );
+        // 2019-only rows sit where 2019 printed them: other_services after licensing.
+        let pos = |k: &str| {
+            rows.iter()
+                .position(|r| r.row == k && r.table == "proactive")
+                .unwrap()
+        };
+        assert!(
+            pos("licensing") < pos("other_services") && pos("other_services") < pos("penalties")
+        );
+        // 四 is identical.
+        assert_eq!(rows.iter().filter(|r| r.table == "appeals").count(), 15);
+    }
+}

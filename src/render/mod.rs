@@ -1,0 +1,276 @@
+//! Render stage: the checked model and derived figures → pages, through the theme's tera
+//! templates.
+//!
+//! [`Archive`] indexes the site once; [`pages`] lists every page with its output path; and
+//! [`render_page`] renders one page. Pages are independent, so they render in parallel and
+//! (in watch mode) one at a time.
+
+pub mod chart;
+pub mod embedded;
+pub mod markdown;
+pub mod table;
+pub mod theme;
+mod views;
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::diag::{Diagnostic, Severity};
+use crate::model::{Agency, Report, Site};
+
+pub use theme::Theme;
+pub use views::AckView;
+
+/// One page of the site.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PageKind {
+    Home,
+    Agencies,
+    Agency(String),
+    Compare(String),
+    /// Index into [`Site::reports`].
+    Report(usize),
+    Years,
+    Year(i32),
+    NotFound,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    pub kind: PageKind,
+    /// Output path relative to the site root, `/`-separated.
+    pub path: String,
+}
+
+impl Page {
+    /// The relative prefix from this page to the site root (`../../`).
+    pub fn root(&self) -> String {
+        "../".repeat(self.path.matches('/').count())
+    }
+}
+
+/// Output paths, site-root relative. Every internal link ends in `index.html` so the site
+/// also works opened from disk.
+pub mod urls {
+    pub fn agency(slug: &str) -> String {
+        format!("agencies/{slug}/index.html")
+    }
+    pub fn compare(slug: &str) -> String {
+        format!("agencies/{slug}/compare/index.html")
+    }
+    pub fn report(slug: &str, year: i32) -> String {
+        format!("agencies/{slug}/{year}/index.html")
+    }
+    pub fn year(year: i32) -> String {
+        format!("years/{year}/index.html")
+    }
+    pub const HOME: &str = "index.html";
+    pub const AGENCIES: &str = "agencies/index.html";
+    pub const YEARS: &str = "years/index.html";
+    pub const NOT_FOUND: &str = "404.html";
+}
+
+/// The site indexed for rendering.
+pub struct Archive<'a> {
+    pub site: &'a Site,
+    pub lang: String,
+    /// Agencies in display order (by `order`, then name).
+    pub agencies: Vec<&'a Agency>,
+    /// Report indices per agency slug, by year.
+    pub by_agency: BTreeMap<String, Vec<usize>>,
+    /// Report indices per year, in agency display order.
+    pub by_year: BTreeMap<i32, Vec<usize>>,
+    /// Acknowledged findings per report path, numbered.
+    pub acks: HashMap<String, Vec<AckView>>,
+    pub compare_rows: Vec<crate::derive::CompareRow>,
+}
+
+impl<'a> Archive<'a> {
+    /// Indexes `site`; `diagnostics` are the check results (acknowledged ones are shown).
+    pub fn new(site: &'a Site, diagnostics: &[Diagnostic]) -> Archive<'a> {
+        let mut agencies: Vec<&Agency> = site.agencies.iter().collect();
+        agencies.sort_by(|a, b| (a.order, &a.name, &a.slug).cmp(&(b.order, &b.name, &b.slug)));
+        let rank: HashMap<&str, usize> = agencies
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.slug.as_str(), i))
+            .collect();
+        let mut by_agency: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        let mut by_year: BTreeMap<i32, Vec<usize>> = BTreeMap::new();
+        for (i, r) in site.reports.iter().enumerate() {
+            if !rank.contains_key(r.agency.as_str()) {
+                continue;
+            }
+            by_agency.entry(r.agency.clone()).or_default().push(i);
+            by_year.entry(r.year).or_default().push(i);
+        }
+        for v in by_agency.values_mut() {
+            v.sort_by_key(|&i| site.reports[i].year);
+        }
+        for v in by_year.values_mut() {
+            v.sort_by_key(|&i| {
+                rank.get(site.reports[i].agency.as_str())
+                    .copied()
+                    .unwrap_or(usize::MAX)
+            });
+        }
+        let mut acks: HashMap<String, Vec<AckView>> = HashMap::new();
+        for d in diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Acknowledged)
+        {
+            let list = acks.entry(d.file.clone()).or_default();
+            list.push(views::ack_view(d, list.len() + 1, &site.config.language));
+        }
+        Archive {
+            site,
+            lang: site.config.language.clone(),
+            agencies,
+            by_agency,
+            by_year,
+            acks,
+            compare_rows: crate::derive::comparison_rows(crate::format::formats()),
+        }
+    }
+
+    pub fn agency(&self, slug: &str) -> Option<&'a Agency> {
+        self.agencies.iter().copied().find(|a| a.slug == slug)
+    }
+
+    pub fn report(&self, i: usize) -> &'a Report {
+        &self.site.reports[i]
+    }
+
+    /// The same agency's report of the previous year, if archived.
+    pub fn previous(&self, i: usize) -> Option<usize> {
+        let r = self.report(i);
+        self.by_agency
+            .get(&r.agency)?
+            .iter()
+            .copied()
+            .find(|&j| self.report(j).year == r.year - 1)
+    }
+}
+
+/// Every page of the site.
+pub fn pages(archive: &Archive<'_>) -> Vec<Page> {
+    let mut out = vec![
+        Page {
+            kind: PageKind::Home,
+            path: urls::HOME.into(),
+        },
+        Page {
+            kind: PageKind::Agencies,
+            path: urls::AGENCIES.into(),
+        },
+        Page {
+            kind: PageKind::Years,
+            path: urls::YEARS.into(),
+        },
+        Page {
+            kind: PageKind::NotFound,
+            path: urls::NOT_FOUND.into(),
+        },
+    ];
+    for a in &archive.agencies {
+        out.push(Page {
+            kind: PageKind::Agency(a.slug.clone()),
+            path: urls::agency(&a.slug),
+        });
+        out.push(Page {
+            kind: PageKind::Compare(a.slug.clone()),
+            path: urls::compare(&a.slug),
+        });
+        for &i in archive
+            .by_agency
+            .get(&a.slug)
+            .map_or(&[][..], |v| v.as_slice())
+        {
+            out.push(Page {
+                kind: PageKind::Report(i),
+                path: urls::report(&a.slug, archive.report(i).year),
+            });
+        }
+    }
+    for &y in archive.by_year.keys() {
+        out.push(Page {
+            kind: PageKind::Year(y),
+            path: urls::year(y),
+        });
+    }
+    out
+}
+
+/// Renders one page to HTML.
+pub fn render_page(
+    theme: &Theme,
+    archive: &Archive<'_>,
+    page: &Page,
+) -> Result<String, Box<Diagnostic>> {
+    let (template, data) = views::page_data(theme, archive, page);
+    let mut ctx = tera::Context::new();
+    let root = match page.kind {
+        // Served for any missing URL, so its links must not be relative.
+        PageKind::NotFound => base_path(&archive.site.config.base_url),
+        _ => page.root(),
+    };
+    ctx.insert("root", &root);
+    ctx.insert("path", &page.path);
+    ctx.insert("t", &theme.strings);
+    ctx.insert("lang", &archive.lang);
+    ctx.insert("site", &views::site_view(archive.site));
+    ctx.insert("p", &data);
+    theme.tera.render(template, &ctx).map_err(|e| {
+        let mut msg = e.to_string();
+        let mut src = std::error::Error::source(&e);
+        while let Some(s) = src {
+            msg.push_str(&format!(": {s}"));
+            src = s.source();
+        }
+        Box::new(Diagnostic::file(
+            Severity::Error,
+            "template",
+            template,
+            format!("rendering {} failed: {msg}", page.path),
+        ))
+    })
+}
+
+/// The path part of `base_url` (`https://x.gov.cn/gknb/` → `/gknb/`).
+pub fn base_path(base_url: &str) -> String {
+    let rest = base_url.split_once("://").map_or(base_url, |(_, r)| r);
+    let path = if base_url.contains("://") {
+        rest.find('/').map_or("/", |i| &rest[i..])
+    } else {
+        rest
+    };
+    let mut p = path.to_string();
+    if !p.starts_with('/') {
+        p.insert(0, '/');
+    }
+    if !p.ends_with('/') {
+        p.push('/');
+    }
+    p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_paths() {
+        assert_eq!(base_path("https://example.org/gongkai/"), "/gongkai/");
+        assert_eq!(base_path("https://example.org"), "/");
+        assert_eq!(base_path("/"), "/");
+        assert_eq!(base_path("/a/b"), "/a/b/");
+    }
+
+    #[test]
+    fn roots() {
+        let p = Page {
+            kind: PageKind::Home,
+            path: "agencies/x/2021/index.html".into(),
+        };
+        assert_eq!(p.root(), "../../../");
+    }
+}

@@ -1,0 +1,567 @@
+//! The official layouts of the statistics tables, as grids of cells with their row and
+//! column spans, computed from the format description.
+//!
+//! Templates render a [`Grid`] generically; the layout logic (two-level headers, nested row
+//! groups, the single 15-cell row of 四) lives here, once. Header cells carry ids and data
+//! cells a `headers` list, so screen readers announce every label of a cell.
+
+use serde::Serialize;
+
+use crate::format::{Layout, Table};
+use crate::model::{Cell, TableData};
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct GridCell {
+    pub text: String,
+    pub th: bool,
+    /// `col`, `colgroup`, `row`, `rowgroup`, or empty.
+    pub scope: &'static str,
+    pub colspan: u32,
+    pub rowspan: u32,
+    pub id: String,
+    /// Space-separated ids of the header cells labelling this data cell.
+    pub headers: String,
+    /// CSS classes: `num`, `empty`, `ack`, `caption`, `corner`.
+    pub class: String,
+    /// Footnote number of an acknowledged inconsistency on this cell (0 = none).
+    pub note: usize,
+    /// `table.row.column` key of a data cell.
+    pub key: String,
+}
+
+impl GridCell {
+    fn th(
+        text: impl Into<String>,
+        scope: &'static str,
+        colspan: u32,
+        rowspan: u32,
+        id: String,
+    ) -> Self {
+        GridCell {
+            text: text.into(),
+            th: true,
+            scope,
+            colspan,
+            rowspan,
+            id,
+            headers: String::new(),
+            class: String::new(),
+            note: 0,
+            key: String::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Grid {
+    pub head: Vec<Vec<GridCell>>,
+    pub body: Vec<Vec<GridCell>>,
+    /// `blocks`, `matrix` or `single-row`.
+    pub layout: &'static str,
+}
+
+/// Marks for data cells: the footnote number of the acknowledged finding concerning a cell
+/// (0 = none), and whether the footnote mark goes on this cell (the cell the finding is
+/// about) or the cell is only highlighted (the other cells of the identity).
+pub trait CellNotes {
+    fn note_for(&self, key: &str) -> (usize, bool);
+}
+
+impl CellNotes for () {
+    fn note_for(&self, _: &str) -> (usize, bool) {
+        (0, false)
+    }
+}
+
+impl<F: Fn(&str) -> (usize, bool)> CellNotes for F {
+    fn note_for(&self, key: &str) -> (usize, bool) {
+        self(key)
+    }
+}
+
+struct Ctx<'a, N: CellNotes> {
+    table: &'a Table,
+    data: &'a TableData,
+    lang: &'a str,
+    prefix: &'a str,
+    notes: &'a N,
+}
+
+impl<N: CellNotes> Ctx<'_, N> {
+    fn id(&self, kind: &str, key: &str) -> String {
+        format!("{}-{}-{kind}-{key}", self.prefix, self.table.key)
+    }
+
+    fn data_cell(&self, row: usize, pos: usize, headers: Vec<String>) -> GridCell {
+        let r = &self.table.rows[row];
+        let col = &self.table.columns[r.columns[pos]];
+        let key = format!("{}.{}.{}", self.table.key, r.key, col.key);
+        let (text, mut class) = match self.data.cell(row, pos).map(|c| &c.value) {
+            Some(Cell::Empty(printed)) => (printed.clone(), "num empty".to_string()),
+            Some(v) => (v.to_string(), "num".to_string()),
+            None => (String::new(), "num missing".to_string()),
+        };
+        let (n, primary) = self.notes.note_for(&key);
+        if n > 0 {
+            class.push_str(" ack");
+        }
+        let note = if primary { n } else { 0 };
+        GridCell {
+            text,
+            th: false,
+            scope: "",
+            colspan: 1,
+            rowspan: 1,
+            id: String::new(),
+            headers: headers.join(" "),
+            class,
+            note,
+            key,
+        }
+    }
+}
+
+/// The grid of `table` filled with `data`, as printed in the official format. `prefix` makes
+/// ids unique on the page; `notes` numbers the acknowledged cells.
+pub fn grid<N: CellNotes>(
+    table: &Table,
+    data: &TableData,
+    lang: &str,
+    prefix: &str,
+    notes: &N,
+) -> Grid {
+    let ctx = Ctx {
+        table,
+        data,
+        lang,
+        prefix,
+        notes,
+    };
+    match table.layout {
+        Layout::Blocks => blocks(&ctx),
+        Layout::Matrix => matrix(&ctx),
+        Layout::SingleRow => single_row(&ctx),
+    }
+}
+
+/// 二: per block a caption row, a header row (信息内容 + columns), then the rows. Blocks with
+/// fewer columns stretch their last column across the rest, as the printed table does.
+fn blocks<N: CellNotes>(c: &Ctx<'_, N>) -> Grid {
+    let t = c.table;
+    let width = t.blocks.iter().map(|b| b.columns.len()).max().unwrap_or(1) as u32;
+    let corner = t.corner.as_ref().map_or("", |l| l.get(c.lang)).to_string();
+    let mut body = Vec::new();
+    for (bi, b) in t.blocks.iter().enumerate() {
+        let cap_id = c.id("block", &bi.to_string());
+        if let Some(cap) = &b.caption {
+            let mut cell = GridCell::th(cap.get(c.lang), "colgroup", width + 1, 1, cap_id.clone());
+            cell.class = "caption".into();
+            body.push(vec![cell]);
+        }
+        let corner_id = c.id("corner", &bi.to_string());
+        let mut head = vec![GridCell::th(corner.clone(), "col", 1, 1, corner_id.clone())];
+        let n = b.columns.len() as u32;
+        for (i, &ci) in b.columns.iter().enumerate() {
+            let span = if i as u32 == n - 1 { width - n + 1 } else { 1 };
+            head.push(GridCell::th(
+                t.columns[ci].label.get(c.lang),
+                "col",
+                span,
+                1,
+                c.id(&format!("b{bi}-col"), &t.columns[ci].key),
+            ));
+        }
+        body.push(head);
+        for &ri in &b.rows {
+            let r = &t.rows[ri];
+            let row_id = c.id("row", &r.key);
+            let mut cells = vec![GridCell::th(
+                r.label.get(c.lang),
+                "row",
+                1,
+                1,
+                row_id.clone(),
+            )];
+            for (pos, &ci) in r.columns.iter().enumerate() {
+                let col_id = c.id(&format!("b{bi}-col"), &t.columns[ci].key);
+                let mut cell = c.data_cell(ri, pos, vec![cap_id.clone(), row_id.clone(), col_id]);
+                if pos as u32 == n - 1 {
+                    cell.colspan = width - n + 1;
+                }
+                cells.push(cell);
+            }
+            body.push(cells);
+        }
+    }
+    Grid {
+        head: Vec::new(),
+        body,
+        layout: "blocks",
+    }
+}
+
+/// Column headers with their groups: (header rows, ids of the headers of each column).
+fn column_headers<N: CellNotes>(
+    c: &Ctx<'_, N>,
+    columns: &[usize],
+    top: Option<&str>,
+    corner: Option<GridCell>,
+) -> (Vec<Vec<GridCell>>, Vec<Vec<String>>) {
+    let t = c.table;
+    let grouped = columns.iter().any(|&ci| t.columns[ci].group.is_some());
+    let mut rows: Vec<Vec<GridCell>> = Vec::new();
+    let mut ids: Vec<Vec<String>> = vec![Vec::new(); columns.len()];
+    let mut first = Vec::new();
+    if let Some(cell) = corner {
+        first.push(cell);
+    }
+    if let Some(top) = top {
+        let id = c.id("head", "top");
+        first.push(GridCell::th(
+            top,
+            "colgroup",
+            columns.len() as u32,
+            1,
+            id.clone(),
+        ));
+        for v in ids.iter_mut() {
+            v.push(id.clone());
+        }
+        rows.push(std::mem::take(&mut first));
+    }
+    let levels = if grouped { 2 } else { 1 };
+    let mut upper = first;
+    let mut lower = Vec::new();
+    let mut i = 0;
+    while i < columns.len() {
+        let col = &t.columns[columns[i]];
+        match col.group {
+            Some(g) => {
+                let run = columns[i..]
+                    .iter()
+                    .take_while(|&&ci| t.columns[ci].group == Some(g))
+                    .count();
+                let gid = c.id("group", &t.groups[g].key);
+                upper.push(GridCell::th(
+                    t.groups[g].label.get(c.lang),
+                    "colgroup",
+                    run as u32,
+                    1,
+                    gid.clone(),
+                ));
+                for (k, &ci) in columns[i..i + run].iter().enumerate() {
+                    let id = c.id("col", &t.columns[ci].key);
+                    lower.push(GridCell::th(
+                        t.columns[ci].label.get(c.lang),
+                        "col",
+                        1,
+                        1,
+                        id.clone(),
+                    ));
+                    ids[i + k].push(gid.clone());
+                    ids[i + k].push(id);
+                }
+                i += run;
+            }
+            None => {
+                let id = c.id("col", &col.key);
+                upper.push(GridCell::th(
+                    col.label.get(c.lang),
+                    "col",
+                    1,
+                    levels,
+                    id.clone(),
+                ));
+                ids[i].push(id);
+                i += 1;
+            }
+        }
+    }
+    rows.push(upper);
+    if grouped {
+        rows.push(lower);
+    }
+    (rows, ids)
+}
+
+/// 三: a corner note, 申请人情况 over seven columns in two levels, and rows nested in groups
+/// (三、本年度办理结果 › （三）不予公开 › 1.属于国家秘密).
+fn matrix<N: CellNotes>(c: &Ctx<'_, N>) -> Grid {
+    let t = c.table;
+    let columns: Vec<usize> = t
+        .blocks
+        .first()
+        .map(|b| b.columns.clone())
+        .unwrap_or_default();
+    let depth = t
+        .rows
+        .iter()
+        .map(|r| t.group_path(r.group).len() + 1)
+        .max()
+        .unwrap_or(1);
+    let head_rows = 1
+        + usize::from(t.header.is_some())
+        + usize::from(columns.iter().any(|&ci| t.columns[ci].group.is_some()));
+    let mut corner = GridCell::th(
+        t.corner.as_ref().map_or("", |l| l.get(c.lang)),
+        "",
+        depth as u32,
+        head_rows as u32,
+        c.id("corner", "0"),
+    );
+    corner.class = "corner".into();
+    corner.th = false;
+    let (head, col_ids) = column_headers(
+        c,
+        &columns,
+        t.header.as_ref().map(|h| h.get(c.lang)),
+        Some(corner),
+    );
+    let mut body = Vec::new();
+    for (ri, r) in t.rows.iter().enumerate() {
+        let path = t.group_path(r.group);
+        let mut cells = Vec::new();
+        let mut headers = Vec::new();
+        for (level, g) in path.iter().enumerate() {
+            let gi = t.groups.iter().position(|x| x.key == g.key).unwrap_or(0);
+            let id = c.id("rowgroup", &g.key);
+            headers.push(id.clone());
+            let in_group = |k: usize| {
+                t.group_path(t.rows[k].group)
+                    .get(level)
+                    .is_some_and(|x| x.key == t.groups[gi].key)
+            };
+            let starts = ri == 0 || !in_group(ri - 1);
+            if starts {
+                let run = (ri..t.rows.len()).take_while(|&k| in_group(k)).count();
+                cells.push(GridCell::th(
+                    g.label.get(c.lang),
+                    "rowgroup",
+                    1,
+                    run as u32,
+                    id,
+                ));
+            }
+        }
+        let row_id = c.id("row", &r.key);
+        headers.push(row_id.clone());
+        cells.push(GridCell::th(
+            r.label.get(c.lang),
+            "row",
+            (depth - path.len()) as u32,
+            1,
+            row_id,
+        ));
+        for (pos, ids) in col_ids.iter().enumerate() {
+            let mut h = headers.clone();
+            h.extend(ids.iter().cloned());
+            cells.push(c.data_cell(ri, pos, h));
+        }
+        body.push(cells);
+    }
+    Grid {
+        head,
+        body,
+        layout: "matrix",
+    }
+}
+
+/// 四: the rows become column groups of one printed data row (行政复议 | 行政诉讼 › 未经复议直接起诉,
+/// 复议后起诉), each with its five columns.
+fn single_row<N: CellNotes>(c: &Ctx<'_, N>) -> Grid {
+    let t = c.table;
+    let depth = t
+        .rows
+        .iter()
+        .map(|r| t.group_path(r.group).len())
+        .max()
+        .unwrap_or(0);
+    let levels = depth + 2;
+    let mut head: Vec<Vec<GridCell>> = vec![Vec::new(); levels];
+    let mut data = Vec::new();
+    for (ri, r) in t.rows.iter().enumerate() {
+        let path = t.group_path(r.group);
+        let width = r.columns.len() as u32;
+        let mut headers = Vec::new();
+        for (level, g) in path.iter().enumerate() {
+            let id = c.id("rowgroup", &g.key);
+            headers.push(id.clone());
+            let starts = ri == 0
+                || t.group_path(t.rows[ri - 1].group)
+                    .get(level)
+                    .is_none_or(|x| x.key != g.key);
+            if starts {
+                let span: u32 = t.rows[ri..]
+                    .iter()
+                    .take_while(|x| {
+                        t.group_path(x.group)
+                            .get(level)
+                            .is_some_and(|y| y.key == g.key)
+                    })
+                    .map(|x| x.columns.len() as u32)
+                    .sum();
+                head[level].push(GridCell::th(g.label.get(c.lang), "colgroup", span, 1, id));
+            }
+        }
+        let row_id = c.id("row", &r.key);
+        headers.push(row_id.clone());
+        head[path.len()].push(GridCell::th(
+            r.label.get(c.lang),
+            "colgroup",
+            width,
+            1,
+            row_id,
+        ));
+        let col_level = path.len() + 1;
+        for (pos, &ci) in r.columns.iter().enumerate() {
+            let id = c.id(&format!("{}-col", r.key), &t.columns[ci].key);
+            head[col_level].push(GridCell::th(
+                t.columns[ci].label.get(c.lang),
+                "col",
+                1,
+                (levels - col_level) as u32,
+                id.clone(),
+            ));
+            let mut h = headers.clone();
+            h.push(id);
+            data.push(c.data_cell(ri, pos, h));
+        }
+    }
+    head.retain(|r| !r.is_empty());
+    Grid {
+        head,
+        body: vec![data],
+        layout: "single-row",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::format::formats;
+    use crate::model::CellData;
+
+    fn zero_data(t: &Table) -> TableData {
+        TableData {
+            rows: t
+                .rows
+                .iter()
+                .map(|r| {
+                    Some(crate::model::RowData {
+                        cells: r
+                            .columns
+                            .iter()
+                            .map(|_| CellData {
+                                value: Cell::Count(0),
+                                span: Default::default(),
+                            })
+                            .collect(),
+                        span: Default::default(),
+                        key_span: Default::default(),
+                    })
+                })
+                .collect(),
+            span: None,
+        }
+    }
+
+    /// Sum of colspans per grid row must be equal, counting cells spanning from rows above.
+    fn widths(rows: &[Vec<GridCell>]) -> Vec<u32> {
+        let mut carry: Vec<(u32, u32)> = Vec::new(); // (remaining rows, colspan)
+        let mut out = Vec::new();
+        for row in rows {
+            let from_above: u32 = carry.iter().map(|(_, w)| w).sum();
+            out.push(from_above + row.iter().map(|c| c.colspan).sum::<u32>());
+            carry = carry
+                .into_iter()
+                .filter(|(n, _)| *n > 1)
+                .map(|(n, w)| (n - 1, w))
+                .collect();
+            for c in row {
+                if c.rowspan > 1 {
+                    carry.push((c.rowspan - 1, c.colspan));
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn requests_matrix_is_rectangular_and_nested_as_printed() {
+        let f = formats();
+        for fmt in ["2021", "2019"] {
+            let (_, t) = f.table_of(f.format(fmt).unwrap(), "requests").unwrap();
+            let g = grid(t, &zero_data(t), "zh-CN", "r", &());
+            let mut all = g.head.clone();
+            all.extend(g.body.clone());
+            let w = widths(&all);
+            assert!(w.iter().all(|&x| x == 10), "{fmt}: {w:?}");
+            assert_eq!(g.head.len(), 3);
+            // 三、本年度办理结果 spans 22 rows in 2021 and 20 in 2019 (§3.2, §4.2).
+            let results = g
+                .body
+                .iter()
+                .flatten()
+                .find(|c| c.text == "三、本年度办理结果")
+                .unwrap();
+            assert_eq!(results.rowspan, if fmt == "2021" { 22 } else { 20 });
+            let withheld = g
+                .body
+                .iter()
+                .flatten()
+                .find(|c| c.text == "（三）不予公开")
+                .unwrap();
+            assert_eq!(withheld.rowspan, 8);
+            // 自然人 and 总计 span the two lower header rows; 法人或其他组织 spans five columns.
+            let np = g
+                .head
+                .iter()
+                .flatten()
+                .find(|c| c.text == "自然人")
+                .unwrap();
+            assert_eq!(np.rowspan, 2);
+            let le = g
+                .head
+                .iter()
+                .flatten()
+                .find(|c| c.text == "法人或其他组织")
+                .unwrap();
+            assert_eq!(le.colspan, 5);
+            // Every data cell names its row and column headers.
+            let cell = &g.body[0][3];
+            assert!(
+                cell.headers.contains("row-new") && cell.headers.contains("col-commercial"),
+                "{}",
+                cell.headers
+            );
+        }
+    }
+
+    #[test]
+    fn appeals_is_one_row_of_fifteen() {
+        let f = formats();
+        let (_, t) = f.table_of(f.format("2021").unwrap(), "appeals").unwrap();
+        let g = grid(t, &zero_data(t), "zh-CN", "a", &());
+        assert_eq!(g.body.len(), 1);
+        assert_eq!(g.body[0].len(), 15);
+        assert_eq!(g.head.len(), 3);
+        let lit = g.head[0].iter().find(|c| c.text == "行政诉讼").unwrap();
+        assert_eq!(lit.colspan, 10);
+        let rec = g.head[0].iter().find(|c| c.text == "行政复议").unwrap();
+        assert_eq!(rec.colspan, 5);
+        let w = widths(&g.head);
+        assert!(w.iter().all(|&x| x == 15), "{w:?}");
+        // 行政复议's five headers span two rows; litigation's sit in the last row.
+        assert!(g.head[1].iter().filter(|c| c.rowspan == 2).count() == 5);
+    }
+
+    #[test]
+    fn proactive_blocks_have_captions_and_stretch_short_blocks() {
+        let f = formats();
+        let (_, t) = f.table_of(f.format("2021").unwrap(), "proactive").unwrap();
+        let g = grid(t, &zero_data(t), "zh-CN", "p", &());
+        let w = widths(&g.body);
+        assert!(w.iter().all(|&x| x == 4), "{w:?}");
+        assert_eq!(g.body.iter().filter(|r| r[0].class == "caption").count(), 4);
+    }
+}

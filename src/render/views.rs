@@ -1,0 +1,934 @@
+//! What each page shows: the data handed to its template.
+//!
+//! URLs in this data are site-root relative; templates prefix them with `root`. Numbers are
+//! formatted here (exact, as printed), so templates only lay out.
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use super::chart::{self, Series};
+use super::table::{self, Grid};
+use super::{Archive, Page, PageKind, Theme, markdown, urls};
+use crate::derive::{self, FigureValue};
+use crate::diag::Diagnostic;
+use crate::format::formats;
+use crate::model::{Agency, Level, Report, Site};
+
+/// An acknowledged inconsistency as readers see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct AckView {
+    /// Footnote number on the page.
+    pub n: usize,
+    pub code: String,
+    /// The rule in words (`第一项加第二项之和，等于第三项加第四项之和`).
+    pub rule: String,
+    /// The official label of the cell.
+    pub label: String,
+    /// What the published numbers are, in the site language (filled in per page).
+    pub detail: String,
+    #[serde(skip)]
+    pub values: Option<crate::diag::RuleValues>,
+    pub note: String,
+    /// `table.row.column` keys of the cells concerned.
+    pub cells: Vec<String>,
+    /// The table key the finding belongs to.
+    pub table: String,
+}
+
+pub fn ack_view(d: &Diagnostic, n: usize, lang: &str) -> AckView {
+    let f = formats();
+    let rule = match f.rule(&d.code) {
+        Some(r) => r.label.get(lang).to_string(),
+        None => String::new(),
+    };
+    let table = d
+        .cells
+        .first()
+        .and_then(|c| c.split('.').next())
+        .map(str::to_string)
+        .or_else(|| f.rule(&d.code).map(|r| r.table.clone()))
+        .or_else(|| d.at.clone())
+        .unwrap_or_default();
+    AckView {
+        n,
+        code: d.code.clone(),
+        rule,
+        label: d.label.clone().unwrap_or_default(),
+        detail: String::new(),
+        values: d.values.clone(),
+        note: d.acknowledgement.clone().unwrap_or_default(),
+        cells: d.cells.clone(),
+        table,
+    }
+}
+
+#[derive(Serialize)]
+pub struct SiteView<'a> {
+    title: &'a str,
+    description: Option<&'a str>,
+    language: &'a str,
+    base_url: &'a str,
+}
+
+pub fn site_view(site: &Site) -> SiteView<'_> {
+    SiteView {
+        title: &site.config.title,
+        description: site.config.description.as_deref(),
+        language: &site.config.language,
+        base_url: &site.config.base_url,
+    }
+}
+
+fn s<'a>(theme: &'a Theme, key: &'a str) -> &'a str {
+    theme.strings.get(key).map_or(key, String::as_str)
+}
+
+fn level_label(theme: &Theme, l: Level) -> String {
+    s(theme, &format!("level_{}", l.key())).to_string()
+}
+
+#[derive(Serialize, Clone)]
+struct AgencyLink {
+    slug: String,
+    name: String,
+    short: String,
+    url: String,
+    level: String,
+    region: String,
+    years: Vec<YearLink>,
+}
+
+#[derive(Serialize, Clone)]
+struct YearLink {
+    year: i32,
+    url: String,
+}
+
+fn agency_link(theme: &Theme, archive: &Archive<'_>, a: &Agency) -> AgencyLink {
+    AgencyLink {
+        slug: a.slug.clone(),
+        name: a.name.clone(),
+        short: a.short().to_string(),
+        url: urls::agency(&a.slug),
+        level: level_label(theme, a.level),
+        region: a.region.clone().unwrap_or_default(),
+        years: archive
+            .by_agency
+            .get(&a.slug)
+            .map(|v| {
+                v.iter()
+                    .map(|&i| {
+                        let y = archive.report(i).year;
+                        YearLink {
+                            year: y,
+                            url: urls::report(&a.slug, y),
+                        }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+    }
+}
+
+#[derive(Serialize, Clone)]
+struct ReportLink {
+    agency: String,
+    agency_short: String,
+    agency_url: String,
+    year: i32,
+    title: String,
+    url: String,
+    published: String,
+    format: String,
+}
+
+fn report_link(archive: &Archive<'_>, r: &Report) -> ReportLink {
+    let (name, short) = archive
+        .agency(&r.agency)
+        .map_or((r.agency.clone(), r.agency.clone()), |a| {
+            (a.name.clone(), a.short().to_string())
+        });
+    ReportLink {
+        title: r.title(&name),
+        agency: name,
+        agency_short: short,
+        agency_url: urls::agency(&r.agency),
+        year: r.year,
+        url: urls::report(&r.agency, r.year),
+        published: r.meta.published.clone().unwrap_or_default(),
+        format: r.format().label.get(&archive.lang).to_string(),
+    }
+}
+
+/// A table cell of figures: text as shown, a sort key, a class and an explanation.
+#[derive(Serialize, Clone)]
+struct Num {
+    text: String,
+    sort: String,
+    class: &'static str,
+    title: String,
+}
+
+fn figure_num(theme: &Theme, v: FigureValue) -> Num {
+    match v {
+        FigureValue::NotComparable => Num {
+            text: s(theme, "not_comparable").into(),
+            sort: String::new(),
+            class: "na",
+            title: s(theme, "not_comparable_title").into(),
+        },
+        FigureValue::Empty => Num {
+            text: s(theme, "empty_mark").into(),
+            sort: String::new(),
+            class: "empty",
+            title: s(theme, "empty_title").into(),
+        },
+        FigureValue::Value { sum, empty: 0 } => Num {
+            text: sum.to_string(),
+            sort: sum.to_string(),
+            class: "num",
+            title: String::new(),
+        },
+        FigureValue::Value { sum, empty } => Num {
+            text: format!("{sum}*"),
+            sort: sum.to_string(),
+            class: "num partial",
+            title: s(theme, "partial_title").replace("{n}", &empty.to_string()),
+        },
+    }
+}
+
+fn rate_num(theme: &Theme, v: Option<rust_decimal::Decimal>) -> Num {
+    match v {
+        Some(p) => Num {
+            text: derive::show_percent(Some(p)),
+            sort: p.to_string(),
+            class: "num",
+            title: String::new(),
+        },
+        None => Num {
+            text: "—".into(),
+            sort: String::new(),
+            class: "na",
+            title: s(theme, "rate_na_title").into(),
+        },
+    }
+}
+
+fn signed(v: rust_decimal::Decimal) -> String {
+    if v.is_sign_positive() && !v.is_zero() {
+        format!("+{v}")
+    } else {
+        v.to_string()
+    }
+}
+
+#[derive(Serialize, Clone)]
+struct Column {
+    label: String,
+    definition: String,
+}
+
+/// Key figures and rates as table columns.
+fn key_columns(lang: &str) -> Vec<Column> {
+    let f = formats();
+    let mut cols: Vec<Column> = f
+        .figures
+        .iter()
+        .filter(|x| x.key)
+        .map(|x| Column {
+            label: x.label.get(lang).to_string(),
+            definition: String::new(),
+        })
+        .collect();
+    cols.extend(f.rates.iter().map(|r| Column {
+        label: r.label.get(lang).to_string(),
+        definition: r.definition.get(lang).to_string(),
+    }));
+    cols
+}
+
+fn key_cells(theme: &Theme, archive: &Archive<'_>, i: usize) -> Vec<Num> {
+    let f = formats();
+    let r = archive.report(i);
+    let prev = archive.previous(i).map(|j| archive.report(j));
+    let mut cells: Vec<Num> = f
+        .figures
+        .iter()
+        .filter(|x| x.key)
+        .map(|x| figure_num(theme, derive::figure(r, x, None)))
+        .collect();
+    cells.extend(
+        f.rates
+            .iter()
+            .map(|rate| rate_num(theme, derive::rate(r, prev, rate))),
+    );
+    cells
+}
+
+#[derive(Serialize)]
+struct RateDef {
+    label: String,
+    definition: String,
+}
+
+fn rate_defs(lang: &str) -> Vec<RateDef> {
+    formats()
+        .rates
+        .iter()
+        .map(|r| RateDef {
+            label: r.label.get(lang).into(),
+            definition: r.definition.get(lang).into(),
+        })
+        .collect()
+}
+
+/// The template and data of a page.
+pub fn page_data(theme: &Theme, archive: &Archive<'_>, page: &Page) -> (&'static str, Value) {
+    match &page.kind {
+        PageKind::Home => ("index.html", home(theme, archive)),
+        PageKind::Agencies => ("agencies.html", json!({ "levels": levels(theme, archive) })),
+        PageKind::Agency(slug) => ("agency.html", agency(theme, archive, slug)),
+        PageKind::Compare(slug) => ("compare.html", compare(theme, archive, slug)),
+        PageKind::Report(i) => ("report.html", report(theme, archive, *i)),
+        PageKind::Years => ("years.html", years(archive)),
+        PageKind::Year(y) => ("year.html", year(theme, archive, *y)),
+        PageKind::NotFound => ("404.html", json!({})),
+    }
+}
+
+#[derive(Serialize)]
+struct LevelGroup {
+    label: String,
+    regions: Vec<RegionGroup>,
+}
+
+#[derive(Serialize)]
+struct RegionGroup {
+    region: String,
+    agencies: Vec<AgencyLink>,
+}
+
+/// Agencies grouped by level, then region.
+fn levels(theme: &Theme, archive: &Archive<'_>) -> Vec<LevelGroup> {
+    Level::ALL
+        .iter()
+        .filter_map(|&l| {
+            let mut regions: Vec<RegionGroup> = Vec::new();
+            for a in archive.agencies.iter().filter(|a| a.level == l) {
+                let region = a
+                    .region
+                    .clone()
+                    .unwrap_or_else(|| s(theme, "region_unknown").into());
+                match regions.iter_mut().find(|g| g.region == region) {
+                    Some(g) => g.agencies.push(agency_link(theme, archive, a)),
+                    None => regions.push(RegionGroup {
+                        region,
+                        agencies: vec![agency_link(theme, archive, a)],
+                    }),
+                }
+            }
+            regions.sort_by(|a, b| a.region.cmp(&b.region));
+            (!regions.is_empty()).then(|| LevelGroup {
+                label: level_label(theme, l),
+                regions,
+            })
+        })
+        .collect()
+}
+
+fn year_label(theme: &Theme, y: i32) -> String {
+    s(theme, "year_fmt").replace("{y}", &y.to_string())
+}
+
+fn home(theme: &Theme, archive: &Archive<'_>) -> Value {
+    let lang = archive.lang.as_str();
+    let f = formats();
+    let mut latest: Vec<&Report> = archive
+        .by_year
+        .values()
+        .flatten()
+        .map(|&i| archive.report(i))
+        .collect();
+    latest.sort_by(|a, b| {
+        (b.meta.published.as_deref().unwrap_or(""), b.year, &a.agency).cmp(&(
+            a.meta.published.as_deref().unwrap_or(""),
+            a.year,
+            &b.agency,
+        ))
+    });
+    latest.truncate(10);
+    // Archive-wide totals per year of the key figures (known cells; partial sums marked).
+    let key: Vec<&crate::format::Figure> = f.figures.iter().filter(|x| x.key).collect();
+    let years: Vec<i32> = archive.by_year.keys().copied().collect();
+    let mut rows = Vec::new();
+    let mut series: Vec<Series> = key
+        .iter()
+        .filter(|x| ["new", "handled", "reconsideration", "litigation"].contains(&x.id.as_str()))
+        .map(|x| Series {
+            name: x.label.get(lang).into(),
+            values: Vec::new(),
+        })
+        .collect();
+    for &y in &years {
+        let idx = &archive.by_year[&y];
+        let mut cells = Vec::new();
+        for fig in &key {
+            let mut sum = rust_decimal::Decimal::ZERO;
+            let mut empty = 0;
+            let mut any = false;
+            for &i in idx {
+                match derive::figure(archive.report(i), fig, None) {
+                    FigureValue::Value { sum: v, empty: e } => {
+                        sum += v;
+                        empty += e;
+                        any = true;
+                    }
+                    FigureValue::Empty => empty += 1,
+                    FigureValue::NotComparable => {}
+                }
+            }
+            let v = if any {
+                FigureValue::Value { sum, empty }
+            } else {
+                FigureValue::NotComparable
+            };
+            if let Some(si) = ["new", "handled", "reconsideration", "litigation"]
+                .iter()
+                .position(|k| *k == fig.id)
+            {
+                series[si]
+                    .values
+                    .push(v.known().and_then(|d| d.to_string().parse().ok()));
+            }
+            cells.push(figure_num(theme, v));
+        }
+        rows.push(json!({
+            "year": y,
+            "label": year_label(theme, y),
+            "url": urls::year(y),
+            "reports": idx.len(),
+            "cells": cells,
+        }));
+    }
+    let cats: Vec<String> = years.iter().map(|&y| year_label(theme, y)).collect();
+    let chart = chart::line_chart(
+        "totals",
+        s(theme, "chart_totals"),
+        s(theme, "chart_totals_desc"),
+        &cats,
+        &series,
+    );
+    json!({
+        "counts": {
+            "agencies": archive.agencies.len(),
+            "reports": archive.by_year.values().map(Vec::len).sum::<usize>(),
+            "years": years.len(),
+            "first": years.first(),
+            "last": years.last(),
+        },
+        "levels": levels(theme, archive),
+        "latest": latest.iter().map(|r| report_link(archive, r)).collect::<Vec<_>>(),
+        "totals": { "columns": key.iter().map(|x| x.label.get(lang)).collect::<Vec<_>>(), "rows": rows },
+        "chart": chart,
+    })
+}
+
+fn years(archive: &Archive<'_>) -> Value {
+    let list: Vec<Value> = archive
+        .by_year
+        .iter()
+        .rev()
+        .map(|(y, v)| json!({ "year": y, "url": urls::year(*y), "reports": v.len() }))
+        .collect();
+    json!({ "years": list })
+}
+
+fn agency(theme: &Theme, archive: &Archive<'_>, slug: &str) -> Value {
+    let lang = archive.lang.as_str();
+    let Some(a) = archive.agency(slug) else {
+        return json!({});
+    };
+    let idx: Vec<usize> = archive.by_agency.get(slug).cloned().unwrap_or_default();
+    let reports: Vec<ReportLink> = idx
+        .iter()
+        .map(|&i| report_link(archive, archive.report(i)))
+        .collect();
+    let rows: Vec<Value> = idx
+        .iter()
+        .map(|&i| {
+            let r = archive.report(i);
+            json!({ "label": year_label(theme, r.year), "url": urls::report(slug, r.year), "cells": key_cells(theme, archive, i) })
+        })
+        .collect();
+    let cats: Vec<String> = idx
+        .iter()
+        .map(|&i| year_label(theme, archive.report(i).year))
+        .collect();
+    let series = |ids: &[&str]| -> Vec<Series> {
+        ids.iter()
+            .filter_map(|id| formats().figure(id))
+            .map(|fig| Series {
+                name: fig.label.get(lang).into(),
+                values: idx
+                    .iter()
+                    .map(|&i| {
+                        derive::figure(archive.report(i), fig, None)
+                            .known()
+                            .and_then(|d| d.to_string().parse().ok())
+                    })
+                    .collect(),
+            })
+            .collect()
+    };
+    let charts = vec![
+        chart::line_chart(
+            &format!("{slug}-apps"),
+            s(theme, "chart_applications"),
+            &format!("{}：{}", a.name, s(theme, "chart_applications_desc")),
+            &cats,
+            &series(&["new", "handled", "carried_forward"]),
+        ),
+        chart::line_chart(
+            &format!("{slug}-outcomes"),
+            s(theme, "chart_outcomes"),
+            &format!("{}：{}", a.name, s(theme, "chart_outcomes_desc")),
+            &cats,
+            &series(&[
+                "granted",
+                "partially_granted",
+                "withheld",
+                "unavailable",
+                "not_processed",
+                "other_handling",
+            ]),
+        ),
+        chart::line_chart(
+            &format!("{slug}-appeals"),
+            s(theme, "chart_appeals"),
+            &format!("{}：{}", a.name, s(theme, "chart_appeals_desc")),
+            &cats,
+            &series(&["reconsideration", "litigation"]),
+        ),
+    ];
+    let parent = a
+        .parent
+        .as_deref()
+        .and_then(|p| archive.agency(p))
+        .map(|p| agency_link(theme, archive, p));
+    let children: Vec<AgencyLink> = archive
+        .agencies
+        .iter()
+        .filter(|c| c.parent.as_deref() == Some(slug))
+        .map(|c| agency_link(theme, archive, c))
+        .collect();
+    json!({
+        "agency": agency_link(theme, archive, a),
+        "website": a.website,
+        "parent": parent,
+        "children": children,
+        "reports": reports,
+        "columns": key_columns(lang),
+        "rows": rows,
+        "charts": charts,
+        "compare_url": urls::compare(slug),
+        "rates": rate_defs(lang),
+    })
+}
+
+/// Label of a comparison row: `row / column`, or the figure name.
+fn compare_label(row: &derive::CompareRow, lang: &str) -> (String, String) {
+    (
+        row.row_label.get(lang).to_string(),
+        row.column_label.get(lang).to_string(),
+    )
+}
+
+fn section_title(table: &str, lang: &str) -> String {
+    formats()
+        .section_for_table(table)
+        .map_or(table.to_string(), |s| s.label(lang).to_string())
+}
+
+fn compare(theme: &Theme, archive: &Archive<'_>, slug: &str) -> Value {
+    let lang = archive.lang.as_str();
+    let f = formats();
+    let Some(a) = archive.agency(slug) else {
+        return json!({});
+    };
+    let idx: Vec<usize> = archive.by_agency.get(slug).cloned().unwrap_or_default();
+    let years: Vec<Value> = idx
+        .iter()
+        .map(|&i| {
+            let r = archive.report(i);
+            json!({ "label": year_label(theme, r.year), "url": urls::report(slug, r.year), "format": r.format().label.get(lang) })
+        })
+        .collect();
+    let key_rows: Vec<Value> = f
+        .figures
+        .iter()
+        .filter(|x| x.key)
+        .map(|fig| {
+            json!({ "label": fig.label.get(lang), "cells": idx.iter().map(|&i| figure_num(theme, derive::figure(archive.report(i), fig, None))).collect::<Vec<_>>() })
+        })
+        .collect();
+    let rate_rows: Vec<Value> = f
+        .rates
+        .iter()
+        .map(|rate| {
+            json!({
+                "label": rate.label.get(lang),
+                "definition": rate.definition.get(lang),
+                "cells": idx.iter().map(|&i| rate_num(theme, derive::rate(archive.report(i), archive.previous(i).map(|j| archive.report(j)), rate))).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let mut sections: Vec<Value> = Vec::new();
+    let mut current: Option<(String, Vec<Value>)> = None;
+    for row in &archive.compare_rows {
+        if current.as_ref().is_none_or(|(t, _)| *t != row.table) {
+            if let Some((t, rows)) = current.take() {
+                sections.push(json!({ "title": section_title(&t, lang), "rows": rows }));
+            }
+            current = Some((row.table.clone(), Vec::new()));
+        }
+        let (rl, cl) = compare_label(row, lang);
+        let cells: Vec<Num> = idx
+            .iter()
+            .map(|&i| {
+                figure_num(
+                    theme,
+                    derive::compare_value(archive.report(i), &row.quantity),
+                )
+            })
+            .collect();
+        if let Some((_, rows)) = current.as_mut() {
+            rows.push(json!({
+                "row": rl,
+                "column": cl,
+                "approximate": row.approximate.as_ref().map(|l| l.get(lang)),
+                "cells": cells,
+            }));
+        }
+    }
+    if let Some((t, rows)) = current.take() {
+        sections.push(json!({ "title": section_title(&t, lang), "rows": rows }));
+    }
+    json!({
+        "agency": agency_link(theme, archive, a),
+        "years": years,
+        "key_rows": key_rows,
+        "rate_rows": rate_rows,
+        "sections": sections,
+    })
+}
+
+fn year(theme: &Theme, archive: &Archive<'_>, y: i32) -> Value {
+    let lang = archive.lang.as_str();
+    let idx: Vec<usize> = archive.by_year.get(&y).cloned().unwrap_or_default();
+    let years: Vec<i32> = archive.by_year.keys().copied().collect();
+    let pos = years.iter().position(|&x| x == y);
+    let prev = pos.and_then(|p| p.checked_sub(1)).map(|p| years[p]);
+    let next = pos.and_then(|p| years.get(p + 1)).copied();
+    let rows: Vec<Value> = idx
+        .iter()
+        .map(|&i| {
+            let r = archive.report(i);
+            let a = archive.agency(&r.agency);
+            json!({
+                "agency": a.map_or(r.agency.clone(), |a| a.short().to_string()),
+                "agency_full": a.map_or(r.agency.clone(), |a| a.name.clone()),
+                "level": a.map(|a| level_label(theme, a.level)).unwrap_or_default(),
+                "url": urls::report(&r.agency, r.year),
+                "cells": key_cells(theme, archive, i),
+            })
+        })
+        .collect();
+    let names: Vec<String> = idx
+        .iter()
+        .map(|&i| {
+            archive
+                .agency(&archive.report(i).agency)
+                .map_or(String::new(), |a| a.short().to_string())
+        })
+        .collect();
+    let new_fig = formats().figure("new");
+    let (vals, shown): (Vec<Option<f64>>, Vec<String>) = idx
+        .iter()
+        .map(|&i| {
+            let v = new_fig.map_or(FigureValue::NotComparable, |fig| {
+                derive::figure(archive.report(i), fig, None)
+            });
+            (
+                v.exact().and_then(|d| d.to_string().parse().ok()),
+                figure_num(theme, v).text,
+            )
+        })
+        .unzip();
+    let rate = formats().rates.iter().find(|r| r.id == "disclosure_rate");
+    let (rvals, rshown): (Vec<Option<f64>>, Vec<String>) = idx
+        .iter()
+        .map(|&i| {
+            let v = rate.and_then(|rt| {
+                derive::rate(
+                    archive.report(i),
+                    archive.previous(i).map(|j| archive.report(j)),
+                    rt,
+                )
+            });
+            (
+                v.and_then(|d| d.to_string().parse().ok()),
+                derive::show_percent(v),
+            )
+        })
+        .unzip();
+    let label = year_label(theme, y);
+    let charts = vec![
+        chart::bar_chart(
+            &format!("y{y}-new"),
+            s(theme, "chart_year_new"),
+            &format!("{label}：{}", s(theme, "chart_year_new_desc")),
+            &names,
+            &vals,
+            &shown,
+        ),
+        chart::bar_chart(
+            &format!("y{y}-rate"),
+            s(theme, "chart_year_rate"),
+            &format!("{label}：{}", s(theme, "chart_year_rate_desc")),
+            &names,
+            &rvals,
+            &rshown,
+        ),
+    ];
+    json!({
+        "year": y,
+        "label": label,
+        "prev": prev.map(|p| json!({ "label": year_label(theme, p), "url": urls::year(p) })),
+        "next": next.map(|p| json!({ "label": year_label(theme, p), "url": urls::year(p) })),
+        "reports": idx.iter().map(|&i| report_link(archive, archive.report(i))).collect::<Vec<_>>(),
+        "columns": key_columns(lang),
+        "rows": rows,
+        "charts": charts,
+        "rates": rate_defs(lang),
+    })
+}
+
+#[derive(Serialize)]
+struct SectionView {
+    num: String,
+    /// 1-based position, for ASCII ids.
+    index: usize,
+    title: String,
+    html: String,
+    grid: Option<Grid>,
+    notes: Vec<AckView>,
+}
+
+fn report(theme: &Theme, archive: &Archive<'_>, i: usize) -> Value {
+    let lang = archive.lang.as_str();
+    let f = formats();
+    let r = archive.report(i);
+    let a = archive.agency(&r.agency);
+    let acks: Vec<AckView> = archive
+        .acks
+        .get(&r.path)
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|mut a| {
+            a.detail = ack_detail(theme, r, &a);
+            a
+        })
+        .collect();
+    let note_for = |key: &str| -> (usize, bool) {
+        match acks
+            .iter()
+            .find(|x| x.cells.first().is_some_and(|c| c == key))
+        {
+            Some(x) => (x.n, true),
+            None => acks
+                .iter()
+                .find(|x| x.cells.iter().any(|c| c == key))
+                .map_or((0, false), |x| (x.n, false)),
+        }
+    };
+    let mut sections = Vec::new();
+    let preface = r
+        .sections
+        .iter()
+        .find(|s| s.num.is_none())
+        .map(|s| markdown::to_html(r.section_text(s)));
+    for (si, sec) in f.sections.iter().enumerate() {
+        let written = r
+            .sections
+            .iter()
+            .find(|s| s.num.as_deref() == Some(sec.num.as_str()));
+        let grid = sec.table.as_deref().and_then(|key| {
+            let (t, data) = r.table(key)?;
+            Some(table::grid(
+                t,
+                data,
+                lang,
+                &format!("s{}", si + 1),
+                &note_for,
+            ))
+        });
+        let notes: Vec<AckView> = match &sec.table {
+            Some(key) => acks.iter().filter(|x| x.table == *key).cloned().collect(),
+            None => Vec::new(),
+        };
+        if written.is_none() && grid.is_none() {
+            continue;
+        }
+        sections.push(SectionView {
+            num: sec.num.clone(),
+            index: si + 1,
+            // The official heading; a report's own wording is kept when it differs.
+            title: match (written, lang.starts_with("en")) {
+                (Some(w), false) => w.heading.clone(),
+                _ => sec.label(lang).to_string(),
+            },
+            html: written
+                .map(|w| markdown::to_html(r.section_text(w)))
+                .unwrap_or_default(),
+            grid,
+            notes,
+        });
+    }
+    let prev_i = archive.previous(i);
+    let next_i = archive.by_agency.get(&r.agency).and_then(|v| {
+        v.iter()
+            .copied()
+            .find(|&j| archive.report(j).year == r.year + 1)
+    });
+    let link = |j: usize| {
+        let x = archive.report(j);
+        json!({ "label": year_label(theme, x.year), "url": urls::report(&x.agency, x.year) })
+    };
+    // Compared with last year: every comparable quantity, with absolute and relative change.
+    let versus = prev_i.map(|j| {
+        let p = archive.report(j);
+        let mut rows: Vec<Value> = f
+            .figures
+            .iter()
+            .filter(|x| x.key)
+            .map(|fig| {
+                change_row(
+                    theme,
+                    fig.label.get(lang),
+                    "",
+                    derive::figure(p, fig, None),
+                    derive::figure(r, fig, None),
+                    s(theme, "key_figures"),
+                )
+            })
+            .collect();
+        for row in &archive.compare_rows {
+            let (rl, cl) = compare_label(row, lang);
+            rows.push(change_row(
+                theme,
+                &rl,
+                &cl,
+                derive::compare_value(p, &row.quantity),
+                derive::compare_value(r, &row.quantity),
+                &section_title(&row.table, lang),
+            ));
+        }
+        json!({ "prev": year_label(theme, p.year), "cur": year_label(theme, r.year), "rows": rows })
+    });
+    let agency_name = a.map_or(r.agency.clone(), |a| a.name.clone());
+    let rates: Vec<Value> = f
+        .rates
+        .iter()
+        .map(|rate| {
+            json!({
+                "label": rate.label.get(lang),
+                "definition": rate.definition.get(lang),
+                "value": rate_num(theme, derive::rate(r, prev_i.map(|j| archive.report(j)), rate)),
+            })
+        })
+        .collect();
+    json!({
+        "title": r.title(&agency_name),
+        "agency": a.map(|a| agency_link(theme, archive, a)),
+        "year": r.year,
+        "year_label": year_label(theme, r.year),
+        "year_url": urls::year(r.year),
+        "compare_url": urls::compare(&r.agency),
+        "format": r.format().label.get(lang),
+        "document": r.format().document,
+        "published": r.meta.published,
+        "source_url": r.meta.source_url,
+        "source": r.meta.source,
+        "agency_name": r.meta.agency_name,
+        "preface": preface,
+        "sections": sections,
+        "acks": acks,
+        "prev": prev_i.map(link),
+        "next": next_i.map(link),
+        "versus": versus,
+        "rates": rates,
+    })
+}
+
+/// The published numbers of an acknowledged finding, in the site language.
+fn ack_detail(theme: &Theme, r: &Report, a: &AckView) -> String {
+    if a.code == "D1" {
+        let Some((_, data)) = r.table(&a.table) else {
+            return String::new();
+        };
+        let cells = data.rows.iter().flatten().flat_map(|row| &row.cells);
+        let (total, empty) = cells.fold((0, 0), |(t, e), c| {
+            (t + 1, e + usize::from(c.value.is_empty()))
+        });
+        let section = formats()
+            .section_for_table(&a.table)
+            .map_or("", |s| s.label(&theme_lang(theme)));
+        return s(theme, "ack_d1")
+            .replace("{section}", section)
+            .replace("{total}", &total.to_string())
+            .replace("{empty}", &empty.to_string());
+    }
+    let Some(v) = &a.values else {
+        return String::new();
+    };
+    let expected = s(
+        theme,
+        if v.empty_cells > 0 {
+            "ack_expected_with_empty"
+        } else {
+            "ack_expected"
+        },
+    )
+    .replace("{expected}", &v.expected);
+    let found = match &v.found {
+        Some(f) => s(theme, "ack_found").replace("{found}", f),
+        None => s(theme, "ack_found_empty").to_string(),
+    };
+    format!("{expected}{}{found}", s(theme, "list_sep"))
+}
+
+fn theme_lang(theme: &Theme) -> String {
+    s(theme, "lang_code").to_string()
+}
+
+fn change_row(
+    theme: &Theme,
+    row: &str,
+    column: &str,
+    prev: FigureValue,
+    cur: FigureValue,
+    group: &str,
+) -> Value {
+    let c = derive::change(prev, cur);
+    json!({
+        "group": group,
+        "row": row,
+        "column": column,
+        "prev": figure_num(theme, prev),
+        "cur": figure_num(theme, cur),
+        "abs": c.absolute.map_or_else(|| "—".to_string(), signed),
+        "rel": c.relative.map_or_else(|| "—".to_string(), |v| format!("{}%", signed(v))),
+    })
+}

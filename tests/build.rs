@@ -1,0 +1,419 @@
+//! `gongkai build` on the example archive and on purpose-made sites: links, determinism,
+//! atomic output, template overrides, hostile content, languages.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use scraper::{Html, Selector};
+
+fn build(site: &Path) -> std::process::Output {
+    let out = common::gongkai(site, &["build"]);
+    assert!(
+        !common::stderr(&out).contains("panicked"),
+        "{}",
+        common::stderr(&out)
+    );
+    out
+}
+
+fn built_example() -> tempfile::TempDir {
+    let site = common::example_site();
+    let out = build(site.path());
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    site
+}
+
+/// Every file under `dir`, relative path → bytes.
+fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
+            (rel, std::fs::read(e.path()).unwrap())
+        })
+        .collect()
+}
+
+fn html_files(dir: &Path) -> Vec<PathBuf> {
+    walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "html"))
+        .map(|e| e.path().to_path_buf())
+        .collect()
+}
+
+/// Every internal link, script, stylesheet and image of every page resolves to a file, and
+/// every `#fragment` to an element id of that page.
+#[test]
+fn every_internal_link_and_asset_resolves() {
+    let site = built_example();
+    let public = site.path().join("public");
+    let pages = html_files(&public);
+    assert!(pages.len() >= 20, "{} pages", pages.len());
+    let sel = Selector::parse("a[href], link[href], script[src], img[src]").unwrap();
+    let ids = Selector::parse("[id]").unwrap();
+    let mut checked = 0;
+    for page in &pages {
+        if page.ends_with("404.html") {
+            continue; // its links are absolute (base_url path), checked separately
+        }
+        let doc = Html::parse_document(&std::fs::read_to_string(page).unwrap());
+        let own_ids: BTreeSet<String> = doc
+            .select(&ids)
+            .filter_map(|e| e.value().attr("id").map(str::to_string))
+            .collect();
+        for el in doc.select(&sel) {
+            let link = el
+                .value()
+                .attr("href")
+                .or_else(|| el.value().attr("src"))
+                .unwrap();
+            if link.starts_with("http://")
+                || link.starts_with("https://")
+                || link.starts_with("mailto:")
+            {
+                continue;
+            }
+            assert!(
+                !link.starts_with('/'),
+                "{}: absolute internal link {link}",
+                page.display()
+            );
+            let (file, frag) = link
+                .split_once('#')
+                .map_or((link, None), |(f, h)| (f, Some(h)));
+            let target = if file.is_empty() {
+                page.clone()
+            } else {
+                page.parent().unwrap().join(file)
+            };
+            let target = target
+                .canonicalize()
+                .unwrap_or_else(|_| panic!("{}: broken link {link}", page.display()));
+            assert!(
+                target.starts_with(public.canonicalize().unwrap()),
+                "{}: link leaves the site: {link}",
+                page.display()
+            );
+            assert!(
+                target.is_file(),
+                "{}: {link} is not a file (links must name index.html for file://)",
+                page.display()
+            );
+            if let Some(frag) = frag {
+                let target_ids: BTreeSet<String> = if target == page.canonicalize().unwrap() {
+                    own_ids.clone()
+                } else {
+                    let d = Html::parse_document(&std::fs::read_to_string(&target).unwrap());
+                    d.select(&ids)
+                        .filter_map(|e| e.value().attr("id").map(str::to_string))
+                        .collect()
+                };
+                assert!(
+                    target_ids.contains(frag),
+                    "{}: no element #{frag} in {}",
+                    page.display(),
+                    target.display()
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 200, "only {checked} links checked");
+    // Every page kind exists.
+    for p in [
+        "index.html",
+        "404.html",
+        "agencies/index.html",
+        "years/index.html",
+        "years/2021/index.html",
+        "agencies/pingtan/index.html",
+        "agencies/pingtan/compare/index.html",
+        "agencies/pingtan/2021/index.html",
+        "agencies/biaokou-town/2021/index.html",
+    ] {
+        assert!(public.join(p).is_file(), "{p} missing");
+    }
+}
+
+#[test]
+fn two_builds_are_byte_identical() {
+    let a = built_example();
+    let b = built_example();
+    let sa = snapshot(&a.path().join("public"));
+    let sb = snapshot(&b.path().join("public"));
+    assert_eq!(sa.keys().collect::<Vec<_>>(), sb.keys().collect::<Vec<_>>());
+    for (k, v) in &sa {
+        assert!(sb[k] == *v, "{k} differs between builds");
+    }
+    // And a rebuild in place gives the same bytes too.
+    let out = build(a.path());
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(snapshot(&a.path().join("public")), sa);
+}
+
+#[test]
+fn a_failed_build_leaves_the_previous_output_untouched() {
+    let site = built_example();
+    let public = site.path().join("public");
+    let before = snapshot(&public);
+    // Break a report: I4 fails.
+    let p = site.path().join("content/pingtan/2022.md");
+    let text = std::fs::read_to_string(&p).unwrap();
+    std::fs::write(&p, text.replacen("[0, 1, 1, 0, 2]", "[0, 1, 1, 0, 9]", 1)).unwrap();
+    let out = build(site.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(common::stderr(&out).contains("error[I4]"));
+    assert!(common::stderr(&out).contains("previous output was left as it was"));
+    assert_eq!(snapshot(&public), before);
+    // A broken template: the same.
+    std::fs::write(&p, text).unwrap();
+    std::fs::create_dir_all(site.path().join("templates")).unwrap();
+    std::fs::write(
+        site.path().join("templates/report.html"),
+        "{% extends \"base.html\" %}{% block main %}{{ p.title }{% endblock main %}",
+    )
+    .unwrap();
+    let out = build(site.path());
+    assert_eq!(out.status.code(), Some(1), "{}", common::stderr(&out));
+    assert!(
+        common::stderr(&out).contains("templates/report.html"),
+        "{}",
+        common::stderr(&out)
+    );
+    assert_eq!(snapshot(&public), before);
+    // No staging folder is left behind.
+    let names: Vec<String> = std::fs::read_dir(site.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect();
+    assert!(
+        !names.iter().any(|n| n.starts_with(".gongkai-staging")),
+        "{names:?}"
+    );
+}
+
+#[test]
+fn refuses_an_output_folder_it_did_not_create() {
+    let site = common::example_site();
+    std::fs::create_dir_all(site.path().join("public")).unwrap();
+    std::fs::write(site.path().join("public/important.txt"), "mine").unwrap();
+    let out = build(site.path());
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        common::stderr(&out).contains("was not created by gongkai"),
+        "{}",
+        common::stderr(&out)
+    );
+    assert_eq!(
+        std::fs::read_to_string(site.path().join("public/important.txt")).unwrap(),
+        "mine"
+    );
+    for bad in [".", "content", ".."] {
+        let cfg = site.path().join("site.toml");
+        let text = std::fs::read_to_string(&cfg).unwrap();
+        let changed = text.replace(
+            "output_dir = \"public\"",
+            &format!("output_dir = \"{bad}\""),
+        );
+        std::fs::write(&cfg, &changed).unwrap();
+        let out = build(site.path());
+        assert_eq!(out.status.code(), Some(1), "{bad}");
+        assert!(
+            common::stderr(&out).contains("refusing output_dir"),
+            "{bad}: {}",
+            common::stderr(&out)
+        );
+        std::fs::write(&cfg, text).unwrap();
+    }
+}
+
+#[test]
+fn site_templates_and_static_files_override_the_theme() {
+    let site = common::example_site();
+    std::fs::create_dir_all(site.path().join("templates")).unwrap();
+    std::fs::create_dir_all(site.path().join("static")).unwrap();
+    std::fs::write(
+        site.path().join("templates/404.html"),
+        "{% extends \"base.html\" %}{% block main %}<h1>自定义的404页面</h1>{% endblock main %}",
+    )
+    .unwrap();
+    std::fs::write(
+        site.path().join("static/style.css"),
+        "body { color: rebeccapurple; }",
+    )
+    .unwrap();
+    std::fs::write(
+        site.path().join("static/logo.svg"),
+        "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+    )
+    .unwrap();
+    let out = build(site.path());
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    let public = site.path().join("public");
+    assert!(
+        std::fs::read_to_string(public.join("404.html"))
+            .unwrap()
+            .contains("自定义的404页面")
+    );
+    assert_eq!(
+        std::fs::read_to_string(public.join("static/style.css")).unwrap(),
+        "body { color: rebeccapurple; }"
+    );
+    assert!(public.join("static/logo.svg").is_file());
+    // Other templates still come from the theme.
+    assert!(
+        std::fs::read_to_string(public.join("index.html"))
+            .unwrap()
+            .contains("最新报告")
+    );
+}
+
+#[test]
+fn script_in_prose_and_metadata_is_inert() {
+    let site = common::example_site();
+    let p = site.path().join("content/biaokou-town/2021.md");
+    let text = std::fs::read_to_string(&p).unwrap();
+    let hostile = text
+        .replacen("title = \"俵口镇2021年政府信息公开工作年度报告\"", "title = \"<script>alert('t')</script>标题\"", 1)
+        .replacen("source = \"Word 文件（.docx），由报送单位提供\"", "source = \"<img src=x onerror=alert('s')>\"\nsource_url = \"https://example.org/?q=\\\"><script>alert('u')</script>\"", 1)
+        .replacen(
+            "## 五、存在的主要问题及改进情况\n",
+            "## 五、存在的主要问题及改进情况\n\n<script>alert('b')</script><img src=x onerror=\"alert('e')\"><a href=\"javascript:alert('l')\" onclick=\"alert('c')\">链接</a><iframe src=\"https://evil.example\"></iframe>\n\n[md](javascript:alert('m'))\n",
+            1,
+        );
+    std::fs::write(&p, hostile).unwrap();
+    let agency = site.path().join("content/biaokou-town/agency.toml");
+    let a = std::fs::read_to_string(&agency).unwrap();
+    std::fs::write(
+        &agency,
+        a.replacen(
+            "short_name = \"俵口镇\"",
+            "short_name = \"<b onmouseover=alert('n')>俵口镇</b>\"",
+            1,
+        ),
+    )
+    .unwrap();
+    let out = build(site.path());
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    for page in html_files(&site.path().join("public")) {
+        let html = std::fs::read_to_string(&page).unwrap();
+        let doc = Html::parse_document(&html);
+        // No script element other than the theme's own, no event handler, no javascript: URL.
+        for el in doc.select(&Selector::parse("script").unwrap()) {
+            assert!(
+                el.value()
+                    .attr("src")
+                    .is_some_and(|s| s.ends_with("static/sort.js")),
+                "{}: inline script",
+                page.display()
+            );
+        }
+        for el in doc.select(&Selector::parse("*").unwrap()) {
+            for (name, value) in el.value().attrs() {
+                assert!(
+                    !name.starts_with("on"),
+                    "{}: event handler {name}",
+                    page.display()
+                );
+                assert!(
+                    !value
+                        .trim_start()
+                        .to_ascii_lowercase()
+                        .starts_with("javascript:"),
+                    "{}: {name}={value}",
+                    page.display()
+                );
+            }
+            assert_ne!(el.value().name(), "iframe", "{}", page.display());
+        }
+    }
+    let report = std::fs::read_to_string(
+        site.path()
+            .join("public/agencies/biaokou-town/2021/index.html"),
+    )
+    .unwrap();
+    assert!(
+        report.contains("&lt;script&gt;alert(&#x27;t&#x27;)&lt;/script&gt;标题")
+            || report.contains("&lt;script&gt;alert(&#39;t&#39;)&lt;/script&gt;标题"),
+        "the title is shown as text"
+    );
+}
+
+#[test]
+fn english_site_uses_english_labels() {
+    let site = common::example_site();
+    let cfg = site.path().join("site.toml");
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(
+        &cfg,
+        text.replace("language = \"zh-CN\"", "language = \"en\""),
+    )
+    .unwrap();
+    let out = build(site.path());
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    let report =
+        std::fs::read_to_string(site.path().join("public/agencies/pingtan/2021/index.html"))
+            .unwrap();
+    assert!(report.contains("<html lang=\"en\">"));
+    assert!(
+        report.contains("III. Disclosure applications received and handled"),
+        "section titles in English"
+    );
+    assert!(
+        report.contains("Natural persons") && report.contains("(7) Total"),
+        "table labels from the format description"
+    );
+    assert!(report.contains("Disclosure rate"));
+    let home = std::fs::read_to_string(site.path().join("public/index.html")).unwrap();
+    assert!(home.contains("Latest reports"));
+}
+
+/// The seed township's report page, as a snapshot (review with `cargo insta review`).
+#[test]
+fn seed_township_report_page() {
+    let site = built_example();
+    let html = std::fs::read_to_string(
+        site.path()
+            .join("public/agencies/biaokou-town/2021/index.html"),
+    )
+    .unwrap();
+    insta::assert_snapshot!("biaokou_town_2021_report_page", html);
+}
+
+/// Derived rates on real reports: 平潭 2021 公开率 = (30 + 5) / 69; 上海 2019 has blank 总计 cells,
+/// so its rate is "—", never a wrong number.
+#[test]
+fn rates_on_the_example_reports() {
+    let site = built_example();
+    let read = |p: &str| std::fs::read_to_string(site.path().join("public").join(p)).unwrap();
+    let pt = read("agencies/pingtan/2021/index.html");
+    assert!(pt.contains("50.72%"), "平潭 2021 公开率");
+    let pt22 = read("agencies/pingtan/2022/index.html");
+    // 新收申请同比变化: (74 − 70) / 70 = 5.71%.
+    assert!(pt22.contains("5.71%"));
+    // 行政复议纠错率 2022: 1 / (2 − 0) = 50.00%.
+    assert!(pt22.contains("50.00%"));
+    let sh = read("agencies/shanghai-gov-office/2019/index.html");
+    let doc = Html::parse_document(&sh);
+    let sel = Selector::parse(".rate-list dd strong").unwrap();
+    let first = doc.select(&sel).next().unwrap().text().collect::<String>();
+    assert_eq!(
+        first, "—",
+        "上海 2019 公开率 cannot be computed from blank cells"
+    );
+    assert!(!sh.contains("NaN"));
+}

@@ -1,0 +1,41 @@
+// Sortable comparison tables: adds a button to each column header of table.sortable.
+// The table reads correctly without this script; it only reorders rows.
+(function () {
+  "use strict";
+  function key(cell) {
+    if (!cell) return null;
+    var s = cell.getAttribute("data-sort");
+    if (s !== null && s !== "") return parseFloat(s);
+    if (s === "") return null;
+    return cell.textContent.trim();
+  }
+  function sortBy(table, col, dir) {
+    var body = table.tBodies[0];
+    var rows = Array.prototype.slice.call(body.rows);
+    rows.sort(function (a, b) {
+      var x = key(a.cells[col]), y = key(b.cells[col]);
+      if (x === null && y === null) return 0;
+      if (x === null) return 1;           // blanks and "—" last either way
+      if (y === null) return -1;
+      var c = (typeof x === "number" && typeof y === "number") ? x - y : String(x).localeCompare(String(y), "zh-CN");
+      return dir === "ascending" ? c : -c;
+    });
+    rows.forEach(function (r) { body.appendChild(r); });
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("table.sortable"), function (table) {
+    var heads = table.tHead.rows[0].cells;
+    Array.prototype.forEach.call(heads, function (th, col) {
+      var b = document.createElement("button");
+      b.type = "button";
+      while (th.firstChild) b.appendChild(th.firstChild);
+      th.appendChild(b);
+      th.setAttribute("aria-sort", "none");
+      b.addEventListener("click", function () {
+        var dir = th.getAttribute("aria-sort") === "descending" ? "ascending" : "descending";
+        Array.prototype.forEach.call(heads, function (h) { h.setAttribute("aria-sort", "none"); });
+        th.setAttribute("aria-sort", dir);
+        sortBy(table, col, dir);
+      });
+    });
+  });
+})();
