@@ -289,7 +289,7 @@ mod tests {
         assert_eq!(nice_scale(0.0), (1.0, 1.0));
         assert_eq!(nice_scale(7.0), (8.0, 2.0));
         assert_eq!(nice_scale(3119.0), (4000.0, 1000.0));
-        assert_eq!(nice_scale(23.0), (25.0, 5.0));
+        assert_eq!(nice_scale(23.0), (30.0, 10.0));
         assert_eq!(nice_scale(2.0), (2.0, 1.0));
     }
 

@@ -528,7 +528,7 @@ mod tests {
                 .unwrap();
             assert_eq!(le.colspan, 5);
             // Every data cell names its row and column headers.
-            let cell = &g.body[0][3];
+            let cell = &g.body[0][2];
             assert!(
                 cell.headers.contains("row-new") && cell.headers.contains("col-commercial"),
                 "{}",
