@@ -4,6 +4,8 @@
 //! formatted here (exact, as printed), so templates only lay out.
 
 use serde::Serialize;
+use std::collections::BTreeMap;
+
 use serde_json::{Value, json};
 
 use super::chart::{self, Series};
@@ -297,6 +299,13 @@ pub fn page_data(theme: &Theme, archive: &Archive<'_>, page: &Page) -> (&'static
     }
 }
 
+/// A chart and its visible caption.
+#[derive(Serialize)]
+struct ChartView {
+    title: String,
+    svg: String,
+}
+
 #[derive(Serialize)]
 struct LevelGroup {
     label: String,
@@ -361,57 +370,46 @@ fn home(theme: &Theme, archive: &Archive<'_>) -> Value {
     // Archive-wide totals per year of the key figures (known cells; partial sums marked).
     let key: Vec<&crate::format::Figure> = f.figures.iter().filter(|x| x.key).collect();
     let years: Vec<i32> = archive.by_year.keys().copied().collect();
-    let mut rows = Vec::new();
-    let mut series: Vec<Series> = key
+    let totals: BTreeMap<i32, Vec<FigureValue>> = years
         .iter()
-        .filter(|x| ["new", "handled", "reconsideration", "litigation"].contains(&x.id.as_str()))
-        .map(|x| Series {
-            name: x.label.get(lang).into(),
-            values: Vec::new(),
+        .map(|y| {
+            let idx = &archive.by_year[y];
+            let sums = key
+                .iter()
+                .map(|fig| year_total(archive, idx, fig))
+                .collect();
+            (*y, sums)
         })
         .collect();
-    for &y in &years {
-        let idx = &archive.by_year[&y];
-        let mut cells = Vec::new();
-        for fig in &key {
-            let mut sum = rust_decimal::Decimal::ZERO;
-            let mut empty = 0;
-            let mut any = false;
-            for &i in idx {
-                match derive::figure(archive.report(i), fig, None) {
-                    FigureValue::Value { sum: v, empty: e } => {
-                        sum += v;
-                        empty += e;
-                        any = true;
-                    }
-                    FigureValue::Empty => empty += 1,
-                    FigureValue::NotComparable => {}
-                }
-            }
-            let v = if any {
-                FigureValue::Value { sum, empty }
-            } else {
-                FigureValue::NotComparable
-            };
-            if let Some(si) = ["new", "handled", "reconsideration", "litigation"]
+    let rows: Vec<Value> = totals
+        .iter()
+        .map(|(y, sums)| {
+            json!({
+                "year": y,
+                "label": year_label(theme, *y),
+                "url": urls::year(*y),
+                "reports": archive.by_year[y].len(),
+                "cells": sums.iter().map(|v| figure_num(theme, *v)).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    // The chart runs over every year from the first to the last, leaving gaps.
+    let span: Vec<i32> = match (years.first(), years.last()) {
+        (Some(&a), Some(&b)) => (a..=b).collect(),
+        _ => Vec::new(),
+    };
+    let series: Vec<Series> = ["new", "handled", "reconsideration", "litigation"]
+        .iter()
+        .filter_map(|id| key.iter().position(|x| x.id == *id))
+        .map(|k| Series {
+            name: key[k].label.get(lang).into(),
+            values: span
                 .iter()
-                .position(|k| *k == fig.id)
-            {
-                series[si]
-                    .values
-                    .push(v.known().and_then(|d| d.to_string().parse().ok()));
-            }
-            cells.push(figure_num(theme, v));
-        }
-        rows.push(json!({
-            "year": y,
-            "label": year_label(theme, y),
-            "url": urls::year(y),
-            "reports": idx.len(),
-            "cells": cells,
-        }));
-    }
-    let cats: Vec<String> = years.iter().map(|&y| year_label(theme, y)).collect();
+                .map(|y| totals.get(y)?[k].known()?.to_string().parse().ok())
+                .collect(),
+        })
+        .collect();
+    let cats: Vec<String> = span.iter().map(|&y| year_label(theme, y)).collect();
     let chart = chart::line_chart(
         "totals",
         s(theme, "chart_totals"),
@@ -432,6 +430,29 @@ fn home(theme: &Theme, archive: &Archive<'_>) -> Value {
         "totals": { "columns": key.iter().map(|x| x.label.get(lang)).collect::<Vec<_>>(), "rows": rows },
         "chart": chart,
     })
+}
+
+/// The sum of a figure over some reports: known cells are added, empty ones counted.
+fn year_total(archive: &Archive<'_>, idx: &[usize], fig: &crate::format::Figure) -> FigureValue {
+    let mut sum = rust_decimal::Decimal::ZERO;
+    let mut empty = 0;
+    let mut any = false;
+    for &i in idx {
+        match derive::figure(archive.report(i), fig, None) {
+            FigureValue::Value { sum: v, empty: e } => {
+                sum += v;
+                empty += e;
+                any = true;
+            }
+            FigureValue::Empty => empty += 1,
+            FigureValue::NotComparable => {}
+        }
+    }
+    if any {
+        FigureValue::Value { sum, empty }
+    } else {
+        FigureValue::NotComparable
+    }
 }
 
 fn years(archive: &Archive<'_>) -> Value {
@@ -461,19 +482,24 @@ fn agency(theme: &Theme, archive: &Archive<'_>, slug: &str) -> Value {
             json!({ "label": year_label(theme, r.year), "url": urls::report(slug, r.year), "cells": key_cells(theme, archive, i) })
         })
         .collect();
-    let cats: Vec<String> = idx
-        .iter()
-        .map(|&i| year_label(theme, archive.report(i).year))
-        .collect();
+    // Continuous years, so a missing report shows as a gap rather than a shorter interval.
+    let by_year: std::collections::BTreeMap<i32, usize> =
+        idx.iter().map(|&i| (archive.report(i).year, i)).collect();
+    let span: Vec<i32> = match (by_year.keys().next(), by_year.keys().last()) {
+        (Some(&a), Some(&b)) => (a..=b).collect(),
+        _ => Vec::new(),
+    };
+    let cats: Vec<String> = span.iter().map(|&y| year_label(theme, y)).collect();
     let series = |ids: &[&str]| -> Vec<Series> {
         ids.iter()
             .filter_map(|id| formats().figure(id))
             .map(|fig| Series {
                 name: fig.label.get(lang).into(),
-                values: idx
+                values: span
                     .iter()
-                    .map(|&i| {
-                        derive::figure(archive.report(i), fig, None)
+                    .map(|y| {
+                        let i = by_year.get(y)?;
+                        derive::figure(archive.report(*i), fig, None)
                             .known()
                             .and_then(|d| d.to_string().parse().ok())
                     })
@@ -481,36 +507,41 @@ fn agency(theme: &Theme, archive: &Archive<'_>, slug: &str) -> Value {
             })
             .collect()
     };
-    let charts = vec![
-        chart::line_chart(
-            &format!("{slug}-apps"),
-            s(theme, "chart_applications"),
-            &format!("{}：{}", a.name, s(theme, "chart_applications_desc")),
-            &cats,
-            &series(&["new", "handled", "carried_forward"]),
+    let specs: [(&str, &str, &[&str]); 3] = [
+        (
+            "applications",
+            "chart_applications",
+            &["new", "handled", "carried_forward"],
         ),
-        chart::line_chart(
-            &format!("{slug}-outcomes"),
-            s(theme, "chart_outcomes"),
-            &format!("{}：{}", a.name, s(theme, "chart_outcomes_desc")),
-            &cats,
-            &series(&[
+        (
+            "outcomes",
+            "chart_outcomes",
+            &[
                 "granted",
                 "partially_granted",
                 "withheld",
                 "unavailable",
                 "not_processed",
                 "other_handling",
-            ]),
+            ],
         ),
-        chart::line_chart(
-            &format!("{slug}-appeals"),
-            s(theme, "chart_appeals"),
-            &format!("{}：{}", a.name, s(theme, "chart_appeals_desc")),
-            &cats,
-            &series(&["reconsideration", "litigation"]),
+        (
+            "appeals",
+            "chart_appeals",
+            &["reconsideration", "litigation"],
         ),
     ];
+    let charts: Vec<ChartView> = specs
+        .iter()
+        .map(|(id, key, figs)| {
+            let title = s(theme, key);
+            let desc = format!("{}：{}", a.name, s(theme, &format!("{key}_desc")));
+            ChartView {
+                title: title.to_string(),
+                svg: chart::line_chart(&format!("{slug}-{id}"), title, &desc, &cats, &series(figs)),
+            }
+        })
+        .collect();
     let parent = a
         .parent
         .as_deref()
@@ -684,22 +715,28 @@ fn year(theme: &Theme, archive: &Archive<'_>, y: i32) -> Value {
         .unzip();
     let label = year_label(theme, y);
     let charts = vec![
-        chart::bar_chart(
-            &format!("y{y}-new"),
-            s(theme, "chart_year_new"),
-            &format!("{label}：{}", s(theme, "chart_year_new_desc")),
-            &names,
-            &vals,
-            &shown,
-        ),
-        chart::bar_chart(
-            &format!("y{y}-rate"),
-            s(theme, "chart_year_rate"),
-            &format!("{label}：{}", s(theme, "chart_year_rate_desc")),
-            &names,
-            &rvals,
-            &rshown,
-        ),
+        ChartView {
+            title: s(theme, "chart_year_new").into(),
+            svg: chart::bar_chart(
+                &format!("y{y}-new"),
+                s(theme, "chart_year_new"),
+                &format!("{label}：{}", s(theme, "chart_year_new_desc")),
+                &names,
+                &vals,
+                &shown,
+            ),
+        },
+        ChartView {
+            title: s(theme, "chart_year_rate").into(),
+            svg: chart::bar_chart(
+                &format!("y{y}-rate"),
+                s(theme, "chart_year_rate"),
+                &format!("{label}：{}", s(theme, "chart_year_rate_desc")),
+                &names,
+                &rvals,
+                &rshown,
+            ),
+        },
     ];
     json!({
         "year": y,

@@ -53,3 +53,23 @@ pub fn example_site() -> tempfile::TempDir {
     copy_tree(&repo().join("content"), &dir.path().join("content"));
     dir
 }
+
+/// Whether an external tool the test needs is installed. When it is not, the test is skipped
+/// with a message, unless `GONGKAI_REQUIRE_TOOLS` is set (as `.ci/run` does): then it fails.
+pub fn tool_available(path: &Path, what: &str) -> bool {
+    if path.exists() {
+        return true;
+    }
+    if std::env::var_os("GONGKAI_REQUIRE_TOOLS").is_some() {
+        panic!("{what} is required (GONGKAI_REQUIRE_TOOLS is set) but {} is missing; .ci/run installs it", path.display());
+    }
+    eprintln!("SKIPPED: {what} is not installed ({}); .ci/run installs it", path.display());
+    false
+}
+
+/// Where tests leave artifacts (screenshots) for people to look at.
+pub fn artifacts(name: &str) -> PathBuf {
+    let dir = repo().join("target").join("test-artifacts").join(name);
+    std::fs::create_dir_all(&dir).expect("artifacts folder");
+    dir
+}
