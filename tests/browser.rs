@@ -37,7 +37,10 @@ fn navigation_sorting_and_phone_width_in_chromium() {
     assert!(out.status.success(), "browser checks failed:\n{log}");
     assert!(log.contains("ok   report → year page"), "{log}");
     for kind in ["home", "agency", "report", "year", "compare", "not-found"] {
-        assert!(artifacts.join(format!("{kind}-phone.png")).is_file(), "{kind} screenshot");
+        assert!(
+            artifacts.join(format!("{kind}-phone.png")).is_file(),
+            "{kind} screenshot"
+        );
     }
 }
 
@@ -53,7 +56,11 @@ fn every_page_is_valid_html() {
         if lang == "en" {
             let cfg = site.path().join("site.toml");
             let text = std::fs::read_to_string(&cfg).unwrap();
-            std::fs::write(&cfg, text.replace("language = \"zh-CN\"", "language = \"en\"")).unwrap();
+            std::fs::write(
+                &cfg,
+                text.replace("language = \"zh-CN\"", "language = \"en\""),
+            )
+            .unwrap();
             let out = common::gongkai(site.path(), &["build"]);
             assert_eq!(out.status.code(), Some(0));
         }
@@ -65,6 +72,9 @@ fn every_page_is_valid_html() {
             .output()
             .expect("java runs vnu.jar");
         let log = format!("{}{}", common::stdout(&out), common::stderr(&out));
-        assert!(out.status.success() && log.trim().is_empty(), "{lang}: HTML errors:\n{log}");
+        assert!(
+            out.status.success() && log.trim().is_empty(),
+            "{lang}: HTML errors:\n{log}"
+        );
     }
 }

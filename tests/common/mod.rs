@@ -61,9 +61,15 @@ pub fn tool_available(path: &Path, what: &str) -> bool {
         return true;
     }
     if std::env::var_os("GONGKAI_REQUIRE_TOOLS").is_some() {
-        panic!("{what} is required (GONGKAI_REQUIRE_TOOLS is set) but {} is missing; .ci/run installs it", path.display());
+        panic!(
+            "{what} is required (GONGKAI_REQUIRE_TOOLS is set) but {} is missing; .ci/run installs it",
+            path.display()
+        );
     }
-    eprintln!("SKIPPED: {what} is not installed ({}); .ci/run installs it", path.display());
+    eprintln!(
+        "SKIPPED: {what} is not installed ({}); .ci/run installs it",
+        path.display()
+    );
     false
 }
 
