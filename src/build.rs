@@ -72,7 +72,14 @@ pub fn build(root: &Path, progress: Progress) -> Result<Built, Failure> {
     let archive = Archive::new(site, &diagnostics.items);
     let pages = render::pages(&archive);
     let staging = Staging::new(&out).map_err(output_error)?;
-    let files = write_all(&theme, &archive, &pages, &staging, progress)?;
+    let mut files = write_all(&theme, &archive, &pages, &staging, progress)?;
+    let extras = (|| -> Result<usize, String> {
+        let search = render::search::write(&archive, &staging)?;
+        let data = render::data::write(&archive, &staging)?;
+        let feeds = render::feeds::write(&theme, &archive, &pages, &staging)?;
+        Ok(search.docs + search.shards as usize + 1 + data + feeds)
+    })();
+    files += extras.map_err(output_error)?;
     staging.commit().map_err(output_error)?;
     Ok(Built {
         pages: pages.len(),

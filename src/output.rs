@@ -158,6 +158,12 @@ impl Staging {
     }
 }
 
+impl crate::render::Sink for Staging {
+    fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), String> {
+        Staging::write(self, rel, bytes)
+    }
+}
+
 #[cfg(target_os = "linux")]
 fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
     use rustix::fs::{CWD, RenameFlags, renameat_with};

@@ -104,7 +104,10 @@ pub fn percent(part: Decimal, whole: Decimal) -> Option<Decimal> {
         return None;
     }
     let v = part.checked_mul(Decimal::ONE_HUNDRED)?.checked_div(whole)?;
-    Some(v.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero))
+    let mut v = v.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
+    // Always two decimals (`0.00`, `50.00`), as shown on the site and in the data.
+    v.rescale(2);
+    Some(v)
 }
 
 /// `51.85%`, or `—` when there is no value.
@@ -352,6 +355,7 @@ mod tests {
         assert_eq!(show_percent(percent(d("1"), d("3"))), "33.33%");
         assert_eq!(show_percent(percent(d("2"), d("3"))), "66.67%");
         assert_eq!(show_percent(percent(d("0"), d("5"))), "0.00%");
+        assert_eq!(percent(d("1"), d("2")).unwrap().to_string(), "50.00");
         assert_eq!(show_percent(percent(d("5"), d("0"))), "—");
         assert_eq!(show_percent(None), "—");
     }

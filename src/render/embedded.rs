@@ -14,12 +14,20 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../themes/default/templates/agency.html"),
     ),
     (
+        "atom.xml",
+        include_str!("../../themes/default/templates/atom.xml"),
+    ),
+    (
         "base.html",
         include_str!("../../themes/default/templates/base.html"),
     ),
     (
         "compare.html",
         include_str!("../../themes/default/templates/compare.html"),
+    ),
+    (
+        "data.html",
+        include_str!("../../themes/default/templates/data.html"),
     ),
     (
         "index.html",
@@ -46,6 +54,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../themes/default/templates/report.html"),
     ),
     (
+        "search.html",
+        include_str!("../../themes/default/templates/search.html"),
+    ),
+    (
         "year.html",
         include_str!("../../themes/default/templates/year.html"),
     ),
@@ -56,6 +68,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
 ];
 
 pub const STATIC: &[(&str, &[u8])] = &[
+    (
+        "search.js",
+        include_bytes!("../../themes/default/static/search.js"),
+    ),
     (
         "sort.js",
         include_bytes!("../../themes/default/static/sort.js"),

@@ -6,11 +6,19 @@
 //! (in watch mode) one at a time.
 
 pub mod chart;
+pub mod data;
 pub mod embedded;
+pub mod feeds;
 pub mod markdown;
+pub mod search;
 pub mod table;
 pub mod theme;
 mod views;
+
+/// Where rendered files go (the write stage's staging folder, or memory in tests).
+pub trait Sink: Sync {
+    fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), String>;
+}
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -31,6 +39,8 @@ pub enum PageKind {
     Report(usize),
     Years,
     Year(i32),
+    Search,
+    Data,
     NotFound,
 }
 
@@ -66,6 +76,8 @@ pub mod urls {
     pub const HOME: &str = "index.html";
     pub const AGENCIES: &str = "agencies/index.html";
     pub const YEARS: &str = "years/index.html";
+    pub const SEARCH: &str = "search/index.html";
+    pub const DATA: &str = "data/index.html";
     pub const NOT_FOUND: &str = "404.html";
 }
 
@@ -165,6 +177,14 @@ pub fn pages(archive: &Archive<'_>) -> Vec<Page> {
         Page {
             kind: PageKind::Years,
             path: urls::YEARS.into(),
+        },
+        Page {
+            kind: PageKind::Search,
+            path: urls::SEARCH.into(),
+        },
+        Page {
+            kind: PageKind::Data,
+            path: urls::DATA.into(),
         },
         Page {
             kind: PageKind::NotFound,

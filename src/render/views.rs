@@ -295,6 +295,8 @@ pub fn page_data(theme: &Theme, archive: &Archive<'_>, page: &Page) -> (&'static
         PageKind::Report(i) => ("report.html", report(theme, archive, *i)),
         PageKind::Years => ("years.html", years(archive)),
         PageKind::Year(y) => ("year.html", year(theme, archive, *y)),
+        PageKind::Search => ("search.html", search_page(theme, archive)),
+        PageKind::Data => ("data.html", data_page(archive)),
         PageKind::NotFound => ("404.html", json!({})),
     }
 }
@@ -429,6 +431,74 @@ fn home(theme: &Theme, archive: &Archive<'_>) -> Value {
         "latest": latest.iter().map(|r| report_link(archive, r)).collect::<Vec<_>>(),
         "totals": { "columns": key.iter().map(|x| x.label.get(lang)).collect::<Vec<_>>(), "rows": rows },
         "chart": chart,
+    })
+}
+
+fn search_page(theme: &Theme, archive: &Archive<'_>) -> Value {
+    let years: Vec<i32> = archive.by_year.keys().rev().copied().collect();
+    let levels: Vec<Value> = Level::ALL
+        .iter()
+        .filter(|l| archive.agencies.iter().any(|a| a.level == **l))
+        .map(|l| json!({ "key": l.key(), "label": level_label(theme, *l) }))
+        .collect();
+    // Strings the script shows, as JSON inside a <script type="application/json">.
+    let keys = [
+        "search_none",
+        "search_count",
+        "search_more_available",
+        "search_error",
+        "search_too_short",
+        "searching",
+    ];
+    let strings: serde_json::Map<String, Value> = keys
+        .iter()
+        .map(|k| {
+            (
+                k.trim_start_matches("search_").to_string(),
+                json!(s(theme, k)),
+            )
+        })
+        .collect();
+    let strings = serde_json::to_string(&strings)
+        .unwrap_or_else(|_| "{}".into())
+        .replace("</", "<\\/");
+    json!({ "years": years, "levels": levels, "strings": strings })
+}
+
+fn data_page(archive: &Archive<'_>) -> Value {
+    let f = formats();
+    let lang = archive.lang.as_str();
+    let keys: Vec<Value> = super::data::all_cell_keys()
+        .iter()
+        .map(|k| {
+            let mut label = String::new();
+            let mut in_formats = Vec::new();
+            for fmt in &f.formats {
+                let parts: Vec<&str> = k.split('.').collect();
+                if let Some((_, t)) = f.table_of(fmt, parts[0])
+                    && let (Some(r), Some(c)) = (t.row_index(parts[1]), t.column_index(parts[2]))
+                    && t.rows[r].columns.contains(&c)
+                {
+                    if label.is_empty() {
+                        label = t.cell_label(r, c, lang);
+                    }
+                    in_formats.push(fmt.id.clone());
+                }
+            }
+            json!({ "key": k, "label": label, "formats": in_formats.join(", ") })
+        })
+        .collect();
+    let rates: Vec<Value> = f
+        .rates
+        .iter()
+        .map(|r| json!({ "key": format!("rate.{}", r.id), "label": r.label.get(lang), "definition": r.definition.get(lang) }))
+        .collect();
+    json!({
+        "keys": keys,
+        "rates": rates,
+        "meta": super::data::BULK_META,
+        "years": archive.by_year.keys().collect::<Vec<_>>(),
+        "example": archive.by_agency.iter().next().and_then(|(slug, v)| v.first().map(|&i| format!("{slug}/{}", archive.report(i).year))),
     })
 }
 

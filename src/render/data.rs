@@ -1,0 +1,443 @@
+//! Open data: every cell of every report as JSON and CSV, bulk files, a static JSON API and
+//! the JSON Schema of the per-report JSON. Documented on the site's data page (data.html).
+//!
+//! Stable keys: a cell is `table.row.column` (`requests.granted.natural_person`), as in
+//! `formats.toml`. A cell printed empty has `"value": null, "empty": true` (JSON) or an empty
+//! field (CSV), never 0; a cell the report's format does not have is absent (JSON) or `NA`
+//! (bulk CSV).
+
+use serde_json::{Map, Value, json};
+
+use super::{Archive, Sink, urls};
+use crate::derive;
+use crate::format::{Kind, formats};
+use crate::model::{Amount, Cell, Report};
+
+/// The JSON Schema of `data/reports/<agency>/<year>.json` (draft 2020-12).
+pub const SCHEMA: &str = include_str!("report.schema.json");
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A cell as JSON: value (integer, or exact decimal string for amounts), printed text,
+/// emptiness and unit.
+pub fn cell_json(c: &Cell) -> (Value, String, bool, Option<String>) {
+    match c {
+        Cell::Empty(p) => (Value::Null, p.clone(), true, None),
+        Cell::Count(n) => (json!(n), n.to_string(), false, None),
+        Cell::Delta(n) => (json!(n), n.to_string(), false, None),
+        Cell::Amount(a) => (
+            json!(a.value.to_string()),
+            a.to_string(),
+            false,
+            a.unit.clone(),
+        ),
+    }
+}
+
+/// Reads a cell back from its JSON form (the inverse of [`cell_json`]), given the column kind.
+pub fn cell_from_json(
+    kind: Kind,
+    value: &Value,
+    printed: &str,
+    unit: Option<&str>,
+) -> Option<Cell> {
+    match (kind, value) {
+        (_, Value::Null) => Some(Cell::Empty(printed.to_string())),
+        (Kind::Count, v) => v.as_u64().map(Cell::Count),
+        (Kind::Delta, v) => v.as_i64().map(Cell::Delta),
+        (Kind::Amount, Value::String(s)) => Some(Cell::Amount(Amount {
+            value: s.parse().ok()?,
+            unit: unit.map(str::to_string),
+        })),
+        _ => None,
+    }
+}
+
+/// Reads a cell back from the per-report CSV fields (value, printed, empty, unit).
+pub fn cell_from_csv(
+    kind: Kind,
+    value: &str,
+    printed: &str,
+    empty: &str,
+    unit: &str,
+) -> Option<Cell> {
+    if empty == "true" {
+        return Some(Cell::Empty(printed.to_string()));
+    }
+    match kind {
+        Kind::Count => value.parse().ok().map(Cell::Count),
+        Kind::Delta => value.parse().ok().map(Cell::Delta),
+        Kind::Amount => Some(Cell::Amount(Amount {
+            value: value.parse().ok()?,
+            unit: (!unit.is_empty()).then(|| unit.to_string()),
+        })),
+    }
+}
+
+/// Every cell of a report, in printed order: (key, table, row, column, row label, column
+/// label, kind, cell).
+pub struct CellRow<'a> {
+    pub key: String,
+    pub table: &'static str,
+    pub row: &'static str,
+    pub column: &'static str,
+    pub block: String,
+    pub row_label: String,
+    pub column_label: String,
+    pub kind: Kind,
+    pub cell: &'a Cell,
+}
+
+pub fn cells<'a>(r: &'a Report, lang: &str) -> Vec<CellRow<'a>> {
+    let f = formats();
+    let mut out = Vec::new();
+    for (ti, t) in f.tables_of(r.format()).enumerate() {
+        let data = &r.tables[ti];
+        for (ri, row) in t.rows.iter().enumerate() {
+            for (pos, &ci) in row.columns.iter().enumerate() {
+                if let Some(c) = data.cell(ri, pos) {
+                    let col = &t.columns[ci];
+                    out.push(CellRow {
+                        key: format!("{}.{}.{}", t.key, row.key, col.key),
+                        table: &t.key,
+                        row: &row.key,
+                        column: &col.key,
+                        block: t.blocks[row.block]
+                            .caption
+                            .as_ref()
+                            .map_or(String::new(), |c| c.get(lang).to_string()),
+                        row_label: t.row_label(ri, lang),
+                        column_label: t.column_label(ci, lang),
+                        kind: col.kind,
+                        cell: &c.value,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+fn report_paths(r: &Report) -> (String, String) {
+    (
+        format!("data/reports/{}/{}.json", r.agency, r.year),
+        format!("data/reports/{}/{}.csv", r.agency, r.year),
+    )
+}
+
+/// The per-report JSON document.
+pub fn report_json(archive: &Archive<'_>, i: usize) -> Value {
+    let f = formats();
+    let lang = "zh-CN";
+    let r = archive.report(i);
+    let prev = archive.previous(i).map(|j| archive.report(j));
+    let a = archive.agency(&r.agency);
+    let mut tables = Map::new();
+    for t in f.tables_of(r.format()) {
+        let cells: Vec<Value> = cells(r, lang)
+            .into_iter()
+            .filter(|c| c.table == t.key)
+            .map(|c| {
+                let (value, printed, empty, unit) = cell_json(c.cell);
+                json!({
+                    "key": c.key, "row": c.row, "column": c.column, "block": c.block,
+                    "row_label": c.row_label, "column_label": c.column_label,
+                    "value": value, "printed": printed, "empty": empty, "unit": unit,
+                })
+            })
+            .collect();
+        let label = f.section_for_table(&t.key).map_or("", |s| s.zh.as_str());
+        tables.insert(t.key.clone(), json!({ "label": label, "cells": cells }));
+    }
+    let mut figures = Map::new();
+    for fig in f.figures.iter().filter(|x| x.per_column.is_none()) {
+        let v = match derive::figure(r, fig, None) {
+            derive::FigureValue::NotComparable => Value::Null,
+            derive::FigureValue::Empty => {
+                json!({ "value": null, "empty_cells": fig.cells_for(&r.format().id).map_or(0, <[String]>::len) })
+            }
+            derive::FigureValue::Value { sum, empty } => {
+                json!({ "value": sum.to_string(), "empty_cells": empty })
+            }
+        };
+        figures.insert(
+            fig.id.clone(),
+            json!({ "label": fig.label.zh, "label_en": fig.label.en, "result": v }),
+        );
+    }
+    let mut rates = Map::new();
+    for rate in &f.rates {
+        let v = derive::rate(r, prev, rate).map(|d| d.to_string());
+        rates.insert(
+            rate.id.clone(),
+            json!({ "label": rate.label.zh, "label_en": rate.label.en, "definition": rate.definition.zh, "percent": v }),
+        );
+    }
+    let acknowledged: Vec<Value> = archive
+        .acks
+        .get(&r.path)
+        .map(|v| {
+            v.iter()
+                .map(|x| json!({ "check": x.code, "label": x.label, "note": x.note, "cells": x.cells }))
+                .collect()
+        })
+        .unwrap_or_default();
+    json!({
+        "schema_version": SCHEMA_VERSION,
+        "agency": {
+            "slug": r.agency,
+            "name": a.map(|a| a.name.clone()),
+            "short_name": a.map(|a| a.short().to_string()),
+            "level": a.map(|a| a.level.key()),
+            "region": a.and_then(|a| a.region.clone()),
+            "parent": a.and_then(|a| a.parent.clone()),
+        },
+        "year": r.year,
+        "format": { "id": r.format().id, "name": r.format().label.zh, "document": r.format().document },
+        "title": r.title(a.map_or(&r.agency, |a| &a.name)),
+        "agency_name_printed": r.meta.agency_name,
+        "published": r.meta.published,
+        "source_url": r.meta.source_url,
+        "source": r.meta.source,
+        "page": urls::report(&r.agency, r.year),
+        "tables": tables,
+        "figures": figures,
+        "rates": rates,
+        "validation": { "acknowledged": acknowledged },
+    })
+}
+
+fn csv_bytes(rows: Vec<Vec<String>>) -> Result<Vec<u8>, String> {
+    // A UTF-8 BOM, so Excel opens Chinese text correctly.
+    let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+    for r in rows {
+        w.write_record(&r).map_err(|e| e.to_string())?;
+    }
+    w.into_inner().map_err(|e| e.to_string())
+}
+
+/// The per-report CSV: one row per cell.
+pub fn report_csv(r: &Report) -> Result<Vec<u8>, String> {
+    let mut rows = vec![
+        [
+            "key",
+            "table",
+            "row",
+            "column",
+            "block",
+            "row_label",
+            "column_label",
+            "value",
+            "printed",
+            "empty",
+            "unit",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
+    ];
+    for c in cells(r, "zh-CN") {
+        let (value, printed, empty, unit) = cell_json(c.cell);
+        let value = match value {
+            Value::Null => String::new(),
+            Value::String(s) => s,
+            v => v.to_string(),
+        };
+        rows.push(vec![
+            c.key,
+            c.table.into(),
+            c.row.into(),
+            c.column.into(),
+            c.block,
+            c.row_label,
+            c.column_label,
+            value,
+            printed,
+            empty.to_string(),
+            unit.unwrap_or_default(),
+        ]);
+    }
+    csv_bytes(rows)
+}
+
+/// Every cell key of every format, in a stable order (newest format first).
+pub fn all_cell_keys() -> Vec<String> {
+    let f = formats();
+    let mut fmts: Vec<_> = f.formats.iter().collect();
+    fmts.sort_by_key(|x| std::cmp::Reverse(x.first_year));
+    let mut keys = Vec::new();
+    for fmt in fmts {
+        for t in f.tables_of(fmt) {
+            for r in &t.rows {
+                for &c in &r.columns {
+                    let k = format!("{}.{}.{}", t.key, r.key, t.columns[c].key);
+                    if !keys.contains(&k) {
+                        keys.push(k);
+                    }
+                }
+            }
+        }
+    }
+    keys
+}
+
+/// Metadata columns of the bulk CSV, before the cells.
+pub const BULK_META: &[&str] = &[
+    "agency",
+    "agency_name",
+    "level",
+    "region",
+    "year",
+    "format",
+    "title",
+    "published",
+    "source_url",
+];
+
+fn bulk_header(keys: &[String]) -> Vec<String> {
+    let f = formats();
+    let mut h: Vec<String> = BULK_META.iter().map(|s| s.to_string()).collect();
+    h.extend(keys.iter().cloned());
+    h.extend(f.rates.iter().map(|r| format!("rate.{}", r.id)));
+    h
+}
+
+fn bulk_row(archive: &Archive<'_>, i: usize, keys: &[String]) -> Vec<String> {
+    let f = formats();
+    let r = archive.report(i);
+    let a = archive.agency(&r.agency);
+    let mut row = vec![
+        r.agency.clone(),
+        a.map_or(String::new(), |a| a.name.clone()),
+        a.map_or(String::new(), |a| a.level.key().to_string()),
+        a.and_then(|a| a.region.clone()).unwrap_or_default(),
+        r.year.to_string(),
+        r.format().id.clone(),
+        r.title(a.map_or(&r.agency, |a| &a.name)),
+        r.meta.published.clone().unwrap_or_default(),
+        r.meta.source_url.clone().unwrap_or_default(),
+    ];
+    for k in keys {
+        row.push(if !derive::has_cell(r, k) {
+            "NA".into()
+        } else {
+            match derive::cell(r, k) {
+                Some(Cell::Empty(_)) | None => String::new(),
+                Some(c) => c.to_string(),
+            }
+        });
+    }
+    let prev = archive.previous(i).map(|j| archive.report(j));
+    row.extend(
+        f.rates
+            .iter()
+            .map(|rate| derive::rate(r, prev, rate).map_or(String::new(), |d| d.to_string())),
+    );
+    row
+}
+
+/// Report indices in a stable order: agency display order, then year.
+fn order(archive: &Archive<'_>) -> Vec<usize> {
+    archive
+        .agencies
+        .iter()
+        .flat_map(|a| archive.by_agency.get(&a.slug).cloned().unwrap_or_default())
+        .collect()
+}
+
+/// Writes every data file and returns how many.
+pub fn write(archive: &Archive<'_>, sink: &dyn Sink) -> Result<usize, String> {
+    use rayon::prelude::*;
+    let all = order(archive);
+    let keys = all_cell_keys();
+    let docs: Vec<Value> = all
+        .par_iter()
+        .map(|&i| -> Result<Value, String> {
+            let r = archive.report(i);
+            let (jp, cp) = report_paths(r);
+            let doc = report_json(archive, i);
+            let text = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;
+            sink.write(&jp, text.as_bytes())?;
+            sink.write(&cp, &report_csv(r)?)?;
+            Ok(doc)
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let mut files = docs.len() * 2;
+    let header = bulk_header(&keys);
+    let mut bulk = vec![header.clone()];
+    bulk.extend(all.iter().map(|&i| bulk_row(archive, i, &keys)));
+    sink.write("data/reports.csv", &csv_bytes(bulk)?)?;
+    sink.write(
+        "data/reports.json",
+        serde_json::to_string(&docs)
+            .map_err(|e| e.to_string())?
+            .as_bytes(),
+    )?;
+    files += 2;
+    for (y, idx) in &archive.by_year {
+        let mut rows = vec![header.clone()];
+        rows.extend(
+            all.iter()
+                .filter(|i| idx.contains(i))
+                .map(|&i| bulk_row(archive, i, &keys)),
+        );
+        sink.write(&format!("data/years/{y}.csv"), &csv_bytes(rows)?)?;
+        files += 1;
+    }
+    sink.write("data/report.schema.json", SCHEMA.as_bytes())?;
+    sink.write(
+        "data/index.json",
+        serde_json::to_string_pretty(&api_index(archive))
+            .map_err(|e| e.to_string())?
+            .as_bytes(),
+    )?;
+    Ok(files + 2)
+}
+
+/// `data/index.json`: the whole archive from one URL. Paths are relative to this file.
+pub fn api_index(archive: &Archive<'_>) -> Value {
+    let agencies: Vec<Value> = archive
+        .agencies
+        .iter()
+        .map(|a| {
+            let reports: Vec<Value> = archive
+                .by_agency
+                .get(&a.slug)
+                .map(|v| {
+                    v.iter()
+                        .map(|&i| {
+                            let r = archive.report(i);
+                            let (jp, cp) = report_paths(r);
+                            json!({
+                                "year": r.year,
+                                "format": r.format().id,
+                                "json": jp.trim_start_matches("data/"),
+                                "csv": cp.trim_start_matches("data/"),
+                                "page": format!("../{}", urls::report(&r.agency, r.year)),
+                            })
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            json!({
+                "slug": a.slug, "name": a.name, "short_name": a.short(), "level": a.level.key(),
+                "region": a.region, "parent": a.parent,
+                "page": format!("../{}", urls::agency(&a.slug)),
+                "reports": reports,
+            })
+        })
+        .collect();
+    let years: Vec<Value> = archive
+        .by_year
+        .iter()
+        .map(|(y, v)| json!({ "year": y, "reports": v.len(), "csv": format!("years/{y}.csv") }))
+        .collect();
+    json!({
+        "schema_version": SCHEMA_VERSION,
+        "title": archive.site.config.title,
+        "base_url": archive.site.config.base_url,
+        "report_schema": "report.schema.json",
+        "bulk": { "csv": "reports.csv", "json": "reports.json" },
+        "years": years,
+        "agencies": agencies,
+    })
+}

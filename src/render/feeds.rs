@@ -1,0 +1,170 @@
+//! Atom feeds (the whole archive and each agency), `sitemap.xml` and `robots.txt`. These are
+//! the places where absolute URLs are required, so they use `base_url`.
+
+use serde_json::{Value, json};
+
+use super::{Archive, Page, PageKind, Sink, Theme, markdown, urls};
+use crate::model::Report;
+
+/// How many entries the archive-wide feed keeps.
+pub const FEED_LENGTH: usize = 50;
+/// The sitemap protocol's limit per file.
+pub const SITEMAP_LIMIT: usize = 50_000;
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The date an entry is filed under: the publication date, else the last day of its year.
+fn entry_date(r: &Report) -> String {
+    r.meta
+        .published
+        .clone()
+        .unwrap_or_else(|| format!("{}-12-31", r.year))
+}
+
+fn summary(r: &Report) -> String {
+    let text: String = r
+        .sections
+        .iter()
+        .find(|s| s.num.as_deref() == Some("一"))
+        .map(|s| markdown::to_text(r.section_text(s)))
+        .unwrap_or_default();
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut out: String = flat.chars().take(200).collect();
+    if flat.chars().count() > 200 {
+        out.push('…');
+    }
+    out
+}
+
+fn feed(
+    theme: &Theme,
+    archive: &Archive<'_>,
+    title: &str,
+    path: &str,
+    reports: &[usize],
+) -> Result<String, String> {
+    let base = &archive.site.config.base_url;
+    let mut idx: Vec<usize> = reports.to_vec();
+    idx.sort_by(|&a, &b| {
+        let (ra, rb) = (archive.report(a), archive.report(b));
+        (entry_date(rb), rb.year, &ra.agency).cmp(&(entry_date(ra), ra.year, &rb.agency))
+    });
+    idx.truncate(FEED_LENGTH);
+    let entries: Vec<Value> = idx
+        .iter()
+        .map(|&i| {
+            let r = archive.report(i);
+            let name = archive
+                .agency(&r.agency)
+                .map_or(r.agency.clone(), |a| a.name.clone());
+            let url = format!("{base}{}", urls::report(&r.agency, r.year));
+            json!({
+                "title": r.title(&name),
+                "id": url,
+                "link": url,
+                "updated": format!("{}T00:00:00+08:00", entry_date(r)),
+                "summary": summary(r),
+                "author": name,
+            })
+        })
+        .collect();
+    let updated = entries
+        .first()
+        .and_then(|e| e["updated"].as_str().map(str::to_string))
+        .unwrap_or_else(|| "2019-01-01T00:00:00+08:00".into());
+    let mut ctx = tera::Context::new();
+    ctx.insert(
+        "feed",
+        &json!({
+            "title": title,
+            "id": format!("{base}{path}"),
+            "self": format!("{base}{path}"),
+            "link": base,
+            "updated": updated,
+            "entries": entries,
+        }),
+    );
+    ctx.insert("site", &super::views::site_view(archive.site));
+    theme
+        .tera
+        .render("atom.xml", &ctx)
+        .map_err(|e| format!("atom.xml: {e}"))
+}
+
+/// Writes the feeds, the sitemap and robots.txt; returns how many files.
+pub fn write(
+    theme: &Theme,
+    archive: &Archive<'_>,
+    pages: &[Page],
+    sink: &dyn Sink,
+) -> Result<usize, String> {
+    let all: Vec<usize> = archive.by_year.values().flatten().copied().collect();
+    let site_title = &archive.site.config.title;
+    sink.write(
+        "feed.xml",
+        feed(theme, archive, site_title, "feed.xml", &all)?.as_bytes(),
+    )?;
+    let mut files = 1;
+    for a in &archive.agencies {
+        let idx = archive.by_agency.get(&a.slug).cloned().unwrap_or_default();
+        let path = format!("agencies/{}/feed.xml", a.slug);
+        sink.write(
+            &path,
+            feed(
+                theme,
+                archive,
+                &format!("{} - {site_title}", a.name),
+                &path,
+                &idx,
+            )?
+            .as_bytes(),
+        )?;
+        files += 1;
+    }
+    let base = &archive.site.config.base_url;
+    let urls: Vec<String> = pages
+        .iter()
+        .filter(|p| p.kind != PageKind::NotFound)
+        .map(|p| format!("{base}{}", p.path))
+        .collect();
+    let urlset = |chunk: &[String]| {
+        let mut s = String::from(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+        );
+        for u in chunk {
+            s.push_str(&format!("<url><loc>{}</loc></url>\n", xml_escape(u)));
+        }
+        s.push_str("</urlset>\n");
+        s
+    };
+    if urls.len() <= SITEMAP_LIMIT {
+        sink.write("sitemap.xml", urlset(&urls).as_bytes())?;
+        files += 1;
+    } else {
+        let mut index = String::from(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+        );
+        for (n, chunk) in urls.chunks(SITEMAP_LIMIT).enumerate() {
+            let name = format!("sitemap-{}.xml", n + 1);
+            sink.write(&name, urlset(chunk).as_bytes())?;
+            index.push_str(&format!(
+                "<sitemap><loc>{}</loc></sitemap>\n",
+                xml_escape(&format!("{base}{name}"))
+            ));
+            files += 1;
+        }
+        index.push_str("</sitemapindex>\n");
+        sink.write("sitemap.xml", index.as_bytes())?;
+        files += 1;
+    }
+    sink.write(
+        "robots.txt",
+        format!("User-agent: *\nAllow: /\n\nSitemap: {base}sitemap.xml\n").as_bytes(),
+    )?;
+    Ok(files + 1)
+}

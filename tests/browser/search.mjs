@@ -1,0 +1,64 @@
+// Search checks in headless Chromium against a built site served on 127.0.0.1.
+// Usage: node search.mjs <public-dir> <queries.json> <results.json>
+//   queries.json: {"queries": ["…"], "recall": ["…"]}
+//   results.json: {"queries": {q: {status, results: [{title, href, snippet}]}}, "recall": {q: [urls]}}
+import { chromium } from "playwright-core";
+import { createServer } from "node:http";
+import { readFile, stat, writeFile } from "node:fs/promises";
+import path from "node:path";
+
+const [publicArg, queriesFile, out] = process.argv.slice(2);
+const publicDir = path.resolve(publicArg);
+const types = { ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css",
+  ".json": "application/json", ".xml": "application/xml", ".svg": "image/svg+xml", ".csv": "text/csv" };
+const server = createServer(async (req, res) => {
+  let p = decodeURIComponent(new URL(req.url, "http://x").pathname);
+  let file = path.join(publicDir, p);
+  if (!file.startsWith(publicDir)) { res.writeHead(403); return res.end(); }
+  try {
+    if ((await stat(file)).isDirectory()) file = path.join(file, "index.html");
+    const body = await readFile(file);
+    res.writeHead(200, { "content-type": types[path.extname(file)] || "application/octet-stream" });
+    res.end(body);
+  } catch { res.writeHead(404); res.end("not found"); }
+});
+await new Promise((r) => server.listen(0, "127.0.0.1", r));
+const origin = `http://127.0.0.1:${server.address().port}/`;
+const { queries = [], recall = [] } = JSON.parse(await readFile(queriesFile, "utf8"));
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync"],
+});
+const result = { queries: {}, recall: {}, errors: [] };
+try {
+  const page = await browser.newPage();
+  page.on("pageerror", (e) => result.errors.push(String(e)));
+  for (const q of queries) {
+    // Type into the search box of the home page, as a reader would.
+    await page.goto(origin + "index.html");
+    await page.fill("#site-q", q);
+    await page.press("#site-q", "Enter");
+    await page.waitForURL(/search\/index\.html/);
+    await page.waitForFunction(() => {
+      const s = document.getElementById("search-status").textContent;
+      return s && !s.includes("…");
+    }, null, { timeout: 10000 });
+    result.queries[q] = {
+      status: await page.locator("#search-status").innerText(),
+      results: await page.locator("#search-results li").evaluateAll((ls) => ls.map((l) => ({
+        title: l.querySelector("a").textContent,
+        href: l.querySelector("a").href,
+        snippet: (l.querySelector(".snippet") || { innerHTML: "" }).innerHTML,
+      }))),
+    };
+  }
+  if (recall.length) {
+    await page.goto(origin + "search/index.html");
+    for (const q of recall) result.recall[q] = await page.evaluate((x) => window.gkFind(x), q);
+  }
+} finally {
+  await browser.close();
+  server.close();
+}
+await writeFile(out, JSON.stringify(result));
