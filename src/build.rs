@@ -31,6 +31,9 @@ pub struct Built {
     /// Warnings and acknowledged findings (no errors).
     pub diagnostics: Diagnostics,
     pub sources: Sources,
+    pub timings: Timings,
+    /// Sizes of the search index.
+    pub search: render::search::IndexStats,
 }
 
 /// Why a build produced nothing; the previous output is untouched in every case.
@@ -57,9 +60,12 @@ fn output_error(message: String) -> Failure {
 
 /// Builds the site at `root` into its output folder.
 pub fn build(root: &Path, progress: Progress) -> Result<Built, Failure> {
+    let mut t = Timings::default();
     let start = Instant::now();
-    let loaded = load_site(root).map_err(Failure::Unreadable)?;
-    let diagnostics = crate::check::check(&loaded);
+    let loaded = t
+        .stage("load", || load_site(root))
+        .map_err(Failure::Unreadable)?;
+    let diagnostics = t.stage("check", || crate::check::check(&loaded));
     if diagnostics.has_errors() {
         return Err(Failure::Invalid {
             diagnostics,
@@ -69,18 +75,26 @@ pub fn build(root: &Path, progress: Progress) -> Result<Built, Failure> {
     let site = &loaded.site;
     let theme = render::theme::load(root, &site.config).map_err(Failure::Output)?;
     let out = output_dir(root, &site.config.output_dir).map_err(output_error)?;
-    let archive = Archive::new(site, &diagnostics.items);
+    let archive = t.stage("index", || Archive::new(site, &diagnostics.items));
     let pages = render::pages(&archive);
     let staging = Staging::new(&out).map_err(output_error)?;
-    let mut files = write_all(&theme, &archive, &pages, &staging, progress)?;
-    let extras = (|| -> Result<usize, String> {
-        let search = render::search::write(&archive, &staging)?;
-        let data = render::data::write(&archive, &staging)?;
-        let feeds = render::feeds::write(&theme, &archive, &pages, &staging)?;
-        Ok(search.docs + search.shards as usize + 1 + data + feeds)
-    })();
-    files += extras.map_err(output_error)?;
-    staging.commit().map_err(output_error)?;
+    let mut files = t.stage("pages", || {
+        write_all(&theme, &archive, &pages, &staging, progress)
+    })?;
+    let search = t
+        .stage("search", || render::search::write(&archive, &staging))
+        .map_err(output_error)?;
+    files += search.docs + search.shards as usize + 1;
+    files += t
+        .stage("data", || render::data::write(&archive, &staging))
+        .map_err(output_error)?;
+    files += t
+        .stage("feeds", || {
+            render::feeds::write(&theme, &archive, &pages, &staging)
+        })
+        .map_err(output_error)?;
+    t.stage("commit", || staging.commit())
+        .map_err(output_error)?;
     Ok(Built {
         pages: pages.len(),
         files,
@@ -88,7 +102,24 @@ pub fn build(root: &Path, progress: Progress) -> Result<Built, Failure> {
         out,
         diagnostics,
         sources: loaded.sources,
+        timings: t,
+        search,
     })
+}
+
+/// Wall time of each stage of a build, for `build --timings` and benchmarks.
+#[derive(Debug, Default, Clone)]
+pub struct Timings {
+    pub stages: Vec<(&'static str, Duration)>,
+}
+
+impl Timings {
+    fn stage<T>(&mut self, name: &'static str, f: impl FnOnce() -> T) -> T {
+        let start = Instant::now();
+        let out = f();
+        self.stages.push((name, start.elapsed()));
+        out
+    }
 }
 
 /// Renders every page and copies the static files into `staging`.

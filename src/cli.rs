@@ -38,7 +38,11 @@ pub enum Command {
         format: OutputFormat,
     },
     /// Check the site, then render it into the output folder (default public/).
-    Build,
+    Build {
+        /// Print the time each stage took and the size of the search index.
+        #[arg(long)]
+        timings: bool,
+    },
     /// Write a report skeleton content/<agency>/<year>.md with every row zero-filled.
     New {
         /// The agency's folder name (slug) under content/.
@@ -61,7 +65,7 @@ pub fn run() -> i32 {
     let cli = Cli::parse();
     match cli.command {
         Command::Check { format } => cmd::check::run(cli.root.as_deref(), format),
-        Command::Build => cmd::build::run(cli.root.as_deref()),
+        Command::Build { timings } => cmd::build::run(cli.root.as_deref(), timings),
         Command::New {
             agency,
             year,

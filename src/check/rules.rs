@@ -4,6 +4,9 @@
 //! unknown, not 0: a rule that fails only because of empty cells is reported as
 //! unverifiable (a warning), one that fails whatever the empty cells hold is a violation.
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use crate::diag::{Build, Diagnostic, Severity, plural};
 use crate::format::{ForEach, Kind, Rule, RuleSeverity, Table, Term, formats};
 use crate::model::{Cell, CellData, Report, TableData};
@@ -77,8 +80,8 @@ pub fn evaluate(lhs: &[&Cell], rhs: &[&Cell], nonnegative: bool) -> Evaluation {
 pub fn report_findings(report: &Report) -> Vec<Diagnostic> {
     let f = formats();
     let mut out = Vec::new();
-    for rule in f.rules.iter().filter(|r| !r.cross_year()) {
-        run_rule(rule, report, None, &mut out);
+    for (i, rule) in f.rules.iter().enumerate().filter(|(_, r)| !r.cross_year()) {
+        run_rule(i, rule, report, None, &mut out);
     }
     out.extend(empty_cells(report));
     out
@@ -88,8 +91,8 @@ pub fn report_findings(report: &Report) -> Vec<Diagnostic> {
 pub fn continuity_findings(prev: &Report, cur: &Report) -> Vec<Diagnostic> {
     let f = formats();
     let mut out = Vec::new();
-    for rule in f.rules.iter().filter(|r| r.cross_year()) {
-        run_rule(rule, cur, Some(prev), &mut out);
+    for (i, rule) in f.rules.iter().enumerate().filter(|(_, r)| r.cross_year()) {
+        run_rule(i, rule, cur, Some(prev), &mut out);
     }
     out
 }
@@ -149,47 +152,133 @@ fn table_of<'a>(report: &'a Report, key: &str) -> Option<(&'static Table, &'a Ta
     report.table(key)
 }
 
-/// Resolves a term in the instance `free` (a column index for per-column rules, a row index
-/// for per-row rules) of the current table. `None` if the cell does not exist or was not read.
-fn resolve<'a>(
-    rule: &Rule,
-    term: &'a Term,
+/// A term of a rule instance, resolved against the format descriptions once.
+struct PlannedTerm {
+    /// Index into `rule.terms()`.
+    term: usize,
     lhs: bool,
-    cur: (&'a Report, &'static Table, &'a TableData),
-    prev: Option<(&'a Report, &'static Table, &'a TableData)>,
-    free: usize,
-) -> Option<Result<Resolved<'a>, ()>> {
-    let (report, table, data) = if term.prev { prev? } else { cur };
-    let (row, col) = match rule.for_each {
-        ForEach::Column => {
-            let key = &cur.1.columns[free].key;
-            (table.row_index(&term.key), table.column_index(key))
-        }
-        ForEach::Row => {
-            let key = &cur.1.rows[free].key;
-            (table.row_index(key), table.column_index(&term.key))
-        }
-    };
-    let (Some(row), Some(col)) = (row, col) else {
-        return Some(Err(()));
-    };
-    let pos = table.rows[row].columns.iter().position(|&c| c == col);
-    let Some(pos) = pos else {
-        return Some(Err(()));
-    };
-    let cell = data.cell(row, pos)?;
-    Some(Ok(Resolved {
-        term,
-        lhs,
-        report,
-        table,
-        row,
-        col,
-        cell,
-    }))
+    prev: bool,
+    row: usize,
+    col: usize,
+    /// Position of the cell within its row.
+    pos: usize,
 }
 
-fn run_rule(rule: &Rule, cur: &Report, prev: Option<&Report>, out: &mut Vec<Diagnostic>) {
+/// One instance of a rule (a row or a column) with its terms located.
+struct Instance {
+    free: usize,
+    terms: Vec<PlannedTerm>,
+    /// Every term is a count, so empty cells can only add (see [`evaluate`]).
+    nonnegative: bool,
+}
+
+/// Locates every term of every instance of `rule` for a report in format `cur` (and, for
+/// cross-year rules, its predecessor in format `prev`). Rows or columns lacking a required
+/// term are left out, as are formats lacking one for per-column rules.
+fn plan(rule: &Rule, cur: usize, prev: Option<usize>) -> Vec<Instance> {
+    let f = formats();
+    let Some((_, table)) = f.table_of(&f.formats[cur], &rule.table) else {
+        return Vec::new();
+    };
+    let prev_table = match prev {
+        Some(p) => match f.table_of(&f.formats[p], &rule.table) {
+            Some((_, t)) => Some(t),
+            None => return Vec::new(),
+        },
+        None => None,
+    };
+    let count = match rule.for_each {
+        ForEach::Column => table.columns.len(),
+        ForEach::Row => table.rows.len(),
+    };
+    let mut out = Vec::new();
+    'instance: for free in 0..count {
+        let mut terms = Vec::new();
+        for (ti, (term, lhs)) in rule.terms().enumerate() {
+            let t = if term.prev {
+                match prev_table {
+                    Some(t) => t,
+                    None => continue 'instance,
+                }
+            } else {
+                table
+            };
+            let (row, col) = match rule.for_each {
+                ForEach::Column => (
+                    t.row_index(&term.key),
+                    t.column_index(&table.columns[free].key),
+                ),
+                ForEach::Row => (
+                    t.row_index(&table.rows[free].key),
+                    t.column_index(&term.key),
+                ),
+            };
+            let located = row.zip(col).and_then(|(r, c)| {
+                t.rows[r]
+                    .columns
+                    .iter()
+                    .position(|&x| x == c)
+                    .map(|pos| (r, c, pos))
+            });
+            match located {
+                Some((row, col, pos)) => terms.push(PlannedTerm {
+                    term: ti,
+                    lhs,
+                    prev: term.prev,
+                    row,
+                    col,
+                    pos,
+                }),
+                None if term.optional => {}
+                None if rule.for_each == ForEach::Column => return Vec::new(),
+                None => continue 'instance,
+            }
+        }
+        if terms.iter().all(|t| t.lhs) || terms.iter().all(|t| !t.lhs) {
+            continue;
+        }
+        let nonnegative = terms.iter().all(|t| {
+            let tt = if t.prev {
+                prev_table.unwrap_or(table)
+            } else {
+                table
+            };
+            tt.columns[t.col].kind == Kind::Count
+        });
+        out.push(Instance {
+            free,
+            terms,
+            nonnegative,
+        });
+    }
+    out
+}
+
+/// Plans of every rule for every pair of formats, computed once.
+fn plans(rule: usize, cur: usize, prev: Option<usize>) -> &'static [Instance] {
+    static PLANS: OnceLock<HashMap<(usize, usize, Option<usize>), Vec<Instance>>> = OnceLock::new();
+    let all = PLANS.get_or_init(|| {
+        let f = formats();
+        let mut m = HashMap::new();
+        for (ri, r) in f.rules.iter().enumerate() {
+            for c in 0..f.formats.len() {
+                for p in std::iter::once(None).chain((0..f.formats.len()).map(Some)) {
+                    m.insert((ri, c, p), plan(r, c, p));
+                }
+            }
+        }
+        m
+    });
+    all.get(&(rule, cur, prev)).map_or(&[], Vec::as_slice)
+}
+
+fn run_rule(
+    ri: usize,
+    rule: &Rule,
+    cur: &Report,
+    prev: Option<&Report>,
+    out: &mut Vec<Diagnostic>,
+) {
     let Some((table, data)) = table_of(cur, &rule.table) else {
         return;
     };
@@ -200,32 +289,54 @@ fn run_rule(rule: &Rule, cur: &Report, prev: Option<&Report>, out: &mut Vec<Diag
         },
         None => None,
     };
-    let instances = match rule.for_each {
-        ForEach::Column => table.columns.len(),
-        ForEach::Row => table.rows.len(),
-    };
-    'instance: for free in 0..instances {
-        let mut terms = Vec::new();
-        for (term, lhs) in rule.terms() {
-            match resolve(rule, term, lhs, (cur, table, data), prev_t, free) {
-                Some(Ok(r)) => terms.push(r),
-                // The term does not exist here: optional terms are skipped; otherwise the
-                // rule does not apply to this row/column (or this format).
-                Some(Err(())) if term.optional => {}
-                Some(Err(())) => {
-                    if rule.for_each == ForEach::Column {
-                        return;
-                    }
-                    continue 'instance;
+    let all_terms: Vec<(&Term, bool)> = rule.terms().collect();
+    let mut lhs: Vec<&Cell> = Vec::new();
+    let mut rhs: Vec<&Cell> = Vec::new();
+    'instance: for inst in plans(ri, cur.format, prev.map(|p| p.format)) {
+        lhs.clear();
+        rhs.clear();
+        for t in &inst.terms {
+            let d = if t.prev {
+                match prev_t {
+                    Some((_, _, d)) => d,
+                    None => continue 'instance,
                 }
-                // The cell exists but could not be read: its own error was reported.
-                None => continue 'instance,
+            } else {
+                data
+            };
+            // A cell that could not be read has its own error already.
+            let Some(cell) = d.cell(t.row, t.pos) else {
+                continue 'instance;
+            };
+            if t.lhs {
+                lhs.push(&cell.value)
+            } else {
+                rhs.push(&cell.value)
             }
         }
-        if terms.iter().all(|t| t.lhs) || terms.iter().all(|t| !t.lhs) {
+        if matches!(
+            evaluate(&lhs, &rhs, inst.nonnegative),
+            Evaluation::Holds | Evaluation::AllEmpty
+        ) {
             continue;
         }
-        if let Some(d) = finding(rule, cur, table, free, &terms) {
+        let terms: Vec<Resolved<'_>> = inst
+            .terms
+            .iter()
+            .filter_map(|t| {
+                let (report, tbl, d) = if t.prev { prev_t? } else { (cur, table, data) };
+                Some(Resolved {
+                    term: all_terms[t.term].0,
+                    lhs: t.lhs,
+                    report,
+                    table: tbl,
+                    row: t.row,
+                    col: t.col,
+                    cell: d.cell(t.row, t.pos)?,
+                })
+            })
+            .collect();
+        if let Some(d) = finding(rule, cur, table, inst.free, &terms, inst.nonnegative) {
             out.push(d);
         }
     }
@@ -260,6 +371,7 @@ fn finding(
     table: &'static Table,
     free: usize,
     terms: &[Resolved<'_>],
+    nonnegative: bool,
 ) -> Option<Diagnostic> {
     let lhs: Vec<&Cell> = terms
         .iter()
@@ -271,9 +383,6 @@ fn finding(
         .filter(|t| !t.lhs)
         .map(|t| &t.cell.value)
         .collect();
-    let nonnegative = terms
-        .iter()
-        .all(|t| t.table.columns[t.col].kind == Kind::Count);
     let eval = evaluate(&lhs, &rhs, nonnegative);
     let (expected, found, empty) = match eval {
         Evaluation::Holds | Evaluation::AllEmpty => return None,

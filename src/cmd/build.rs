@@ -7,7 +7,7 @@ use crate::diag::{Diagnostics, Severity, plural};
 
 use super::{EXIT_ERRORS, EXIT_OK, EXIT_UNREADABLE, site_root};
 
-pub fn run(root: Option<&Path>) -> i32 {
+pub fn run(root: Option<&Path>, timings: bool) -> i32 {
     let root = match site_root(root) {
         Ok(r) => r,
         Err(e) => {
@@ -51,6 +51,22 @@ pub fn run(root: Option<&Path>) -> i32 {
                 shown.display(),
                 shown.display()
             );
+            if timings {
+                for (stage, d) in &b.timings.stages {
+                    eprintln!("  {stage:<8} {:>8.3} s", d.as_secs_f64());
+                }
+                let s = &b.search;
+                eprintln!(
+                    "  search index: {} documents, {} shards, {} bigrams, {} postings; shards {} bytes, documents {} bytes, manifest {} bytes",
+                    s.docs,
+                    s.shards,
+                    s.bigrams,
+                    s.postings,
+                    s.index_bytes,
+                    s.doc_bytes,
+                    s.manifest_bytes
+                );
+            }
             EXIT_OK
         }
         Err(Failure::Unreadable(fatal)) => {

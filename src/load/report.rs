@@ -486,7 +486,7 @@ fn read_row(
 ) -> Option<RowData> {
     let row = &table.rows[ri];
     let span = doc.span(v.span());
-    let label = table.row_label(ri, "zh");
+    let label = || table.row_label(ri, "zh");
     let DeValue::Array(items) = v.get_ref() else {
         let found = format!("{} `{}`", type_name(v.get_ref()), excerpt(doc.src(span)));
         doc.error(
@@ -498,7 +498,7 @@ fn read_row(
                 row.columns.len()
             ),
         )
-        .label(label)
+        .label(label())
         .found(found)
         .help(format!(
             "write the printed values in brackets, in this order: {}",
@@ -516,7 +516,7 @@ fn read_row(
                 row.key
             ),
         );
-        d.label = Some(label);
+        d.label = Some(label());
         d.expected = Some(format!("{n} values ({})", column_list(table, ri)));
         d.found = Some(format!("{} values", items.len()));
         d.help = Some(if items.len() < n {
@@ -552,6 +552,21 @@ fn read_cell(
     col: &Column,
     v: &Value<'_>,
 ) -> Option<Cell> {
+    // Fast path for the common cases; labels are only built for error messages.
+    match (v.get_ref(), col.kind) {
+        (DeValue::Integer(i), Kind::Count) => {
+            if let Some(n) = parse_int(i.as_str(), i.radix()).and_then(|n| u64::try_from(n).ok()) {
+                return Some(Cell::Count(n));
+            }
+        }
+        (DeValue::Integer(i), Kind::Delta) => {
+            if let Some(n) = parse_int(i.as_str(), i.radix()).and_then(|n| i64::try_from(n).ok()) {
+                return Some(Cell::Delta(n));
+            }
+        }
+        (DeValue::String(s), _) if s.is_empty() => return Some(Cell::Empty(String::new())),
+        _ => {}
+    }
     let span = doc.span(v.span());
     let label = table.cell_label(ri, ci, "zh");
     let raw = doc.src(span).to_string();

@@ -265,6 +265,9 @@ impl<'t> Doc<'t> {
 
 /// Parses a TOML integer's source text (sign, `_` separators, radix prefix) exactly.
 pub fn parse_int(raw: &str, radix: u32) -> Option<i128> {
+    if radix == 10 && !raw.contains('_') {
+        return raw.parse().ok();
+    }
     let cleaned: String = raw.chars().filter(|&c| c != '_').collect();
     let (neg, digits) = match cleaned.strip_prefix('-') {
         Some(d) => (true, d),

@@ -286,18 +286,26 @@ fn rate_defs(lang: &str) -> Vec<RateDef> {
 }
 
 /// The template and data of a page.
-pub fn page_data(theme: &Theme, archive: &Archive<'_>, page: &Page) -> (&'static str, Value) {
+pub(super) fn page_data(
+    theme: &Theme,
+    archive: &Archive<'_>,
+    page: &Page,
+) -> (&'static str, PageData) {
+    let json = PageData::Json;
     match &page.kind {
-        PageKind::Home => ("index.html", home(theme, archive)),
-        PageKind::Agencies => ("agencies.html", json!({ "levels": levels(theme, archive) })),
+        PageKind::Home => ("index.html", json(home(theme, archive))),
+        PageKind::Agencies => (
+            "agencies.html",
+            json(json!({ "levels": levels(theme, archive) })),
+        ),
         PageKind::Agency(slug) => ("agency.html", agency(theme, archive, slug)),
         PageKind::Compare(slug) => ("compare.html", compare(theme, archive, slug)),
         PageKind::Report(i) => ("report.html", report(theme, archive, *i)),
-        PageKind::Years => ("years.html", years(archive)),
+        PageKind::Years => ("years.html", json(years(archive))),
         PageKind::Year(y) => ("year.html", year(theme, archive, *y)),
-        PageKind::Search => ("search.html", search_page(theme, archive)),
-        PageKind::Data => ("data.html", data_page(archive)),
-        PageKind::NotFound => ("404.html", json!({})),
+        PageKind::Search => ("search.html", json(search_page(theme, archive))),
+        PageKind::Data => ("data.html", json(data_page(archive))),
+        PageKind::NotFound => ("404.html", json(json!({}))),
     }
 }
 
@@ -535,21 +543,28 @@ fn years(archive: &Archive<'_>) -> Value {
     json!({ "years": list })
 }
 
-fn agency(theme: &Theme, archive: &Archive<'_>, slug: &str) -> Value {
+fn agency(theme: &Theme, archive: &Archive<'_>, slug: &str) -> PageData {
     let lang = archive.lang.as_str();
     let Some(a) = archive.agency(slug) else {
-        return json!({});
+        return PageData::Json(json!({}));
     };
     let idx: Vec<usize> = archive.by_agency.get(slug).cloned().unwrap_or_default();
     let reports: Vec<ReportLink> = idx
         .iter()
         .map(|&i| report_link(archive, archive.report(i)))
         .collect();
-    let rows: Vec<Value> = idx
+    let rows: Vec<KeyRow> = idx
         .iter()
         .map(|&i| {
             let r = archive.report(i);
-            json!({ "label": year_label(theme, r.year), "url": urls::report(slug, r.year), "cells": key_cells(theme, archive, i) })
+            KeyRow {
+                label: year_label(theme, r.year),
+                url: urls::report(slug, r.year),
+                agency: String::new(),
+                agency_full: String::new(),
+                level: String::new(),
+                cells: key_cells(theme, archive, i),
+            }
         })
         .collect();
     // Continuous years, so a missing report shows as a gap rather than a shorter interval.
@@ -623,17 +638,17 @@ fn agency(theme: &Theme, archive: &Archive<'_>, slug: &str) -> Value {
         .filter(|c| c.parent.as_deref() == Some(slug))
         .map(|c| agency_link(theme, archive, c))
         .collect();
-    json!({
-        "agency": agency_link(theme, archive, a),
-        "website": a.website,
-        "parent": parent,
-        "children": children,
-        "reports": reports,
-        "columns": key_columns(lang),
-        "rows": rows,
-        "charts": charts,
-        "compare_url": urls::compare(slug),
-        "rates": rate_defs(lang),
+    PageData::Agency(AgencyPage {
+        agency: agency_link(theme, archive, a),
+        website: a.website.clone(),
+        parent,
+        children,
+        reports,
+        columns: key_columns(lang),
+        rows,
+        charts,
+        compare_url: urls::compare(slug),
+        rates: rate_defs(lang),
     })
 }
 
@@ -651,47 +666,61 @@ fn section_title(table: &str, lang: &str) -> String {
         .map_or(table.to_string(), |s| s.label(lang).to_string())
 }
 
-fn compare(theme: &Theme, archive: &Archive<'_>, slug: &str) -> Value {
+fn compare(theme: &Theme, archive: &Archive<'_>, slug: &str) -> PageData {
     let lang = archive.lang.as_str();
     let f = formats();
     let Some(a) = archive.agency(slug) else {
-        return json!({});
+        return PageData::Json(json!({}));
     };
     let idx: Vec<usize> = archive.by_agency.get(slug).cloned().unwrap_or_default();
-    let years: Vec<Value> = idx
+    let years: Vec<YearHead> = idx
         .iter()
         .map(|&i| {
             let r = archive.report(i);
-            json!({ "label": year_label(theme, r.year), "url": urls::report(slug, r.year), "format": r.format().label.get(lang) })
+            YearHead {
+                label: year_label(theme, r.year),
+                url: urls::report(slug, r.year),
+                format: r.format().label.get(lang).to_string(),
+            }
         })
         .collect();
-    let key_rows: Vec<Value> = f
+    let key_rows: Vec<CompareRowView> = f
         .figures
         .iter()
         .filter(|x| x.key)
-        .map(|fig| {
-            json!({ "label": fig.label.get(lang), "cells": idx.iter().map(|&i| figure_num(theme, derive::figure(archive.report(i), fig, None))).collect::<Vec<_>>() })
+        .map(|fig| CompareRowView {
+            row: fig.label.get(lang).to_string(),
+            cells: idx
+                .iter()
+                .map(|&i| figure_num(theme, derive::figure(archive.report(i), fig, None)))
+                .collect(),
+            ..CompareRowView::default()
         })
         .collect();
-    let rate_rows: Vec<Value> = f
+    let rate_rows: Vec<CompareRowView> = f
         .rates
         .iter()
-        .map(|rate| {
-            json!({
-                "label": rate.label.get(lang),
-                "definition": rate.definition.get(lang),
-                "cells": idx.iter().map(|&i| rate_num(theme, derive::rate(archive.report(i), archive.previous(i).map(|j| archive.report(j)), rate))).collect::<Vec<_>>(),
-            })
+        .map(|rate| CompareRowView {
+            row: rate.label.get(lang).to_string(),
+            definition: rate.definition.get(lang).to_string(),
+            cells: idx
+                .iter()
+                .map(|&i| {
+                    let prev = archive.previous(i).map(|j| archive.report(j));
+                    rate_num(theme, derive::rate(archive.report(i), prev, rate))
+                })
+                .collect(),
+            ..CompareRowView::default()
         })
         .collect();
-    let mut sections: Vec<Value> = Vec::new();
-    let mut current: Option<(String, Vec<Value>)> = None;
+    let mut sections: Vec<CompareSection> = Vec::new();
     for row in &archive.compare_rows {
-        if current.as_ref().is_none_or(|(t, _)| *t != row.table) {
-            if let Some((t, rows)) = current.take() {
-                sections.push(json!({ "title": section_title(&t, lang), "rows": rows }));
-            }
-            current = Some((row.table.clone(), Vec::new()));
+        if sections.last().is_none_or(|s| s.table != row.table) {
+            sections.push(CompareSection {
+                table: row.table.clone(),
+                title: section_title(&row.table, lang),
+                rows: Vec::new(),
+            });
         }
         let (rl, cl) = compare_label(row, lang);
         let cells: Vec<Num> = idx
@@ -703,46 +732,45 @@ fn compare(theme: &Theme, archive: &Archive<'_>, slug: &str) -> Value {
                 )
             })
             .collect();
-        if let Some((_, rows)) = current.as_mut() {
-            rows.push(json!({
-                "row": rl,
-                "column": cl,
-                "approximate": row.approximate.as_ref().map(|l| l.get(lang)),
-                "cells": cells,
-            }));
+        if let Some(sec) = sections.last_mut() {
+            sec.rows.push(CompareRowView {
+                row: rl,
+                column: cl,
+                approximate: row.approximate.as_ref().map(|l| l.get(lang).to_string()),
+                cells,
+                ..CompareRowView::default()
+            });
         }
     }
-    if let Some((t, rows)) = current.take() {
-        sections.push(json!({ "title": section_title(&t, lang), "rows": rows }));
-    }
-    json!({
-        "agency": agency_link(theme, archive, a),
-        "years": years,
-        "key_rows": key_rows,
-        "rate_rows": rate_rows,
-        "sections": sections,
+    PageData::Compare(ComparePage {
+        agency: agency_link(theme, archive, a),
+        years,
+        key_rows,
+        rate_rows,
+        sections,
     })
 }
 
-fn year(theme: &Theme, archive: &Archive<'_>, y: i32) -> Value {
+fn year(theme: &Theme, archive: &Archive<'_>, y: i32) -> PageData {
     let lang = archive.lang.as_str();
     let idx: Vec<usize> = archive.by_year.get(&y).cloned().unwrap_or_default();
     let years: Vec<i32> = archive.by_year.keys().copied().collect();
     let pos = years.iter().position(|&x| x == y);
     let prev = pos.and_then(|p| p.checked_sub(1)).map(|p| years[p]);
     let next = pos.and_then(|p| years.get(p + 1)).copied();
-    let rows: Vec<Value> = idx
+    let rows: Vec<KeyRow> = idx
         .iter()
         .map(|&i| {
             let r = archive.report(i);
             let a = archive.agency(&r.agency);
-            json!({
-                "agency": a.map_or(r.agency.clone(), |a| a.short().to_string()),
-                "agency_full": a.map_or(r.agency.clone(), |a| a.name.clone()),
-                "level": a.map(|a| level_label(theme, a.level)).unwrap_or_default(),
-                "url": urls::report(&r.agency, r.year),
-                "cells": key_cells(theme, archive, i),
-            })
+            KeyRow {
+                label: String::new(),
+                agency: a.map_or(r.agency.clone(), |a| a.short().to_string()),
+                agency_full: a.map_or(r.agency.clone(), |a| a.name.clone()),
+                level: a.map(|a| level_label(theme, a.level)).unwrap_or_default(),
+                url: urls::report(&r.agency, r.year),
+                cells: key_cells(theme, archive, i),
+            }
         })
         .collect();
     let names: Vec<String> = idx
@@ -808,16 +836,23 @@ fn year(theme: &Theme, archive: &Archive<'_>, y: i32) -> Value {
             ),
         },
     ];
-    json!({
-        "year": y,
-        "label": label,
-        "prev": prev.map(|p| json!({ "label": year_label(theme, p), "url": urls::year(p) })),
-        "next": next.map(|p| json!({ "label": year_label(theme, p), "url": urls::year(p) })),
-        "reports": idx.iter().map(|&i| report_link(archive, archive.report(i))).collect::<Vec<_>>(),
-        "columns": key_columns(lang),
-        "rows": rows,
-        "charts": charts,
-        "rates": rate_defs(lang),
+    let link = |p: i32| Link {
+        label: year_label(theme, p),
+        url: urls::year(p),
+    };
+    PageData::Year(YearPage {
+        year: y,
+        label,
+        prev: prev.map(link),
+        next: next.map(link),
+        reports: idx
+            .iter()
+            .map(|&i| report_link(archive, archive.report(i)))
+            .collect(),
+        columns: key_columns(lang),
+        rows,
+        charts,
+        rates: rate_defs(lang),
     })
 }
 
@@ -832,7 +867,7 @@ struct SectionView {
     notes: Vec<AckView>,
 }
 
-fn report(theme: &Theme, archive: &Archive<'_>, i: usize) -> Value {
+fn report(theme: &Theme, archive: &Archive<'_>, i: usize) -> PageData {
     let lang = archive.lang.as_str();
     let f = formats();
     let r = archive.report(i);
@@ -911,12 +946,15 @@ fn report(theme: &Theme, archive: &Archive<'_>, i: usize) -> Value {
     });
     let link = |j: usize| {
         let x = archive.report(j);
-        json!({ "label": year_label(theme, x.year), "url": urls::report(&x.agency, x.year) })
+        Link {
+            label: year_label(theme, x.year),
+            url: urls::report(&x.agency, x.year),
+        }
     };
     // Compared with last year: every comparable quantity, with absolute and relative change.
     let versus = prev_i.map(|j| {
         let p = archive.report(j);
-        let mut rows: Vec<Value> = f
+        let mut rows: Vec<ChangeRow> = f
             .figures
             .iter()
             .filter(|x| x.key)
@@ -942,41 +980,46 @@ fn report(theme: &Theme, archive: &Archive<'_>, i: usize) -> Value {
                 &section_title(&row.table, lang),
             ));
         }
-        json!({ "prev": year_label(theme, p.year), "cur": year_label(theme, r.year), "rows": rows })
+        Versus {
+            prev: year_label(theme, p.year),
+            cur: year_label(theme, r.year),
+            rows,
+        }
     });
     let agency_name = a.map_or(r.agency.clone(), |a| a.name.clone());
-    let rates: Vec<Value> = f
+    let rates: Vec<RateView> = f
         .rates
         .iter()
-        .map(|rate| {
-            json!({
-                "label": rate.label.get(lang),
-                "definition": rate.definition.get(lang),
-                "value": rate_num(theme, derive::rate(r, prev_i.map(|j| archive.report(j)), rate)),
-            })
+        .map(|rate| RateView {
+            label: rate.label.get(lang).to_string(),
+            definition: rate.definition.get(lang).to_string(),
+            value: rate_num(
+                theme,
+                derive::rate(r, prev_i.map(|j| archive.report(j)), rate),
+            ),
         })
         .collect();
-    json!({
-        "title": r.title(&agency_name),
-        "agency": a.map(|a| agency_link(theme, archive, a)),
-        "year": r.year,
-        "year_label": year_label(theme, r.year),
-        "year_url": urls::year(r.year),
-        "compare_url": urls::compare(&r.agency),
-        "format": r.format().label.get(lang),
-        "document": r.format().document,
-        "published": r.meta.published,
-        "source_url": r.meta.source_url,
-        "source": r.meta.source,
-        "agency_name": r.meta.agency_name,
-        "preface": preface,
-        "sections": sections,
-        "acks": acks,
-        "prev": prev_i.map(link),
-        "next": next_i.map(link),
-        "versus": versus,
-        "rates": rates,
-    })
+    PageData::Report(Box::new(ReportPage {
+        title: r.title(&agency_name),
+        agency: a.map(|a| agency_link(theme, archive, a)),
+        year: r.year,
+        year_label: year_label(theme, r.year),
+        year_url: urls::year(r.year),
+        compare_url: urls::compare(&r.agency),
+        format: r.format().label.get(lang).to_string(),
+        document: r.format().document.clone(),
+        published: r.meta.published.clone(),
+        source_url: r.meta.source_url.clone(),
+        source: r.meta.source.clone(),
+        agency_name: r.meta.agency_name.clone(),
+        preface,
+        sections,
+        acks,
+        prev: prev_i.map(link),
+        next: next_i.map(link),
+        versus,
+        rates,
+    }))
 }
 
 /// The published numbers of an acknowledged finding, in the site language.
@@ -1027,15 +1070,154 @@ fn change_row(
     prev: FigureValue,
     cur: FigureValue,
     group: &str,
-) -> Value {
+) -> ChangeRow {
     let c = derive::change(prev, cur);
-    json!({
-        "group": group,
-        "row": row,
-        "column": column,
-        "prev": figure_num(theme, prev),
-        "cur": figure_num(theme, cur),
-        "abs": c.absolute.map_or_else(|| "—".to_string(), signed),
-        "rel": c.relative.map_or_else(|| "—".to_string(), |v| format!("{}%", signed(v))),
-    })
+    ChangeRow {
+        group: group.to_string(),
+        row: row.to_string(),
+        column: column.to_string(),
+        prev: figure_num(theme, prev),
+        cur: figure_num(theme, cur),
+        abs: c.absolute.map_or_else(|| "—".to_string(), signed),
+        rel: c
+            .relative
+            .map_or_else(|| "—".to_string(), |v| format!("{}%", signed(v))),
+    }
+}
+
+#[derive(Serialize)]
+struct Link {
+    label: String,
+    url: String,
+}
+
+/// A row of a key-figure table: a year (agency page) or an agency (year page).
+#[derive(Serialize)]
+struct KeyRow {
+    label: String,
+    url: String,
+    agency: String,
+    agency_full: String,
+    level: String,
+    cells: Vec<Num>,
+}
+
+#[derive(Serialize)]
+pub(super) struct AgencyPage {
+    agency: AgencyLink,
+    website: Option<String>,
+    parent: Option<AgencyLink>,
+    children: Vec<AgencyLink>,
+    reports: Vec<ReportLink>,
+    columns: Vec<Column>,
+    rows: Vec<KeyRow>,
+    charts: Vec<ChartView>,
+    compare_url: String,
+    rates: Vec<RateDef>,
+}
+
+#[derive(Serialize)]
+struct YearHead {
+    label: String,
+    url: String,
+    format: String,
+}
+
+#[derive(Serialize, Default)]
+struct CompareRowView {
+    row: String,
+    column: String,
+    approximate: Option<String>,
+    definition: String,
+    cells: Vec<Num>,
+}
+
+#[derive(Serialize)]
+struct CompareSection {
+    #[serde(skip)]
+    table: String,
+    title: String,
+    rows: Vec<CompareRowView>,
+}
+
+#[derive(Serialize)]
+pub(super) struct ComparePage {
+    agency: AgencyLink,
+    years: Vec<YearHead>,
+    key_rows: Vec<CompareRowView>,
+    rate_rows: Vec<CompareRowView>,
+    sections: Vec<CompareSection>,
+}
+
+#[derive(Serialize)]
+pub(super) struct YearPage {
+    year: i32,
+    label: String,
+    prev: Option<Link>,
+    next: Option<Link>,
+    reports: Vec<ReportLink>,
+    columns: Vec<Column>,
+    rows: Vec<KeyRow>,
+    charts: Vec<ChartView>,
+    rates: Vec<RateDef>,
+}
+
+#[derive(Serialize)]
+struct ChangeRow {
+    group: String,
+    row: String,
+    column: String,
+    prev: Num,
+    cur: Num,
+    abs: String,
+    rel: String,
+}
+
+#[derive(Serialize)]
+struct Versus {
+    prev: String,
+    cur: String,
+    rows: Vec<ChangeRow>,
+}
+
+#[derive(Serialize)]
+struct RateView {
+    label: String,
+    definition: String,
+    value: Num,
+}
+
+#[derive(Serialize)]
+pub(super) struct ReportPage {
+    title: String,
+    agency: Option<AgencyLink>,
+    year: i32,
+    year_label: String,
+    year_url: String,
+    compare_url: String,
+    format: String,
+    document: String,
+    published: Option<String>,
+    source_url: Option<String>,
+    source: Option<String>,
+    agency_name: Option<String>,
+    preface: Option<String>,
+    sections: Vec<SectionView>,
+    acks: Vec<AckView>,
+    prev: Option<Link>,
+    next: Option<Link>,
+    versus: Option<Versus>,
+    rates: Vec<RateView>,
+}
+
+/// The data of a page: typed for the heavy pages (serialized once, straight into the
+/// template engine), JSON for the light ones.
+#[derive(Serialize)]
+#[serde(untagged)]
+pub(super) enum PageData {
+    Json(Value),
+    Agency(AgencyPage),
+    Compare(ComparePage),
+    Year(YearPage),
+    Report(Box<ReportPage>),
 }

@@ -1,0 +1,111 @@
+//! Writes the reports of a gongkai site as a plain Hugo site, for the benchmark against Hugo
+//! (bench/run.sh): one Markdown page per report (its prose and its three tables as Markdown
+//! tables) and taxonomy listing pages per agency and per year.
+//! `cargo run --release --example to_hugo -- SITE_DIR HUGO_DIR`
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use gongkai::format::formats;
+
+fn main() -> ExitCode {
+    let args: Vec<PathBuf> = std::env::args().skip(1).map(PathBuf::from).collect();
+    let [site, out] = args.as_slice() else {
+        eprintln!("usage: to_hugo SITE_DIR HUGO_DIR");
+        return ExitCode::from(2);
+    };
+    let loaded = match gongkai::load::load_site(site) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: {}", e.message);
+            return ExitCode::FAILURE;
+        }
+    };
+    let f = formats();
+    let write = |path: PathBuf, text: String| -> std::io::Result<()> {
+        if let Some(p) = path.parent() {
+            std::fs::create_dir_all(p)?;
+        }
+        std::fs::write(path, text)
+    };
+    let result = (|| -> std::io::Result<()> {
+        write(
+            out.join("hugo.toml"),
+            "baseURL = \"https://example.org/\"\ntitle = \"Reports\"\ndisableKinds = [\"RSS\", \"sitemap\", \"robotsTXT\"]\n[taxonomies]\nagency = \"agencies\"\nyear = \"years\"\n".into(),
+        )?;
+        let layout = |body: &str| {
+            format!(
+                "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{{{{ .Title }}}}</title></head><body><main>{body}</main></body></html>\n"
+            )
+        };
+        write(
+            out.join("layouts/_default/single.html"),
+            layout("<h1>{{ .Title }}</h1>{{ .Content }}"),
+        )?;
+        write(
+            out.join("layouts/_default/list.html"),
+            layout(
+                "<h1>{{ .Title }}</h1><ul>{{ range .Pages }}<li><a href=\"{{ .RelPermalink }}\">{{ .Title }}</a></li>{{ end }}</ul>",
+            ),
+        )?;
+        write(
+            out.join("layouts/_default/terms.html"),
+            layout(
+                "<h1>{{ .Title }}</h1><ul>{{ range .Data.Terms.Alphabetical }}<li><a href=\"{{ .Page.RelPermalink }}\">{{ .Page.Title }}</a> ({{ .Count }})</li>{{ end }}</ul>",
+            ),
+        )?;
+        for r in &loaded.site.reports {
+            let name = loaded
+                .site
+                .agency(&r.agency)
+                .map_or(r.agency.clone(), |a| a.name.clone());
+            let mut md = format!(
+                "+++\ntitle = \"{}\"\nagencies = [\"{}\"]\nyears = [\"{}\"]\n+++\n\n",
+                r.title(&name),
+                name,
+                r.year
+            );
+            md.push_str(r.body());
+            for (ti, t) in f.tables_of(r.format()).enumerate() {
+                let _ = write!(
+                    md,
+                    "\n\n## {}\n\n",
+                    f.section_for_table(&t.key).map_or("", |s| s.zh.as_str())
+                );
+                for b in &t.blocks {
+                    md.push_str("| 项目 |");
+                    for &c in &b.columns {
+                        let _ = write!(md, " {} |", t.column_label(c, "zh"));
+                    }
+                    md.push_str("\n|---|");
+                    md.push_str(&"---:|".repeat(b.columns.len()));
+                    md.push('\n');
+                    for &ri in &b.rows {
+                        let _ = write!(md, "| {} |", t.row_label(ri, "zh"));
+                        for pos in 0..b.columns.len() {
+                            let v = r.tables[ti]
+                                .cell(ri, pos)
+                                .map_or(String::new(), |c| c.value.to_string());
+                            let _ = write!(md, " {v} |");
+                        }
+                        md.push('\n');
+                    }
+                    md.push('\n');
+                }
+            }
+            write(
+                out.join(format!("content/reports/{}-{}.md", r.agency, r.year)),
+                md,
+            )?;
+        }
+        Ok(())
+    })();
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
