@@ -256,7 +256,9 @@ fn plan(rule: &Rule, cur: usize, prev: Option<usize>) -> Vec<Instance> {
 
 /// Plans of every rule for every pair of formats, computed once.
 fn plans(rule: usize, cur: usize, prev: Option<usize>) -> &'static [Instance] {
-    static PLANS: OnceLock<HashMap<(usize, usize, Option<usize>), Vec<Instance>>> = OnceLock::new();
+    /// (rule, format of the report, format of the previous year's report)
+    type Key = (usize, usize, Option<usize>);
+    static PLANS: OnceLock<HashMap<Key, Vec<Instance>>> = OnceLock::new();
     let all = PLANS.get_or_init(|| {
         let f = formats();
         let mut m = HashMap::new();

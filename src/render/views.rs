@@ -638,7 +638,7 @@ fn agency(theme: &Theme, archive: &Archive<'_>, slug: &str) -> PageData {
         .filter(|c| c.parent.as_deref() == Some(slug))
         .map(|c| agency_link(theme, archive, c))
         .collect();
-    PageData::Agency(AgencyPage {
+    PageData::Agency(Box::new(AgencyPage {
         agency: agency_link(theme, archive, a),
         website: a.website.clone(),
         parent,
@@ -649,7 +649,7 @@ fn agency(theme: &Theme, archive: &Archive<'_>, slug: &str) -> PageData {
         charts,
         compare_url: urls::compare(slug),
         rates: rate_defs(lang),
-    })
+    }))
 }
 
 /// Label of a comparison row: `row / column`, or the figure name.
@@ -742,13 +742,13 @@ fn compare(theme: &Theme, archive: &Archive<'_>, slug: &str) -> PageData {
             });
         }
     }
-    PageData::Compare(ComparePage {
+    PageData::Compare(Box::new(ComparePage {
         agency: agency_link(theme, archive, a),
         years,
         key_rows,
         rate_rows,
         sections,
-    })
+    }))
 }
 
 fn year(theme: &Theme, archive: &Archive<'_>, y: i32) -> PageData {
@@ -840,7 +840,7 @@ fn year(theme: &Theme, archive: &Archive<'_>, y: i32) -> PageData {
         label: year_label(theme, p),
         url: urls::year(p),
     };
-    PageData::Year(YearPage {
+    PageData::Year(Box::new(YearPage {
         year: y,
         label,
         prev: prev.map(link),
@@ -853,7 +853,7 @@ fn year(theme: &Theme, archive: &Archive<'_>, y: i32) -> PageData {
         rows,
         charts,
         rates: rate_defs(lang),
-    })
+    }))
 }
 
 #[derive(Serialize)]
@@ -1216,8 +1216,8 @@ pub(super) struct ReportPage {
 #[serde(untagged)]
 pub(super) enum PageData {
     Json(Value),
-    Agency(AgencyPage),
-    Compare(ComparePage),
-    Year(YearPage),
+    Agency(Box<AgencyPage>),
+    Compare(Box<ComparePage>),
+    Year(Box<YearPage>),
     Report(Box<ReportPage>),
 }
