@@ -73,7 +73,8 @@ pub fn build(root: &Path, progress: Progress) -> Result<Built, Failure> {
         });
     }
     let site = &loaded.site;
-    let theme = render::theme::load(root, &site.config).map_err(Failure::Output)?;
+    let mut theme = render::theme::load(root, &site.config).map_err(Failure::Output)?;
+    theme.set_globals(site);
     let out = output_dir(root, &site.config.output_dir).map_err(output_error)?;
     let archive = t.stage("index", || Archive::new(site, &diagnostics.items));
     let pages = render::pages(&archive);

@@ -81,20 +81,34 @@ fn per_report_json_and_csv_round_trip_and_validate() {
             panic!("{}: {e:#}", path.display());
         }
         let mut from_json = Vec::new();
-        for t in doc["tables"].as_object().unwrap().values() {
-            for c in t["cells"].as_array().unwrap() {
-                let key = c["key"].as_str().unwrap();
-                let cell = cell_from_json(
-                    kind(r, key),
-                    &c["value"],
-                    c["printed"].as_str().unwrap(),
-                    c["unit"].as_str(),
-                )
-                .unwrap();
-                from_json.push((key.to_string(), cell));
+        for (tkey, table) in doc["tables"].as_object().unwrap() {
+            for row in table["rows"].as_array().unwrap() {
+                for (ckey, c) in row["cells"].as_object().unwrap() {
+                    let key = format!("{tkey}.{}.{ckey}", row["key"].as_str().unwrap());
+                    let unit = c["printed"]
+                        .as_str()
+                        .unwrap()
+                        .trim_start_matches(|ch: char| {
+                            ch.is_ascii_digit() || ch == '.' || ch == '-'
+                        });
+                    let unit = (!unit.is_empty() && !c["value"].is_null()).then_some(unit);
+                    let cell = cell_from_json(
+                        kind(r, &key),
+                        &c["value"],
+                        c["printed"].as_str().unwrap(),
+                        unit,
+                    )
+                    .unwrap();
+                    from_json.push((key, cell));
+                }
             }
         }
-        assert_eq!(from_json, expected, "{}", path.display());
+        // Tables and rows come in printed order, so the cells do too.
+        let mut expected_sorted = expected.clone();
+        expected_sorted.sort_by(|a, b| a.0.cmp(&b.0));
+        from_json.sort_by(|a, b| a.0.cmp(&b.0));
+        let expected_json = expected_sorted;
+        assert_eq!(from_json, expected_json, "{}", path.display());
         // CSV
         let path = data.join(format!("reports/{}/{}.csv", r.agency, r.year));
         let rows = read_csv(&path);
@@ -104,7 +118,7 @@ fn per_report_json_and_csv_round_trip_and_validate() {
             .map(|row| {
                 (
                     row[0].to_string(),
-                    cell_from_csv(kind(r, &row[0]), &row[7], &row[8], &row[9], &row[10]).unwrap(),
+                    cell_from_csv(kind(r, &row[0]), &row[4], &row[5], &row[6], &row[7]).unwrap(),
                 )
             })
             .collect();
@@ -115,20 +129,20 @@ fn per_report_json_and_csv_round_trip_and_validate() {
         &std::fs::read_to_string(data.join("reports/shanghai-gov-office/2019.json")).unwrap(),
     )
     .unwrap();
-    let cell = sh["tables"]["requests"]["cells"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["key"] == "requests.granted.total")
-        .unwrap();
+    let row = |t: &str, k: &str| {
+        sh["tables"][t]["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["key"] == k)
+            .unwrap()
+            .clone()
+    };
+    let cell = &row("requests", "granted")["cells"]["total"];
     assert_eq!(cell["value"], Value::Null);
-    assert_eq!(cell["empty"], Value::Bool(true));
-    let amount = sh["tables"]["proactive"]["cells"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["key"] == "proactive.procurement.procurement_amount")
-        .unwrap();
+    assert_eq!(cell["printed"], "");
+    let procurement = row("proactive", "procurement");
+    let amount = &procurement["cells"]["procurement_amount"];
     assert_eq!(amount["value"], "251000");
     assert_eq!(amount["printed"], "251000元");
     assert_eq!(
@@ -181,18 +195,27 @@ fn bulk_csv_and_json_round_trip() {
             }
         }
     }
-    // The bulk JSON holds the same documents as the per-report files.
-    let bulk: Vec<Value> =
+    // The bulk JSON holds the same table: same columns, blank cells as null, NA kept.
+    let bulk: Value =
         serde_json::from_str(&std::fs::read_to_string(data.join("reports.json")).unwrap()).unwrap();
-    assert_eq!(bulk.len(), 7);
-    for doc in &bulk {
-        let p = data.join(format!(
-            "reports/{}/{}.json",
-            doc["agency"]["slug"].as_str().unwrap(),
-            doc["year"]
-        ));
-        let single: Value = serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap();
-        assert_eq!(&single, doc);
+    let cols: Vec<String> = bulk["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(cols, header);
+    let jrows = bulk["rows"].as_array().unwrap();
+    assert_eq!(jrows.len(), 7);
+    for (jr, cr) in jrows.iter().zip(&rows[1..]) {
+        for (i, v) in jr.as_array().unwrap().iter().enumerate() {
+            let text = match v {
+                Value::Null => String::new(),
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            assert_eq!(text, cr[i], "{}", header[i]);
+        }
     }
     // Per-year CSVs: the same columns, only that year's reports.
     let y2021 = read_csv(&data.join("years/2021.csv"));

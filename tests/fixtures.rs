@@ -141,7 +141,7 @@ fn compare_numbers(fx: &Value, report: &Report) {
     assert_eq!(rows.len(), rt.rows.len(), "{}: 三 row count", report.path);
     for (label, values) in rows {
         let ri = (0..rt.rows.len())
-            .find(|&i| normalize(&rt.row_label(i, "zh")) == normalize(label))
+            .find(|&i| normalize(rt.row_label(i, "zh")) == normalize(label))
             .unwrap_or_else(|| panic!("row {label}"));
         for (ci, v) in values.as_array().expect("values").iter().enumerate() {
             assert_cell(
@@ -189,7 +189,7 @@ fn expected_findings(fx: &Value, report: &Report) -> Vec<(String, String, String
         } else if check.starts_with("三: 总计 column = sum of the six applicant columns") {
             let label = c["row"].as_str().expect("row");
             let ri = (0..rt.rows.len())
-                .find(|&i| normalize(&rt.row_label(i, "zh")) == normalize(label))
+                .find(|&i| normalize(rt.row_label(i, "zh")) == normalize(label))
                 .expect("row");
             out.push((
                 "I2".into(),

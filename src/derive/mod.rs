@@ -6,7 +6,7 @@
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use crate::format::{Figure, Formats, Rate, formats};
+use crate::format::{CellLoc, Figure, Formats, Rate, formats};
 use crate::model::{Cell, Report};
 
 /// The value of a figure in one report.
@@ -62,31 +62,35 @@ pub fn has_cell(report: &Report, key: &str) -> bool {
 
 /// The value of `figure` in `report`; `column` fills in `*` for per-column figures.
 pub fn figure(report: &Report, figure: &Figure, column: Option<&str>) -> FigureValue {
-    let Some(cells) = figure.cells_for(&report.format().id) else {
-        return FigureValue::NotComparable;
-    };
-    let mut sum = Decimal::ZERO;
+    match figure.cells_in(report.format, column) {
+        Some(locs) => sum(report, locs),
+        None => FigureValue::NotComparable,
+    }
+}
+
+/// The sum of located cells; empty or unread cells are counted, not added.
+fn sum(report: &Report, locs: &[CellLoc]) -> FigureValue {
+    let mut total = Decimal::ZERO;
     let mut empty = 0;
     let mut known = 0;
-    for key in cells {
-        let key = match (key.strip_suffix(".*"), column) {
-            (Some(prefix), Some(c)) => format!("{prefix}.{c}"),
-            _ => key.clone(),
-        };
-        match cell(report, &key).map(Cell::decimal) {
+    for l in locs {
+        match report
+            .tables
+            .get(l.table)
+            .and_then(|t| t.cell(l.row, l.pos))
+            .map(|c| c.value.decimal())
+        {
             Some(Some(v)) => {
-                sum += v;
+                total += v;
                 known += 1;
             }
-            Some(None) => empty += 1,
-            // A row that could not be read: unknown like an empty cell.
-            None => empty += 1,
+            _ => empty += 1,
         }
     }
     if known == 0 && empty > 0 {
         FigureValue::Empty
     } else {
-        FigureValue::Value { sum, empty }
+        FigureValue::Value { sum: total, empty }
     }
 }
 
@@ -180,6 +184,8 @@ pub struct CompareRow {
     pub formats: Vec<String>,
     /// A note on approximate comparability.
     pub approximate: Option<crate::format::Label>,
+    /// For a raw cell: where it is in each format (by format index).
+    pub locations: Vec<Option<CellLoc>>,
 }
 
 /// Every comparable quantity of the formats, in printed order: rows of the newest format,
@@ -265,12 +271,12 @@ pub fn comparison_rows(f: &Formats) -> Vec<CompareRow> {
                         && row_label.is_none()
                     {
                         row_label = Some(crate::format::Label {
-                            zh: t.row_label(ri, "zh"),
-                            en: t.row_label(ri, "en"),
+                            zh: t.row_label(ri, "zh").to_string(),
+                            en: t.row_label(ri, "en").to_string(),
                         });
                         column_label = Some(crate::format::Label {
-                            zh: t.column_label(ci, "zh"),
-                            en: t.column_label(ci, "en"),
+                            zh: t.column_label(ci, "zh").to_string(),
+                            en: t.column_label(ci, "en").to_string(),
                         });
                     }
                 }
@@ -288,8 +294,13 @@ pub fn comparison_rows(f: &Formats) -> Vec<CompareRow> {
                     Quantity::Figure(fi, _) => f.figures[*fi].approximate.clone(),
                     Quantity::Cell(_) => None,
                 };
+                let locations = match &quantity {
+                    Quantity::Cell(k) => f.formats.iter().map(|fmt| f.locate(fmt, k)).collect(),
+                    Quantity::Figure(..) => Vec::new(),
+                };
                 out.push(CompareRow {
                     quantity,
+                    locations,
                     table: tkey.clone(),
                     row: rkey.clone(),
                     row_label,
@@ -323,18 +334,21 @@ fn cell_in_format(f: &Formats, fmt: &crate::format::Format, key: &str) -> bool {
 }
 
 /// The value of a comparison row in a report.
-pub fn compare_value(report: &Report, q: &Quantity) -> FigureValue {
+pub fn compare_value(report: &Report, row: &CompareRow) -> FigureValue {
     let f = formats();
-    match q {
-        Quantity::Cell(k) => {
-            if !has_cell(report, k) {
-                return FigureValue::NotComparable;
-            }
-            match cell(report, k).map(Cell::decimal) {
+    match &row.quantity {
+        Quantity::Cell(_) => match row.locations.get(report.format).copied().flatten() {
+            None => FigureValue::NotComparable,
+            Some(l) => match report
+                .tables
+                .get(l.table)
+                .and_then(|t| t.cell(l.row, l.pos))
+                .map(|c| c.value.decimal())
+            {
                 Some(Some(v)) => FigureValue::Value { sum: v, empty: 0 },
                 _ => FigureValue::Empty,
-            }
-        }
+            },
+        },
         Quantity::Figure(fi, col) => figure(report, &f.figures[*fi], col.as_deref()),
     }
 }

@@ -102,6 +102,10 @@ pub struct Table {
     pub groups: Vec<Group>,
     pub rows: Vec<Row>,
     pub blocks: Vec<Block>,
+    /// Row labels with their group labels, per language (see [`Table::row_label`]).
+    full_row_labels: Vec<Label>,
+    /// Column labels with their group label.
+    full_column_labels: Vec<Label>,
 }
 
 impl Table {
@@ -125,32 +129,57 @@ impl Table {
     }
 
     /// The official label of a row, with its group labels: `三、本年度办理结果（三）不予公开 1.属于国家秘密`.
-    pub fn row_label(&self, row: usize, lang: &str) -> String {
-        let r = &self.rows[row];
-        let mut parts: Vec<&str> = self
-            .group_path(r.group)
-            .iter()
-            .map(|g| g.label.get(lang))
-            .collect();
-        parts.push(r.label.get(lang));
-        // Numbered parts run on (`三、本年度办理结果（七）总计`); others are spaced.
-        let mut out = String::new();
-        for p in parts {
-            if !out.is_empty() && !p.starts_with('（') && !p.starts_with('(') {
-                out.push(' ');
-            }
-            out.push_str(p);
-        }
-        out
+    pub fn row_label(&self, row: usize, lang: &str) -> &str {
+        self.full_row_labels[row].get(lang)
     }
 
     /// The official label of a column, with its group label: `法人或其他组织 商业企业`.
-    pub fn column_label(&self, col: usize, lang: &str) -> String {
-        let c = &self.columns[col];
-        match c.group {
-            Some(g) => format!("{} {}", self.groups[g].label.get(lang), c.label.get(lang)),
-            None => c.label.get(lang).to_string(),
-        }
+    pub fn column_label(&self, col: usize, lang: &str) -> &str {
+        self.full_column_labels[col].get(lang)
+    }
+
+    /// Computes the full labels once, when the description is read.
+    fn compute_labels(&mut self) {
+        let join = |parts: Vec<&str>| {
+            // Numbered parts run on (`三、本年度办理结果（七）总计`); others are spaced.
+            let mut out = String::new();
+            for p in parts {
+                if !out.is_empty() && !p.starts_with('（') && !p.starts_with('(') {
+                    out.push(' ');
+                }
+                out.push_str(p);
+            }
+            out
+        };
+        let row_label = |t: &Table, row: usize, lang: &str| {
+            let r = &t.rows[row];
+            let mut parts: Vec<&str> = t
+                .group_path(r.group)
+                .iter()
+                .map(|g| g.label.get(lang))
+                .collect();
+            parts.push(r.label.get(lang));
+            join(parts)
+        };
+        let column_label = |t: &Table, col: usize, lang: &str| {
+            let c = &t.columns[col];
+            match c.group {
+                Some(g) => format!("{} {}", t.groups[g].label.get(lang), c.label.get(lang)),
+                None => c.label.get(lang).to_string(),
+            }
+        };
+        self.full_row_labels = (0..self.rows.len())
+            .map(|i| Label {
+                zh: row_label(self, i, "zh"),
+                en: row_label(self, i, "en"),
+            })
+            .collect();
+        self.full_column_labels = (0..self.columns.len())
+            .map(|i| Label {
+                zh: column_label(self, i, "zh"),
+                en: column_label(self, i, "en"),
+            })
+            .collect();
     }
 
     /// `row label / column label`, as diagnostics quote a cell.
@@ -248,6 +277,27 @@ impl Rule {
     }
 }
 
+/// Where a cell is in a report of some format: the table's position in the format, the row,
+/// and the cell's position within the row (see [`crate::model::TableData::cell`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CellLoc {
+    pub table: usize,
+    pub row: usize,
+    pub pos: usize,
+}
+
+impl Formats {
+    /// Locates a `table.row.column` key in `format`.
+    pub fn locate(&self, format: &Format, key: &str) -> Option<CellLoc> {
+        let mut p = key.splitn(3, '.');
+        let (table, t) = self.table_of(format, p.next()?)?;
+        let row = t.row_index(p.next()?)?;
+        let col = t.column_index(p.next()?)?;
+        let pos = t.rows[row].columns.iter().position(|&c| c == col)?;
+        Some(CellLoc { table, row, pos })
+    }
+}
+
 /// A named quantity: the sum of some cells, defined per format (§7 mapping).
 #[derive(Debug, Clone)]
 pub struct Figure {
@@ -264,9 +314,21 @@ pub struct Figure {
     pub approximate: Option<Label>,
     /// A table key: the figure exists once per column of that table (cells use `*`).
     pub per_column: Option<String>,
+    /// Per format index: `None` when the format has no counterpart; otherwise the cells to
+    /// sum, per column key for per-column figures (`None` key otherwise). Resolved once.
+    pub resolved: Resolved,
 }
 
 impl Figure {
+    /// The located cells of this figure in a report of format `format` (index), for
+    /// `column` when per-column; `None` when the format has no counterpart.
+    pub fn cells_in(&self, format: usize, column: Option<&str>) -> Option<&[CellLoc]> {
+        let list = self.resolved.get(format)?.as_ref()?;
+        list.iter()
+            .find(|(c, _)| c.as_deref() == column)
+            .map(|(_, v)| v.as_slice())
+    }
+
     /// The cells of this figure in `format`, or `None` when the format has no counterpart.
     pub fn cells_for(&self, format: &str) -> Option<&[String]> {
         self.cells
@@ -574,6 +636,7 @@ pub fn parse(text: &str) -> Result<Formats, String> {
             merges: f.merges,
             approximate: f.approximate,
             per_column: f.per_column,
+            resolved: Vec::new(),
         })
         .collect();
     let rates = raw
@@ -588,14 +651,64 @@ pub fn parse(text: &str) -> Result<Formats, String> {
             definition: r.definition,
         })
         .collect();
-    Ok(Formats {
+    let mut out = Formats {
         sections: raw.sections,
         formats,
         tables,
         rules,
         figures,
         rates,
-    })
+    };
+    let resolved: Vec<_> = out
+        .figures
+        .iter()
+        .map(|fig| resolve_figure(&out, fig))
+        .collect::<Result<_, _>>()?;
+    for (fig, r) in out.figures.iter_mut().zip(resolved) {
+        fig.resolved = r;
+    }
+    Ok(out)
+}
+
+/// Per format index: `None` (no counterpart) or, per column key (`None` unless per-column),
+/// the located cells.
+pub type Resolved = Vec<Option<Vec<(Option<String>, Vec<CellLoc>)>>>;
+
+/// Locates the cells of a figure in every format (`*` expands over the columns of
+/// `per_column`).
+fn resolve_figure(f: &Formats, fig: &Figure) -> Result<Resolved, String> {
+    let mut out = Vec::new();
+    for fmt in &f.formats {
+        let Some(keys) = fig.cells_for(&fmt.id) else {
+            out.push(None);
+            continue;
+        };
+        let columns: Vec<Option<String>> = match &fig.per_column {
+            Some(t) => {
+                let (_, table) = f
+                    .table_of(fmt, t)
+                    .ok_or_else(|| format!("figure {}: no table {t}", fig.id))?;
+                table.columns.iter().map(|c| Some(c.key.clone())).collect()
+            }
+            None => vec![None],
+        };
+        let mut list = Vec::new();
+        for col in columns {
+            let mut locs = Vec::new();
+            for k in keys {
+                let key = match (k.strip_suffix(".*"), &col) {
+                    (Some(prefix), Some(c)) => format!("{prefix}.{c}"),
+                    _ => k.clone(),
+                };
+                locs.push(f.locate(fmt, &key).ok_or_else(|| {
+                    format!("figure {}: no cell {key} in format {}", fig.id, fmt.id)
+                })?);
+            }
+            list.push((col, locs));
+        }
+        out.push(Some(list));
+    }
+    Ok(out)
 }
 
 /// Merges a table's definitions with those of its `base` chain (own definitions win).
@@ -720,7 +833,7 @@ fn resolve_table(t: &RawTable, by_id: &HashMap<&str, &RawTable>) -> Result<Table
             rows: brows,
         });
     }
-    Ok(Table {
+    let mut table = Table {
         id: t.id.clone(),
         key: t.key.clone(),
         layout: t.layout,
@@ -731,7 +844,11 @@ fn resolve_table(t: &RawTable, by_id: &HashMap<&str, &RawTable>) -> Result<Table
         groups,
         rows,
         blocks,
-    })
+        full_row_labels: Vec::new(),
+        full_column_labels: Vec::new(),
+    };
+    table.compute_labels();
+    Ok(table)
 }
 
 #[cfg(test)]

@@ -516,7 +516,7 @@ fn read_row(
                 row.key
             ),
         );
-        d.label = Some(label());
+        d.label = Some(label().to_string());
         d.expected = Some(format!("{n} values ({})", column_list(table, ri)));
         d.found = Some(format!("{} values", items.len()));
         d.help = Some(if items.len() < n {

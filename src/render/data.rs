@@ -6,7 +6,8 @@
 //! field (CSV), never 0; a cell the report's format does not have is absent (JSON) or `NA`
 //! (bulk CSV).
 
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde_json::{Value, json};
 
 use super::{Archive, Sink, urls};
 use crate::derive;
@@ -105,8 +106,8 @@ pub fn cells<'a>(r: &'a Report, lang: &str) -> Vec<CellRow<'a>> {
                             .caption
                             .as_ref()
                             .map_or(String::new(), |c| c.get(lang).to_string()),
-                        row_label: t.row_label(ri, lang),
-                        column_label: t.column_label(ci, lang),
+                        row_label: t.row_label(ri, lang).to_string(),
+                        column_label: t.column_label(ci, lang).to_string(),
                         kind: col.kind,
                         cell: &c.value,
                     });
@@ -124,88 +125,196 @@ fn report_paths(r: &Report) -> (String, String) {
     )
 }
 
-/// The per-report JSON document.
-pub fn report_json(archive: &Archive<'_>, i: usize) -> Value {
+/// A map serialized in the given order (tables, rows and cells in printed order).
+struct Ordered<'a, T>(Vec<(&'a str, T)>);
+
+impl<T: Serialize> Serialize for Ordered<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
+}
+
+#[derive(Serialize)]
+struct CellDoc {
+    value: Value,
+    printed: String,
+}
+
+#[derive(Serialize)]
+struct RowDoc<'a> {
+    key: &'a str,
+    label: &'a str,
+    label_en: &'a str,
+    block: Option<&'a str>,
+    cells: Ordered<'a, CellDoc>,
+}
+
+#[derive(Serialize)]
+struct ColumnDoc<'a> {
+    key: &'a str,
+    label: &'a str,
+    label_en: &'a str,
+    unit: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct TableDoc<'a> {
+    label: &'a str,
+    columns: Vec<ColumnDoc<'a>>,
+    rows: Vec<RowDoc<'a>>,
+}
+
+#[derive(Serialize)]
+struct FigureDoc<'a> {
+    label: &'a str,
+    label_en: &'a str,
+    result: Value,
+}
+
+#[derive(Serialize)]
+struct RateDoc<'a> {
+    label: &'a str,
+    label_en: &'a str,
+    definition: &'a str,
+    percent: Option<String>,
+}
+
+/// The per-report JSON document (schema: `report.schema.json`). Tables are listed by row,
+/// with each column's label given once per table.
+pub fn report_json(archive: &Archive<'_>, i: usize) -> Result<String, String> {
     let f = formats();
-    let lang = "zh-CN";
     let r = archive.report(i);
     let prev = archive.previous(i).map(|j| archive.report(j));
     let a = archive.agency(&r.agency);
-    let mut tables = Map::new();
-    for t in f.tables_of(r.format()) {
-        let cells: Vec<Value> = cells(r, lang)
-            .into_iter()
-            .filter(|c| c.table == t.key)
-            .map(|c| {
-                let (value, printed, empty, unit) = cell_json(c.cell);
-                json!({
-                    "key": c.key, "row": c.row, "column": c.column, "block": c.block,
-                    "row_label": c.row_label, "column_label": c.column_label,
-                    "value": value, "printed": printed, "empty": empty, "unit": unit,
-                })
+    let mut tables = Vec::new();
+    for (ti, t) in f.tables_of(r.format()).enumerate() {
+        let data = &r.tables[ti];
+        let columns = t
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(ci, c)| ColumnDoc {
+                key: &c.key,
+                label: t.column_label(ci, "zh"),
+                label_en: t.column_label(ci, "en"),
+                unit: c.unit.as_deref(),
+            })
+            .collect();
+        let rows = t
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(ri, row)| {
+                let cells = row
+                    .columns
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(pos, &ci)| {
+                        let (value, printed, _, _) = cell_json(&data.cell(ri, pos)?.value);
+                        Some((t.columns[ci].key.as_str(), CellDoc { value, printed }))
+                    })
+                    .collect();
+                RowDoc {
+                    key: &row.key,
+                    label: t.row_label(ri, "zh"),
+                    label_en: t.row_label(ri, "en"),
+                    block: t.blocks[row.block].caption.as_ref().map(|c| c.zh.as_str()),
+                    cells: Ordered(cells),
+                }
             })
             .collect();
         let label = f.section_for_table(&t.key).map_or("", |s| s.zh.as_str());
-        tables.insert(t.key.clone(), json!({ "label": label, "cells": cells }));
+        tables.push((
+            t.key.as_str(),
+            TableDoc {
+                label,
+                columns,
+                rows,
+            },
+        ));
     }
-    let mut figures = Map::new();
-    for fig in f.figures.iter().filter(|x| x.per_column.is_none()) {
-        let v = match derive::figure(r, fig, None) {
-            derive::FigureValue::NotComparable => Value::Null,
-            derive::FigureValue::Empty => {
-                json!({ "value": null, "empty_cells": fig.cells_for(&r.format().id).map_or(0, <[String]>::len) })
-            }
-            derive::FigureValue::Value { sum, empty } => {
-                json!({ "value": sum.to_string(), "empty_cells": empty })
-            }
-        };
-        figures.insert(
-            fig.id.clone(),
-            json!({ "label": fig.label.zh, "label_en": fig.label.en, "result": v }),
-        );
-    }
-    let mut rates = Map::new();
-    for rate in &f.rates {
-        let v = derive::rate(r, prev, rate).map(|d| d.to_string());
-        rates.insert(
-            rate.id.clone(),
-            json!({ "label": rate.label.zh, "label_en": rate.label.en, "definition": rate.definition.zh, "percent": v }),
-        );
-    }
+    let figures = f
+        .figures
+        .iter()
+        .filter(|x| x.per_column.is_none())
+        .map(|fig| {
+            let result = match derive::figure(r, fig, None) {
+                derive::FigureValue::NotComparable => Value::Null,
+                derive::FigureValue::Empty => {
+                    json!({ "value": null, "empty_cells": fig.cells_in(r.format, None).map_or(0, <[_]>::len) })
+                }
+                derive::FigureValue::Value { sum, empty } => json!({ "value": sum.to_string(), "empty_cells": empty }),
+            };
+            (fig.id.as_str(), FigureDoc { label: &fig.label.zh, label_en: &fig.label.en, result })
+        })
+        .collect();
+    let rates = f
+        .rates
+        .iter()
+        .map(|rate| {
+            (
+                rate.id.as_str(),
+                RateDoc {
+                    label: &rate.label.zh,
+                    label_en: &rate.label.en,
+                    definition: &rate.definition.zh,
+                    percent: derive::rate(r, prev, rate).map(|d| d.to_string()),
+                },
+            )
+        })
+        .collect();
     let acknowledged: Vec<Value> = archive
         .acks
         .get(&r.path)
-        .map(|v| {
-            v.iter()
-                .map(|x| json!({ "check": x.code, "label": x.label, "note": x.note, "cells": x.cells }))
-                .collect()
-        })
+        .map(|v| v.iter().map(|x| json!({ "check": x.code, "label": x.label, "note": x.note, "cells": x.cells })).collect())
         .unwrap_or_default();
-    json!({
-        "schema_version": SCHEMA_VERSION,
-        "agency": {
+    #[derive(Serialize)]
+    struct Doc<'a> {
+        schema_version: u32,
+        agency: Value,
+        year: i32,
+        format: Value,
+        title: String,
+        agency_name_printed: Option<&'a str>,
+        published: Option<&'a str>,
+        source_url: Option<&'a str>,
+        source: Option<&'a str>,
+        page: String,
+        tables: Ordered<'a, TableDoc<'a>>,
+        figures: Ordered<'a, FigureDoc<'a>>,
+        rates: Ordered<'a, RateDoc<'a>>,
+        validation: Value,
+    }
+    let doc = Doc {
+        schema_version: SCHEMA_VERSION,
+        agency: json!({
             "slug": r.agency,
             "name": a.map(|a| a.name.clone()),
             "short_name": a.map(|a| a.short().to_string()),
             "level": a.map(|a| a.level.key()),
             "region": a.and_then(|a| a.region.clone()),
             "parent": a.and_then(|a| a.parent.clone()),
-        },
-        "year": r.year,
-        "format": { "id": r.format().id, "name": r.format().label.zh, "document": r.format().document },
-        "title": r.title(a.map_or(&r.agency, |a| &a.name)),
-        "agency_name_printed": r.meta.agency_name,
-        "published": r.meta.published,
-        "source_url": r.meta.source_url,
-        "source": r.meta.source,
-        "page": urls::report(&r.agency, r.year),
-        "tables": tables,
-        "figures": figures,
-        "rates": rates,
-        "validation": { "acknowledged": acknowledged },
-    })
+        }),
+        year: r.year,
+        format: json!({ "id": r.format().id, "name": r.format().label.zh, "document": r.format().document }),
+        title: r.title(a.map_or(&r.agency, |a| &a.name)),
+        agency_name_printed: r.meta.agency_name.as_deref(),
+        published: r.meta.published.as_deref(),
+        source_url: r.meta.source_url.as_deref(),
+        source: r.meta.source.as_deref(),
+        page: urls::report(&r.agency, r.year),
+        tables: Ordered(tables),
+        figures: Ordered(figures),
+        rates: Ordered(rates),
+        validation: json!({ "acknowledged": acknowledged }),
+    };
+    serde_json::to_string(&doc).map_err(|e| e.to_string())
 }
-
 fn csv_bytes(rows: Vec<Vec<String>>) -> Result<Vec<u8>, String> {
     // A UTF-8 BOM, so Excel opens Chinese text correctly.
     let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
@@ -215,26 +324,20 @@ fn csv_bytes(rows: Vec<Vec<String>>) -> Result<Vec<u8>, String> {
     w.into_inner().map_err(|e| e.to_string())
 }
 
-/// The per-report CSV: one row per cell.
+/// The per-report CSV: one row per cell (`key` is `table.row.column`).
+pub const REPORT_CSV_HEADER: &[&str] = &[
+    "key",
+    "block",
+    "row_label",
+    "column_label",
+    "value",
+    "printed",
+    "empty",
+    "unit",
+];
+
 pub fn report_csv(r: &Report) -> Result<Vec<u8>, String> {
-    let mut rows = vec![
-        [
-            "key",
-            "table",
-            "row",
-            "column",
-            "block",
-            "row_label",
-            "column_label",
-            "value",
-            "printed",
-            "empty",
-            "unit",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect(),
-    ];
+    let mut rows = vec![REPORT_CSV_HEADER.iter().map(|s| s.to_string()).collect()];
     for c in cells(r, "zh-CN") {
         let (value, printed, empty, unit) = cell_json(c.cell);
         let value = match value {
@@ -244,9 +347,6 @@ pub fn report_csv(r: &Report) -> Result<Vec<u8>, String> {
         };
         rows.push(vec![
             c.key,
-            c.table.into(),
-            c.row.into(),
-            c.column.into(),
             c.block,
             c.row_label,
             c.column_label,
@@ -301,7 +401,30 @@ fn bulk_header(keys: &[String]) -> Vec<String> {
     h
 }
 
-fn bulk_row(archive: &Archive<'_>, i: usize, keys: &[String]) -> Vec<String> {
+/// Where each key of [`all_cell_keys`] is in each format: (table position, row, position in
+/// the row), or `None` when the format has no such cell. Computed once per build.
+type Locations = Vec<Vec<Option<(usize, usize, usize)>>>;
+
+fn cell_locations(keys: &[String]) -> Locations {
+    let f = formats();
+    f.formats
+        .iter()
+        .map(|fmt| {
+            keys.iter()
+                .map(|k| {
+                    let p: Vec<&str> = k.splitn(3, '.').collect();
+                    let (ti, t) = f.table_of(fmt, p.first()?)?;
+                    let ri = t.row_index(p.get(1)?)?;
+                    let ci = t.column_index(p.get(2)?)?;
+                    let pos = t.rows[ri].columns.iter().position(|&c| c == ci)?;
+                    Some((ti, ri, pos))
+                })
+                .collect()
+        })
+        .collect()
+}
+
+fn bulk_row(archive: &Archive<'_>, i: usize, locations: &Locations) -> Vec<String> {
     let f = formats();
     let r = archive.report(i);
     let a = archive.agency(&r.agency);
@@ -316,14 +439,13 @@ fn bulk_row(archive: &Archive<'_>, i: usize, keys: &[String]) -> Vec<String> {
         r.meta.published.clone().unwrap_or_default(),
         r.meta.source_url.clone().unwrap_or_default(),
     ];
-    for k in keys {
-        row.push(if !derive::has_cell(r, k) {
-            "NA".into()
-        } else {
-            match derive::cell(r, k) {
+    for loc in &locations[r.format] {
+        row.push(match loc {
+            None => "NA".into(),
+            Some((ti, ri, pos)) => match r.tables[*ti].cell(*ri, *pos).map(|c| &c.value) {
                 Some(Cell::Empty(_)) | None => String::new(),
                 Some(c) => c.to_string(),
-            }
+            },
         });
     }
     let prev = archive.previous(i).map(|j| archive.report(j));
@@ -344,43 +466,80 @@ fn order(archive: &Archive<'_>) -> Vec<usize> {
         .collect()
 }
 
+/// A bulk-CSV cell as JSON: integers as numbers, printed-empty as null, `NA` and other text
+/// as strings.
+fn bulk_json_value(v: &str) -> Value {
+    if v.is_empty() {
+        Value::Null
+    } else if let Ok(n) = v.parse::<i64>() {
+        json!(n)
+    } else {
+        json!(v)
+    }
+}
+
 /// Writes every data file and returns how many.
 pub fn write(archive: &Archive<'_>, sink: &dyn Sink) -> Result<usize, String> {
     use rayon::prelude::*;
     let all = order(archive);
     let keys = all_cell_keys();
-    let docs: Vec<Value> = all
+    let locations = cell_locations(&keys);
+    // Per report: its JSON and CSV files, and its row of the bulk tables.
+    let bulk_rows: Vec<Vec<String>> = all
         .par_iter()
-        .map(|&i| -> Result<Value, String> {
+        .map(|&i| -> Result<Vec<String>, String> {
             let r = archive.report(i);
             let (jp, cp) = report_paths(r);
-            let doc = report_json(archive, i);
-            let text = serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())?;
+            let text = report_json(archive, i)?;
             sink.write(&jp, text.as_bytes())?;
             sink.write(&cp, &report_csv(r)?)?;
-            Ok(doc)
+            Ok(bulk_row(archive, i, &locations))
         })
         .collect::<Result<Vec<_>, String>>()?;
-    let mut files = docs.len() * 2;
+    let mut files = all.len() * 2;
     let header = bulk_header(&keys);
-    let mut bulk = vec![header.clone()];
-    bulk.extend(all.iter().map(|&i| bulk_row(archive, i, &keys)));
-    sink.write("data/reports.csv", &csv_bytes(bulk)?)?;
+    let with_header = |rows: Vec<&Vec<String>>| {
+        let mut v = vec![header.clone()];
+        v.extend(rows.into_iter().cloned());
+        v
+    };
     sink.write(
-        "data/reports.json",
-        serde_json::to_string(&docs)
-            .map_err(|e| e.to_string())?
-            .as_bytes(),
+        "data/reports.csv",
+        &csv_bytes(with_header(bulk_rows.iter().collect()))?,
     )?;
+    // The same table as JSON: column names once, then one array per report.
+    let mut json_text = String::with_capacity(bulk_rows.len() * 2048);
+    json_text.push_str("{\"schema_version\":1,\"columns\":");
+    json_text.push_str(&serde_json::to_string(&header).map_err(|e| e.to_string())?);
+    json_text.push_str(",\"rows\":[");
+    for (n, row) in bulk_rows.iter().enumerate() {
+        if n > 0 {
+            json_text.push(',');
+        }
+        let values: Vec<Value> = row
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                if i < BULK_META.len() {
+                    json!(v)
+                } else {
+                    bulk_json_value(v)
+                }
+            })
+            .collect();
+        json_text.push_str(&serde_json::to_string(&values).map_err(|e| e.to_string())?);
+    }
+    json_text.push_str("]}\n");
+    sink.write("data/reports.json", json_text.as_bytes())?;
     files += 2;
-    for (y, idx) in &archive.by_year {
-        let mut rows = vec![header.clone()];
-        rows.extend(
-            all.iter()
-                .filter(|i| idx.contains(i))
-                .map(|&i| bulk_row(archive, i, &keys)),
-        );
-        sink.write(&format!("data/years/{y}.csv"), &csv_bytes(rows)?)?;
+    let year_col = BULK_META.iter().position(|m| *m == "year").unwrap_or(4);
+    for y in archive.by_year.keys() {
+        let ys = y.to_string();
+        let rows: Vec<&Vec<String>> = bulk_rows.iter().filter(|r| r[year_col] == ys).collect();
+        sink.write(
+            &format!("data/years/{y}.csv"),
+            &csv_bytes(with_header(rows))?,
+        )?;
         files += 1;
     }
     sink.write("data/report.schema.json", SCHEMA.as_bytes())?;

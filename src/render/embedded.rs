@@ -34,10 +34,6 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../themes/default/templates/index.html"),
     ),
     (
-        "partials/grid.html",
-        include_str!("../../themes/default/templates/partials/grid.html"),
-    ),
-    (
         "partials/keytable.html",
         include_str!("../../themes/default/templates/partials/keytable.html"),
     ),

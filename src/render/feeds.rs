@@ -89,7 +89,6 @@ fn feed(
             "entries": entries,
         }),
     );
-    ctx.insert("site", &super::views::site_view(archive.site));
     theme
         .tera
         .render("atom.xml", &ctx)

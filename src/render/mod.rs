@@ -235,9 +235,6 @@ pub fn render_page(
     };
     ctx.insert("root", &root);
     ctx.insert("path", &page.path);
-    ctx.insert("t", &theme.strings);
-    ctx.insert("lang", &archive.lang);
-    ctx.insert("site", &views::site_view(archive.site));
     ctx.insert("p", &data);
     theme.tera.render(template, &ctx).map_err(|e| {
         let mut msg = e.to_string();

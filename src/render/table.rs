@@ -60,6 +60,102 @@ pub struct Grid {
     pub layout: &'static str,
 }
 
+/// HTML-escapes text for element content and attribute values.
+pub fn esc(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.contains(['&', '<', '>', '"', '\'']) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+impl GridCell {
+    fn write_html(&self, out: &mut String, empty_label: &str) {
+        use std::fmt::Write as _;
+        let tag = if self.th { "th" } else { "td" };
+        out.push('<');
+        out.push_str(tag);
+        if !self.scope.is_empty() {
+            let _ = write!(out, " scope=\"{}\"", self.scope);
+        }
+        if self.colspan > 1 {
+            let _ = write!(out, " colspan=\"{}\"", self.colspan);
+        }
+        if self.rowspan > 1 {
+            let _ = write!(out, " rowspan=\"{}\"", self.rowspan);
+        }
+        if !self.id.is_empty() {
+            let _ = write!(out, " id=\"{}\"", esc(&self.id));
+        }
+        if !self.headers.is_empty() {
+            let _ = write!(out, " headers=\"{}\"", esc(&self.headers));
+        }
+        if !self.class.is_empty() {
+            let _ = write!(out, " class=\"{}\"", self.class);
+        }
+        out.push('>');
+        if !self.th && self.text.is_empty() && self.class.contains("empty") {
+            let _ = write!(out, "<span class=\"sr-only\">{}</span>", esc(empty_label));
+        } else {
+            out.push_str(&esc(&self.text));
+        }
+        if self.note > 0 {
+            let _ = write!(
+                out,
+                "<sup class=\"mark\"><a href=\"#note-{0}\">{0}</a></sup>",
+                self.note
+            );
+        }
+        out.push_str("</");
+        out.push_str(tag);
+        out.push('>');
+    }
+}
+
+impl Grid {
+    /// The table as HTML, in a scrollable region labelled `caption`. Written here rather than
+    /// in a template because a report page holds hundreds of cells (see BENCHMARKS.md);
+    /// the layout still comes entirely from the format description.
+    pub fn to_html(&self, caption: &str, empty_label: &str) -> String {
+        let mut out = String::with_capacity(64 * (self.head.len() + self.body.len()) * 8);
+        let cap = esc(caption);
+        out.push_str(&format!(
+            "<div class=\"table-scroll\" role=\"region\" aria-label=\"{cap}\" tabindex=\"0\">\n<table class=\"official {}\">\n<caption>{cap}</caption>\n",
+            self.layout
+        ));
+        for (rows, tag) in [(&self.head, "thead"), (&self.body, "tbody")] {
+            if rows.is_empty() {
+                continue;
+            }
+            out.push('<');
+            out.push_str(tag);
+            out.push_str(">\n");
+            for row in rows {
+                out.push_str("<tr>");
+                for c in row {
+                    c.write_html(&mut out, empty_label);
+                }
+                out.push_str("</tr>\n");
+            }
+            out.push_str("</");
+            out.push_str(tag);
+            out.push_str(">\n");
+        }
+        out.push_str("</table>\n</div>\n");
+        out
+    }
+}
+
 /// Marks for data cells: the footnote number of the acknowledged finding concerning a cell
 /// (0 = none), and whether the footnote mark goes on this cell (the cell the finding is
 /// about) or the cell is only highlighted (the other cells of the identity).
@@ -88,8 +184,30 @@ struct Ctx<'a, N: CellNotes> {
 }
 
 impl<N: CellNotes> Ctx<'_, N> {
+    /// A short id, unique on the page: prefix (the section, `s3`) + kind + index, e.g. `s3r5`
+    /// for row 5, `s3c1` for column 1, `s3g0` for a group, `s3r2c4` for a column of row 2.
     fn id(&self, kind: &str, key: &str) -> String {
-        format!("{}-{}-{kind}-{key}", self.prefix, self.table.key)
+        let t = self.table;
+        let short = match kind {
+            "row" => format!("r{}", t.row_index(key).unwrap_or(0)),
+            "col" => format!("c{}", t.column_index(key).unwrap_or(0)),
+            "group" | "rowgroup" => format!(
+                "g{}",
+                t.groups.iter().position(|g| g.key == key).unwrap_or(0)
+            ),
+            "head" => "h".to_string(),
+            "corner" => format!("k{key}"),
+            "block" => format!("b{key}"),
+            other => {
+                // `b0-col` (a block's column) or `<row>-col` (a row's column in 四).
+                let pre = other.split_once('-').map_or(other, |(p, _)| p);
+                let pre = t
+                    .row_index(pre)
+                    .map_or(pre.to_string(), |ri| format!("r{ri}"));
+                format!("{pre}c{}", t.column_index(key).unwrap_or(0))
+            }
+        };
+        format!("{}{short}", self.prefix)
     }
 
     fn data_cell(&self, row: usize, pos: usize, headers: Vec<String>) -> GridCell {
@@ -530,7 +648,8 @@ mod tests {
             // Every data cell names its row and column headers.
             let cell = &g.body[0][2];
             assert!(
-                cell.headers.contains("row-new") && cell.headers.contains("col-commercial"),
+                cell.headers.split(" ").any(|h| h == "rr0")
+                    && cell.headers.split(" ").any(|h| h == "rc1"),
                 "{}",
                 cell.headers
             );

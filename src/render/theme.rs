@@ -166,6 +166,16 @@ pub fn load(root: &Path, config: &SiteConfig) -> Result<Theme, Vec<Diagnostic>> 
     })
 }
 
+impl Theme {
+    /// Values every page sees (`t`, `site`, `lang`), set once instead of per page.
+    pub fn set_globals(&mut self, site: &crate::model::Site) {
+        let g = self.tera.global_context();
+        g.insert("t", &self.strings);
+        g.insert("lang", &site.config.language);
+        g.insert("site", &super::views::site_view(site));
+    }
+}
+
 /// The `[language]` table of a strings file (`zh-CN` or `en`).
 pub fn parse_strings(text: &str, lang: &str) -> Result<BTreeMap<String, String>, String> {
     let all: BTreeMap<String, BTreeMap<String, String>> =

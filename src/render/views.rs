@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::chart::{self, Series};
-use super::table::{self, Grid};
+use super::table::{self, esc};
 use super::{Archive, Page, PageKind, Theme, markdown, urls};
 use crate::derive::{self, FigureValue};
 use crate::diag::Diagnostic;
@@ -725,12 +725,7 @@ fn compare(theme: &Theme, archive: &Archive<'_>, slug: &str) -> PageData {
         let (rl, cl) = compare_label(row, lang);
         let cells: Vec<Num> = idx
             .iter()
-            .map(|&i| {
-                figure_num(
-                    theme,
-                    derive::compare_value(archive.report(i), &row.quantity),
-                )
-            })
+            .map(|&i| figure_num(theme, derive::compare_value(archive.report(i), row)))
             .collect();
         if let Some(sec) = sections.last_mut() {
             sec.rows.push(CompareRowView {
@@ -742,12 +737,21 @@ fn compare(theme: &Theme, archive: &Archive<'_>, slug: &str) -> PageData {
             });
         }
     }
+    let mut all = vec![CompareSection {
+        table: String::new(),
+        title: s(theme, "key_figures").to_string(),
+        rows: key_rows,
+    }];
+    all.push(CompareSection {
+        table: String::new(),
+        title: s(theme, "rates").to_string(),
+        rows: rate_rows,
+    });
+    all.extend(sections);
     PageData::Compare(Box::new(ComparePage {
         agency: agency_link(theme, archive, a),
+        body: compare_rows_html(&all, years.len() + 1),
         years,
-        key_rows,
-        rate_rows,
-        sections,
     }))
 }
 
@@ -863,7 +867,8 @@ struct SectionView {
     index: usize,
     title: String,
     html: String,
-    grid: Option<Grid>,
+    /// The statistics table of the section, laid out as printed.
+    table: Option<String>,
     notes: Vec<AckView>,
 }
 
@@ -906,35 +911,31 @@ fn report(theme: &Theme, archive: &Archive<'_>, i: usize) -> PageData {
             .sections
             .iter()
             .find(|s| s.num.as_deref() == Some(sec.num.as_str()));
-        let grid = sec.table.as_deref().and_then(|key| {
+        // The official heading; a report's own wording is kept when it differs.
+        let title = match (written, lang.starts_with("en")) {
+            (Some(w), false) => w.heading.clone(),
+            _ => sec.label(lang).to_string(),
+        };
+        let table = sec.table.as_deref().and_then(|key| {
             let (t, data) = r.table(key)?;
-            Some(table::grid(
-                t,
-                data,
-                lang,
-                &format!("s{}", si + 1),
-                &note_for,
-            ))
+            let grid = table::grid(t, data, lang, &format!("s{}", si + 1), &note_for);
+            Some(grid.to_html(&title, s(theme, "empty_cell_sr")))
         });
         let notes: Vec<AckView> = match &sec.table {
             Some(key) => acks.iter().filter(|x| x.table == *key).cloned().collect(),
             None => Vec::new(),
         };
-        if written.is_none() && grid.is_none() {
+        if written.is_none() && table.is_none() {
             continue;
         }
         sections.push(SectionView {
             num: sec.num.clone(),
             index: si + 1,
-            // The official heading; a report's own wording is kept when it differs.
-            title: match (written, lang.starts_with("en")) {
-                (Some(w), false) => w.heading.clone(),
-                _ => sec.label(lang).to_string(),
-            },
+            title,
             html: written
                 .map(|w| markdown::to_html(r.section_text(w)))
                 .unwrap_or_default(),
-            grid,
+            table,
             notes,
         });
     }
@@ -975,15 +976,15 @@ fn report(theme: &Theme, archive: &Archive<'_>, i: usize) -> PageData {
                 theme,
                 &rl,
                 &cl,
-                derive::compare_value(p, &row.quantity),
-                derive::compare_value(r, &row.quantity),
+                derive::compare_value(p, row),
+                derive::compare_value(r, row),
                 &section_title(&row.table, lang),
             ));
         }
         Versus {
             prev: year_label(theme, p.year),
             cur: year_label(theme, r.year),
-            rows,
+            body: change_rows_html(&rows),
         }
     });
     let agency_name = a.map_or(r.agency.clone(), |a| a.name.clone());
@@ -1123,7 +1124,7 @@ struct YearHead {
     format: String,
 }
 
-#[derive(Serialize, Default)]
+#[derive(Default)]
 struct CompareRowView {
     row: String,
     column: String,
@@ -1132,9 +1133,7 @@ struct CompareRowView {
     cells: Vec<Num>,
 }
 
-#[derive(Serialize)]
 struct CompareSection {
-    #[serde(skip)]
     table: String,
     title: String,
     rows: Vec<CompareRowView>,
@@ -1144,9 +1143,54 @@ struct CompareSection {
 pub(super) struct ComparePage {
     agency: AgencyLink,
     years: Vec<YearHead>,
-    key_rows: Vec<CompareRowView>,
-    rate_rows: Vec<CompareRowView>,
-    sections: Vec<CompareSection>,
+    /// The table body, rendered in Rust (every figure of every year).
+    body: String,
+}
+
+/// The rows of the comparison across years, one group row per section.
+fn compare_rows_html(sections: &[CompareSection], width: usize) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for sec in sections {
+        let _ = writeln!(
+            out,
+            "<tr class=\"group\"><th scope=\"rowgroup\" colspan=\"{}\">{}</th></tr>",
+            width + 1,
+            esc(&sec.title)
+        );
+        let mut left = 0;
+        for (i, r) in sec.rows.iter().enumerate() {
+            let first = left == 0;
+            if first {
+                left = run_of(&sec.rows, i, |x| x.row.as_str());
+            }
+            out.push_str("<tr>");
+            let mut extra = String::new();
+            if let Some(a) = &r.approximate {
+                let _ = write!(
+                    extra,
+                    " <span class=\"approx\" title=\"{}\">≈</span>",
+                    esc(a)
+                );
+            }
+            if r.definition.is_empty() {
+                label_cells(&mut out, &r.row, &r.column, left, first, &extra);
+            } else {
+                let _ = write!(
+                    out,
+                    "<th scope=\"row\" colspan=\"2\"><span title=\"{}\">{}</span></th>",
+                    esc(&r.definition),
+                    esc(&r.row)
+                );
+            }
+            left -= 1;
+            for n in &r.cells {
+                num_td(&mut out, n);
+            }
+            out.push_str("</tr>\n");
+        }
+    }
+    out
 }
 
 #[derive(Serialize)]
@@ -1162,7 +1206,6 @@ pub(super) struct YearPage {
     rates: Vec<RateDef>,
 }
 
-#[derive(Serialize)]
 struct ChangeRow {
     group: String,
     row: String,
@@ -1177,7 +1220,84 @@ struct ChangeRow {
 struct Versus {
     prev: String,
     cur: String,
-    rows: Vec<ChangeRow>,
+    /// The table body, rendered in Rust: ~230 rows per report page.
+    body: String,
+}
+
+/// A `<td>` of a figure in a Rust-rendered table (right-aligned by CSS; only notable
+/// values carry a class and an explanation).
+fn num_td(out: &mut String, n: &Num) {
+    use std::fmt::Write as _;
+    out.push_str("<td");
+    if n.class != "num" {
+        let _ = write!(out, " class=\"{}\"", n.class);
+    }
+    if !n.title.is_empty() {
+        let _ = write!(out, " title=\"{}\"", esc(&n.title));
+    }
+    let _ = write!(out, ">{}</td>", esc(&n.text));
+}
+
+/// The two label cells of a figure row: a row label spanning its columns (written once, on
+/// its first row) and the column label; a figure without a column spans both.
+fn label_cells(out: &mut String, row: &str, column: &str, span: usize, first: bool, extra: &str) {
+    use std::fmt::Write as _;
+    if column.is_empty() {
+        let _ = write!(
+            out,
+            "<th scope=\"row\" colspan=\"2\">{}{extra}</th>",
+            esc(row)
+        );
+        return;
+    }
+    if first {
+        if span > 1 {
+            let _ = write!(
+                out,
+                "<th scope=\"rowgroup\" rowspan=\"{span}\">{}</th>",
+                esc(row)
+            );
+        } else {
+            let _ = write!(out, "<th scope=\"rowgroup\">{}</th>", esc(row));
+        }
+    }
+    let _ = write!(out, "<th scope=\"row\">{}{extra}</th>", esc(column));
+}
+
+/// How many consecutive items, from `i`, share the same row label.
+fn run_of<T>(items: &[T], i: usize, key: impl Fn(&T) -> &str) -> usize {
+    let k = key(&items[i]);
+    items[i..].iter().take_while(|x| key(x) == k).count()
+}
+
+/// The rows of the "compared with last year" table, with a group row per section.
+fn change_rows_html(rows: &[ChangeRow]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(rows.len() * 100);
+    let mut group = "";
+    let mut left = 0;
+    for (i, r) in rows.iter().enumerate() {
+        if r.group != group {
+            let _ = writeln!(
+                out,
+                "<tr class=\"group\"><th scope=\"rowgroup\" colspan=\"6\">{}</th></tr>",
+                esc(&r.group)
+            );
+            group = &r.group;
+            left = 0;
+        }
+        let first = left == 0;
+        if first {
+            left = run_of(rows, i, |x| x.row.as_str()).min(run_of(rows, i, |x| x.group.as_str()));
+        }
+        out.push_str("<tr>");
+        label_cells(&mut out, &r.row, &r.column, left, first, "");
+        left -= 1;
+        num_td(&mut out, &r.prev);
+        num_td(&mut out, &r.cur);
+        let _ = writeln!(out, "<td>{}</td><td>{}</td></tr>", esc(&r.abs), esc(&r.rel));
+    }
+    out
 }
 
 #[derive(Serialize)]
