@@ -85,7 +85,7 @@ pub fn build(root: &Path, progress: Progress) -> Result<Built, Failure> {
     let search = t
         .stage("search", || render::search::write(&archive, &staging))
         .map_err(output_error)?;
-    files += search.docs + search.shards as usize + 1;
+    files += search.files;
     files += t
         .stage("data", || render::data::write(&archive, &staging))
         .map_err(output_error)?;

@@ -83,22 +83,20 @@ fn per_report_json_and_csv_round_trip_and_validate() {
         let mut from_json = Vec::new();
         for (tkey, table) in doc["tables"].as_object().unwrap() {
             for row in table["rows"].as_array().unwrap() {
-                for (ckey, c) in row["cells"].as_object().unwrap() {
+                for (ckey, value) in row["cells"].as_object().unwrap() {
                     let key = format!("{tkey}.{}.{ckey}", row["key"].as_str().unwrap());
-                    let unit = c["printed"]
+                    let plain = match value {
+                        Value::Null => String::new(),
+                        Value::String(s) => s.clone(),
+                        v => v.to_string(),
+                    };
+                    let printed = row["printed"][ckey]
                         .as_str()
-                        .unwrap()
-                        .trim_start_matches(|ch: char| {
-                            ch.is_ascii_digit() || ch == '.' || ch == '-'
-                        });
-                    let unit = (!unit.is_empty() && !c["value"].is_null()).then_some(unit);
-                    let cell = cell_from_json(
-                        kind(r, &key),
-                        &c["value"],
-                        c["printed"].as_str().unwrap(),
-                        unit,
-                    )
-                    .unwrap();
+                        .map_or(plain.clone(), str::to_string);
+                    let unit = printed
+                        .strip_prefix(plain.as_str())
+                        .filter(|u| !u.is_empty() && !value.is_null());
+                    let cell = cell_from_json(kind(r, &key), value, &printed, unit).unwrap();
                     from_json.push((key, cell));
                 }
             }
@@ -118,7 +116,7 @@ fn per_report_json_and_csv_round_trip_and_validate() {
             .map(|row| {
                 (
                     row[0].to_string(),
-                    cell_from_csv(kind(r, &row[0]), &row[4], &row[5], &row[6], &row[7]).unwrap(),
+                    cell_from_csv(kind(r, &row[0]), &row[1], &row[2], &row[3]).unwrap(),
                 )
             })
             .collect();
@@ -138,13 +136,24 @@ fn per_report_json_and_csv_round_trip_and_validate() {
             .unwrap()
             .clone()
     };
-    let cell = &row("requests", "granted")["cells"]["total"];
-    assert_eq!(cell["value"], Value::Null);
-    assert_eq!(cell["printed"], "");
+    let granted = row("requests", "granted");
+    assert_eq!(granted["cells"]["total"], Value::Null);
+    assert!(
+        granted.get("printed").is_none(),
+        "nothing printed differently in this row"
+    );
     let procurement = row("proactive", "procurement");
-    let amount = &procurement["cells"]["procurement_amount"];
-    assert_eq!(amount["value"], "251000");
-    assert_eq!(amount["printed"], "251000元");
+    assert_eq!(procurement["cells"]["procurement_amount"], "251000");
+    assert_eq!(procurement["printed"]["procurement_amount"], "251000元");
+    // The codebook labels every key.
+    let codebook = read_csv(&data.join("cells.csv"));
+    let granted_total = codebook
+        .iter()
+        .find(|r| &r[0] == "requests.granted.total")
+        .unwrap();
+    assert_eq!(&granted_total[5], "三、本年度办理结果（一）予以公开");
+    assert_eq!(&granted_total[6], "总计");
+    assert_eq!(&granted_total[9], "2021 2019");
     assert_eq!(
         sh["validation"]["acknowledged"].as_array().unwrap().len(),
         13

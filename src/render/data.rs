@@ -53,24 +53,21 @@ pub fn cell_from_json(
     }
 }
 
-/// Reads a cell back from the per-report CSV fields (value, printed, empty, unit).
-pub fn cell_from_csv(
-    kind: Kind,
-    value: &str,
-    printed: &str,
-    empty: &str,
-    unit: &str,
-) -> Option<Cell> {
+/// Reads a cell back from the per-report CSV fields (value, printed, empty).
+pub fn cell_from_csv(kind: Kind, value: &str, printed: &str, empty: &str) -> Option<Cell> {
     if empty == "true" {
         return Some(Cell::Empty(printed.to_string()));
     }
     match kind {
         Kind::Count => value.parse().ok().map(Cell::Count),
         Kind::Delta => value.parse().ok().map(Cell::Delta),
-        Kind::Amount => Some(Cell::Amount(Amount {
-            value: value.parse().ok()?,
-            unit: (!unit.is_empty()).then(|| unit.to_string()),
-        })),
+        Kind::Amount => {
+            let unit = printed.strip_prefix(value).filter(|u| !u.is_empty());
+            Some(Cell::Amount(Amount {
+                value: value.parse().ok()?,
+                unit: unit.map(str::to_string),
+            }))
+        }
     }
 }
 
@@ -125,8 +122,21 @@ fn report_paths(r: &Report) -> (String, String) {
     )
 }
 
+/// The text a value prints as by default (`""` for null).
+fn plain(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
 /// A map serialized in the given order (tables, rows and cells in printed order).
 struct Ordered<'a, T>(Vec<(&'a str, T)>);
+
+fn ordered_is_empty<T>(o: &Ordered<'_, T>) -> bool {
+    o.0.is_empty()
+}
 
 impl<T: Serialize> Serialize for Ordered<'_, T> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -140,18 +150,17 @@ impl<T: Serialize> Serialize for Ordered<'_, T> {
 }
 
 #[derive(Serialize)]
-struct CellDoc {
-    value: Value,
-    printed: String,
-}
-
-#[derive(Serialize)]
 struct RowDoc<'a> {
     key: &'a str,
     label: &'a str,
     label_en: &'a str,
     block: Option<&'a str>,
-    cells: Ordered<'a, CellDoc>,
+    /// Values by column key: integer, exact decimal string, or null when printed empty.
+    cells: Ordered<'a, Value>,
+    /// The printed text of the cells whose print differs from their value (a unit, a dash
+    /// for an empty cell); omitted when there are none.
+    #[serde(skip_serializing_if = "ordered_is_empty")]
+    printed: Ordered<'a, String>,
 }
 
 #[derive(Serialize)]
@@ -210,21 +219,26 @@ pub fn report_json(archive: &Archive<'_>, i: usize) -> Result<String, String> {
             .iter()
             .enumerate()
             .map(|(ri, row)| {
-                let cells = row
-                    .columns
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(pos, &ci)| {
-                        let (value, printed, _, _) = cell_json(&data.cell(ri, pos)?.value);
-                        Some((t.columns[ci].key.as_str(), CellDoc { value, printed }))
-                    })
-                    .collect();
+                let mut cells = Vec::new();
+                let mut printed = Vec::new();
+                for (pos, &ci) in row.columns.iter().enumerate() {
+                    let Some(c) = data.cell(ri, pos) else {
+                        continue;
+                    };
+                    let key = t.columns[ci].key.as_str();
+                    let (value, text, _, _) = cell_json(&c.value);
+                    if text != plain(&value) {
+                        printed.push((key, text));
+                    }
+                    cells.push((key, value));
+                }
                 RowDoc {
                     key: &row.key,
                     label: t.row_label(ri, "zh"),
                     label_en: t.row_label(ri, "en"),
                     block: t.blocks[row.block].caption.as_ref().map(|c| c.zh.as_str()),
                     cells: Ordered(cells),
+                    printed: Ordered(printed),
                 }
             })
             .collect();
@@ -325,36 +339,73 @@ fn csv_bytes(rows: Vec<Vec<String>>) -> Result<Vec<u8>, String> {
 }
 
 /// The per-report CSV: one row per cell (`key` is `table.row.column`).
-pub const REPORT_CSV_HEADER: &[&str] = &[
-    "key",
-    "block",
-    "row_label",
-    "column_label",
-    "value",
-    "printed",
-    "empty",
-    "unit",
-];
+pub const REPORT_CSV_HEADER: &[&str] = &["key", "value", "printed", "empty"];
 
+/// The per-report CSV: one row per cell, keyed `table.row.column`. The labels of every key
+/// are in the codebook, `data/cells.csv`.
 pub fn report_csv(r: &Report) -> Result<Vec<u8>, String> {
     let mut rows = vec![REPORT_CSV_HEADER.iter().map(|s| s.to_string()).collect()];
     for c in cells(r, "zh-CN") {
-        let (value, printed, empty, unit) = cell_json(c.cell);
-        let value = match value {
-            Value::Null => String::new(),
-            Value::String(s) => s,
-            v => v.to_string(),
-        };
-        rows.push(vec![
-            c.key,
-            c.block,
-            c.row_label,
-            c.column_label,
-            value,
-            printed,
-            empty.to_string(),
-            unit.unwrap_or_default(),
-        ]);
+        let (value, printed, empty, _) = cell_json(c.cell);
+        rows.push(vec![c.key, plain(&value), printed, empty.to_string()]);
+    }
+    csv_bytes(rows)
+}
+
+/// The codebook: every cell key of every format with its official labels.
+pub fn codebook_csv() -> Result<Vec<u8>, String> {
+    let f = formats();
+    let mut rows = vec![
+        [
+            "key",
+            "table",
+            "row",
+            "column",
+            "block",
+            "row_label",
+            "column_label",
+            "row_label_en",
+            "column_label_en",
+            "formats",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>(),
+    ];
+    for key in all_cell_keys() {
+        let p: Vec<&str> = key.splitn(3, '.').collect();
+        let mut labels: Option<Vec<String>> = None;
+        let mut in_formats = Vec::new();
+        for fmt in &f.formats {
+            let Some(loc) = f.locate(fmt, &key) else {
+                continue;
+            };
+            in_formats.push(fmt.id.clone());
+            if labels.is_none() {
+                let t = &f.tables[fmt.tables[loc.table]];
+                let ci = t.rows[loc.row].columns[loc.pos];
+                let block = t.blocks[t.rows[loc.row].block]
+                    .caption
+                    .as_ref()
+                    .map_or(String::new(), |c| c.zh.clone());
+                labels = Some(vec![
+                    block,
+                    t.row_label(loc.row, "zh").to_string(),
+                    t.column_label(ci, "zh").to_string(),
+                    t.row_label(loc.row, "en").to_string(),
+                    t.column_label(ci, "en").to_string(),
+                ]);
+            }
+        }
+        let mut row = vec![
+            key.clone(),
+            p[0].to_string(),
+            p[1].to_string(),
+            p[2].to_string(),
+        ];
+        row.extend(labels.unwrap_or_default());
+        row.push(in_formats.join(" "));
+        rows.push(row);
     }
     csv_bytes(rows)
 }
@@ -543,6 +594,8 @@ pub fn write(archive: &Archive<'_>, sink: &dyn Sink) -> Result<usize, String> {
         files += 1;
     }
     sink.write("data/report.schema.json", SCHEMA.as_bytes())?;
+    sink.write("data/cells.csv", &codebook_csv()?)?;
+    files += 1;
     sink.write(
         "data/index.json",
         serde_json::to_string_pretty(&api_index(archive))

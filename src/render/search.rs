@@ -20,6 +20,9 @@ use rayon::prelude::*;
 use super::{Archive, Sink, markdown, urls};
 use crate::format::formats;
 
+/// Documents per file under `search/docs/`.
+pub const DOCS_PER_CHUNK: usize = 8;
+
 /// Normalization shared with search.js: full-width ASCII to half-width, ASCII lower-case.
 pub fn normalize_char(c: char) -> char {
     let u = c as u32;
@@ -166,6 +169,8 @@ fn js_string(s: &str) -> String {
 /// Sizes of the written index, for the build summary and benchmarks.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct IndexStats {
+    /// Files written (manifest, shards, document chunks).
+    pub files: usize,
     pub docs: usize,
     pub shards: u32,
     pub bigrams: usize,
@@ -239,27 +244,37 @@ pub fn write(archive: &Archive<'_>, sink: &dyn Sink) -> Result<IndexStats, Strin
         .collect::<Result<Vec<usize>, String>>()?
         .into_iter()
         .sum();
+    // Documents in chunks of DOCS_PER_CHUNK consecutive ids: far fewer files, and results
+    // of one agency (consecutive ids) usually share a chunk.
     let doc_bytes: usize = docs
-        .par_iter()
+        .par_chunks(DOCS_PER_CHUNK)
         .enumerate()
-        .map(|(id, d)| -> Result<usize, String> {
-            let secs: Vec<String> = d
-                .sections
-                .iter()
-                .map(|(pos, heading, text)| {
-                    format!("[{pos},{},{}]", js_string(heading), js_string(text))
-                })
-                .collect();
-            let s = format!(
-                "gk.doc({id},{{\"t\":{},\"a\":{},\"y\":{},\"u\":{},\"m\":{},\"s\":[{}]}});\n",
-                js_string(&d.title),
-                js_string(&d.agency),
-                d.year,
-                js_string(&d.url),
-                js_string(&d.meta),
-                secs.join(",")
-            );
-            sink.write(&format!("search/docs/{id}.js"), s.as_bytes())?;
+        .map(|(chunk, ds)| -> Result<usize, String> {
+            let mut s = format!("gk.docs({chunk},[");
+            for (k, d) in ds.iter().enumerate() {
+                if k > 0 {
+                    s.push(',');
+                }
+                let secs: Vec<String> = d
+                    .sections
+                    .iter()
+                    .map(|(pos, heading, text)| {
+                        format!("[{pos},{},{}]", js_string(heading), js_string(text))
+                    })
+                    .collect();
+                let _ = write!(
+                    s,
+                    "{{\"t\":{},\"a\":{},\"y\":{},\"u\":{},\"m\":{},\"s\":[{}]}}",
+                    js_string(&d.title),
+                    js_string(&d.agency),
+                    d.year,
+                    js_string(&d.url),
+                    js_string(&d.meta),
+                    secs.join(",")
+                );
+            }
+            s.push_str("]);\n");
+            sink.write(&format!("search/docs/{chunk}.js"), s.as_bytes())?;
             Ok(s.len())
         })
         .collect::<Result<Vec<usize>, String>>()?
@@ -269,13 +284,14 @@ pub fn write(archive: &Archive<'_>, sink: &dyn Sink) -> Result<IndexStats, Strin
     let years: Vec<String> = docs.iter().map(|d| d.year.to_string()).collect();
     let levels: Vec<String> = docs.iter().map(|d| js_string(d.level)).collect();
     let manifest = format!(
-        "gk.manifest({{\"v\":1,\"shards\":{shards},\"docs\":{},\"years\":[{}],\"levels\":[{}]}});\n",
+        "gk.manifest({{\"v\":1,\"shards\":{shards},\"chunk\":{DOCS_PER_CHUNK},\"docs\":{},\"years\":[{}],\"levels\":[{}]}});\n",
         docs.len(),
         years.join(","),
         levels.join(",")
     );
     sink.write("search/manifest.js", manifest.as_bytes())?;
     Ok(IndexStats {
+        files: 1 + shards as usize + docs.len().div_ceil(DOCS_PER_CHUNK),
         docs: docs.len(),
         shards,
         bigrams: postings.len(),

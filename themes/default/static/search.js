@@ -26,7 +26,10 @@
   window.gk = {
     manifest: function (m) { manifest = m; var r = pending["manifest:resolve"]; if (r) r(m); },
     shard: function (n, data) { cache.shards[n] = data; var r = pending["shard" + n + ":resolve"]; if (r) r(data); },
-    doc: function (n, data) { cache.docs[n] = data; var r = pending["doc" + n + ":resolve"]; if (r) r(data); }
+    docs: function (n, list) {
+      list.forEach(function (d, k) { cache.docs[n * manifest.chunk + k] = d; });
+      var r = pending["docs" + n + ":resolve"]; if (r) r(list);
+    }
   };
 
   // Same normalization as the index: full-width ASCII to half-width, ASCII lower-case.
@@ -107,7 +110,9 @@
   }
 
   function doc(id) {
-    return cache.docs[id] ? Promise.resolve(cache.docs[id]) : load(base + "docs/" + id + ".js", "doc" + id);
+    if (cache.docs[id]) return Promise.resolve(cache.docs[id]);
+    var n = Math.floor(id / manifest.chunk);
+    return load(base + "docs/" + n + ".js", "docs" + n).then(function () { return cache.docs[id]; });
   }
 
   // Where a term occurs contiguously in a text (indexes into the original string), or null.
@@ -178,7 +183,7 @@
 
   // Shows the next page of verified results.
   function page() {
-    var s = state, shown = 0, want = 20;
+    var s = state, shown = 0, want = 10;
     more.hidden = true;
     function step() {
       if (s !== state) return;
