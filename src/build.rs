@@ -49,7 +49,7 @@ pub enum Failure {
     Output(Vec<Diagnostic>),
 }
 
-fn output_error(message: String) -> Failure {
+pub fn output_error(message: String) -> Failure {
     Failure::Output(vec![Diagnostic::file(
         crate::diag::Severity::Error,
         "output",
@@ -72,39 +72,74 @@ pub fn build(root: &Path, progress: Progress) -> Result<Built, Failure> {
             sources: loaded.sources,
         });
     }
-    let site = &loaded.site;
-    let mut theme = render::theme::load(root, &site.config).map_err(Failure::Output)?;
-    theme.set_globals(site);
-    let out = output_dir(root, &site.config.output_dir).map_err(output_error)?;
-    let archive = t.stage("index", || Archive::new(site, &diagnostics.items));
-    let pages = render::pages(&archive);
-    let staging = Staging::new(&out).map_err(output_error)?;
-    let mut files = t.stage("pages", || {
-        write_all(&theme, &archive, &pages, &staging, progress)
-    })?;
-    let search = t
-        .stage("search", || render::search::write(&archive, &staging))
-        .map_err(output_error)?;
-    files += search.files;
-    files += t
-        .stage("data", || render::data::write(&archive, &staging))
-        .map_err(output_error)?;
-    files += t
-        .stage("feeds", || {
-            render::feeds::write(&theme, &archive, &pages, &staging)
-        })
-        .map_err(output_error)?;
-    t.stage("commit", || staging.commit())
-        .map_err(output_error)?;
+    let mut theme = render::theme::load(root, &loaded.site.config).map_err(Failure::Output)?;
+    theme.set_globals(&loaded.site);
+    let out = output_dir(root, &loaded.site.config.output_dir).map_err(output_error)?;
+    let r = render_site(&loaded, &diagnostics, &theme, &out, progress, &mut t)?;
     Ok(Built {
-        pages: pages.len(),
-        files,
+        pages: r.pages.len(),
+        files: r.files,
         elapsed: start.elapsed(),
         out,
         diagnostics,
         sources: loaded.sources,
         timings: t,
-        search,
+        search: r.stats,
+    })
+}
+
+/// A full render, with what watch mode needs to update it incrementally.
+pub struct Rendered {
+    pub files: usize,
+    pub pages: Vec<render::Page>,
+    pub stats: render::search::IndexStats,
+    pub search: render::search::SearchIndex,
+    pub bulk: render::data::BulkTable,
+}
+
+/// Renders a checked site into a staging folder and swaps it into `out`.
+pub fn render_site(
+    loaded: &crate::load::Loaded,
+    diagnostics: &Diagnostics,
+    theme: &Theme,
+    out: &Path,
+    progress: Progress,
+    t: &mut Timings,
+) -> Result<Rendered, Failure> {
+    let site = &loaded.site;
+    let archive = t.stage("index", || Archive::new(site, &diagnostics.items));
+    let pages = render::pages(&archive);
+    let staging = Staging::new(out).map_err(output_error)?;
+    let mut files = t.stage("pages", || {
+        write_all(theme, &archive, &pages, &staging, progress)
+    })?;
+    let index = t.stage("search", || render::search::SearchIndex::build(&archive));
+    let stats = index.write_all(&staging).map_err(output_error)?;
+    files += stats.files;
+    let bulk = t.stage("data", || render::data::BulkTable::build(&archive));
+    files += t
+        .stage("data", || -> Result<usize, String> {
+            bulk.order
+                .par_iter()
+                .try_for_each(|&i| render::data::write_report(&archive, i, &staging))?;
+            Ok(bulk.order.len() * 2
+                + bulk.write(&archive, &staging)?
+                + render::data::write_static(&archive, &staging)?)
+        })
+        .map_err(output_error)?;
+    files += t
+        .stage("feeds", || {
+            render::feeds::write(theme, &archive, &pages, &staging)
+        })
+        .map_err(output_error)?;
+    t.stage("commit", || staging.commit())
+        .map_err(output_error)?;
+    Ok(Rendered {
+        files,
+        pages,
+        stats,
+        search: index,
+        bulk,
     })
 }
 
@@ -124,7 +159,7 @@ impl Timings {
 }
 
 /// Renders every page and copies the static files into `staging`.
-fn write_all(
+pub fn write_all(
     theme: &Theme,
     archive: &Archive<'_>,
     pages: &[render::Page],

@@ -43,6 +43,23 @@ pub enum Command {
         #[arg(long)]
         timings: bool,
     },
+    /// Build the site, serve it on http://127.0.0.1:1111/, rebuild on change and reload pages.
+    ///
+    /// Errors are shown in the terminal and over every open page; the last good site keeps
+    /// being served. The output folder never contains the live-reload script.
+    Serve {
+        /// The port; 0 picks a free one.
+        #[arg(long, short, default_value_t = 1111)]
+        port: u16,
+        /// The address to listen on. Anything but a loopback address makes the preview reachable from other machines.
+        #[arg(long, short, default_value = "127.0.0.1")]
+        interface: std::net::IpAddr,
+        /// Open the site in the default browser.
+        #[arg(long, short)]
+        open: bool,
+    },
+    /// Build the site and rebuild it on change, without a server.
+    Watch,
     /// Write a report skeleton content/<agency>/<year>.md with every row zero-filled.
     New {
         /// The agency's folder name (slug) under content/.
@@ -66,6 +83,12 @@ pub fn run() -> i32 {
     match cli.command {
         Command::Check { format } => cmd::check::run(cli.root.as_deref(), format),
         Command::Build { timings } => cmd::build::run(cli.root.as_deref(), timings),
+        Command::Serve {
+            port,
+            interface,
+            open,
+        } => cmd::serve::run(cli.root.as_deref(), Some((interface, port)), open),
+        Command::Watch => cmd::serve::run(cli.root.as_deref(), None, false),
         Command::New {
             agency,
             year,

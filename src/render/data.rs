@@ -529,80 +529,112 @@ fn bulk_json_value(v: &str) -> Value {
     }
 }
 
-/// Writes every data file and returns how many.
-pub fn write(archive: &Archive<'_>, sink: &dyn Sink) -> Result<usize, String> {
-    use rayon::prelude::*;
-    let all = order(archive);
-    let keys = all_cell_keys();
-    let locations = cell_locations(&keys);
-    // Per report: its JSON and CSV files, and its row of the bulk tables.
-    let bulk_rows: Vec<Vec<String>> = all
-        .par_iter()
-        .map(|&i| -> Result<Vec<String>, String> {
-            let r = archive.report(i);
-            let (jp, cp) = report_paths(r);
-            let text = report_json(archive, i)?;
-            sink.write(&jp, text.as_bytes())?;
-            sink.write(&cp, &report_csv(r)?)?;
-            Ok(bulk_row(archive, i, &locations))
-        })
-        .collect::<Result<Vec<_>, String>>()?;
-    let mut files = all.len() * 2;
-    let header = bulk_header(&keys);
-    let with_header = |rows: Vec<&Vec<String>>| {
-        let mut v = vec![header.clone()];
-        v.extend(rows.into_iter().cloned());
-        v
-    };
-    sink.write(
-        "data/reports.csv",
-        &csv_bytes(with_header(bulk_rows.iter().collect()))?,
-    )?;
-    // The same table as JSON: column names once, then one array per report.
-    let mut json_text = String::with_capacity(bulk_rows.len() * 2048);
-    json_text.push_str("{\"schema_version\":1,\"columns\":");
-    json_text.push_str(&serde_json::to_string(&header).map_err(|e| e.to_string())?);
-    json_text.push_str(",\"rows\":[");
-    for (n, row) in bulk_rows.iter().enumerate() {
-        if n > 0 {
-            json_text.push(',');
-        }
-        let values: Vec<Value> = row
-            .iter()
-            .enumerate()
-            .map(|(i, v)| {
-                if i < BULK_META.len() {
-                    json!(v)
-                } else {
-                    bulk_json_value(v)
-                }
-            })
+/// The bulk tables in memory (one row per report, in document order), so watch mode can
+/// replace a report's row and rewrite the bulk files without recomputing the others.
+pub struct BulkTable {
+    pub order: Vec<usize>,
+    header: Vec<String>,
+    locations: Locations,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl BulkTable {
+    pub fn build(archive: &Archive<'_>) -> BulkTable {
+        use rayon::prelude::*;
+        let order = order(archive);
+        let keys = all_cell_keys();
+        let locations = cell_locations(&keys);
+        let rows = order
+            .par_iter()
+            .map(|&i| bulk_row(archive, i, &locations))
             .collect();
-        json_text.push_str(&serde_json::to_string(&values).map_err(|e| e.to_string())?);
+        BulkTable {
+            order,
+            header: bulk_header(&keys),
+            locations,
+            rows,
+        }
     }
-    json_text.push_str("]}\n");
-    sink.write("data/reports.json", json_text.as_bytes())?;
-    files += 2;
-    let year_col = BULK_META.iter().position(|m| *m == "year").unwrap_or(4);
-    for y in archive.by_year.keys() {
-        let ys = y.to_string();
-        let rows: Vec<&Vec<String>> = bulk_rows.iter().filter(|r| r[year_col] == ys).collect();
+
+    /// Recomputes the rows of the given reports.
+    pub fn update(&mut self, archive: &Archive<'_>, reports: &[usize]) {
+        for &ri in reports {
+            if let Some(k) = self.order.iter().position(|&x| x == ri) {
+                self.rows[k] = bulk_row(archive, ri, &self.locations);
+            }
+        }
+    }
+
+    /// Writes reports.csv, reports.json and the per-year CSVs; returns how many files.
+    pub fn write(&self, archive: &Archive<'_>, sink: &dyn Sink) -> Result<usize, String> {
+        let with_header = |rows: Vec<&Vec<String>>| {
+            let mut v = vec![self.header.clone()];
+            v.extend(rows.into_iter().cloned());
+            v
+        };
         sink.write(
-            &format!("data/years/{y}.csv"),
-            &csv_bytes(with_header(rows))?,
+            "data/reports.csv",
+            &csv_bytes(with_header(self.rows.iter().collect()))?,
         )?;
-        files += 1;
+        // The same table as JSON: column names once, then one array per report.
+        let mut json_text = String::with_capacity(self.rows.len() * 2048);
+        json_text.push_str("{\"schema_version\":1,\"columns\":");
+        json_text.push_str(&serde_json::to_string(&self.header).map_err(|e| e.to_string())?);
+        json_text.push_str(",\"rows\":[");
+        for (n, row) in self.rows.iter().enumerate() {
+            if n > 0 {
+                json_text.push(',');
+            }
+            let values: Vec<Value> = row
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    if i < BULK_META.len() {
+                        json!(v)
+                    } else {
+                        bulk_json_value(v)
+                    }
+                })
+                .collect();
+            json_text.push_str(&serde_json::to_string(&values).map_err(|e| e.to_string())?);
+        }
+        json_text.push_str("]}\n");
+        sink.write("data/reports.json", json_text.as_bytes())?;
+        let mut files = 2;
+        let year_col = BULK_META.iter().position(|m| *m == "year").unwrap_or(4);
+        for y in archive.by_year.keys() {
+            let ys = y.to_string();
+            let rows: Vec<&Vec<String>> = self.rows.iter().filter(|r| r[year_col] == ys).collect();
+            sink.write(
+                &format!("data/years/{y}.csv"),
+                &csv_bytes(with_header(rows))?,
+            )?;
+            files += 1;
+        }
+        Ok(files)
     }
+}
+
+/// Writes a report's JSON and CSV files.
+pub fn write_report(archive: &Archive<'_>, i: usize, sink: &dyn Sink) -> Result<(), String> {
+    let r = archive.report(i);
+    let (jp, cp) = report_paths(r);
+    sink.write(&jp, report_json(archive, i)?.as_bytes())?;
+    sink.write(&cp, &report_csv(r)?)
+}
+
+/// Writes the data files that do not depend on single reports' numbers: the schema, the
+/// codebook and the JSON API index.
+pub fn write_static(archive: &Archive<'_>, sink: &dyn Sink) -> Result<usize, String> {
     sink.write("data/report.schema.json", SCHEMA.as_bytes())?;
     sink.write("data/cells.csv", &codebook_csv()?)?;
-    files += 1;
     sink.write(
         "data/index.json",
         serde_json::to_string_pretty(&api_index(archive))
             .map_err(|e| e.to_string())?
             .as_bytes(),
     )?;
-    Ok(files + 2)
+    Ok(3)
 }
 
 /// `data/index.json`: the whole archive from one URL. Paths are relative to this file.

@@ -95,36 +95,41 @@ fn feed(
         .map_err(|e| format!("atom.xml: {e}"))
 }
 
-/// Writes the feeds, the sitemap and robots.txt; returns how many files.
-pub fn write(
+/// Writes the archive-wide feed.
+pub fn write_site_feed(
     theme: &Theme,
+    archive: &Archive<'_>,
+    sink: &dyn Sink,
+) -> Result<(), String> {
+    let all: Vec<usize> = archive.by_year.values().flatten().copied().collect();
+    sink.write(
+        "feed.xml",
+        feed(theme, archive, &archive.site.config.title, "feed.xml", &all)?.as_bytes(),
+    )
+}
+
+/// Writes one agency's feed.
+pub fn write_agency_feed(
+    theme: &Theme,
+    archive: &Archive<'_>,
+    slug: &str,
+    sink: &dyn Sink,
+) -> Result<(), String> {
+    let Some(a) = archive.agency(slug) else {
+        return Ok(());
+    };
+    let idx = archive.by_agency.get(slug).cloned().unwrap_or_default();
+    let path = format!("agencies/{slug}/feed.xml");
+    let title = format!("{} - {}", a.name, archive.site.config.title);
+    sink.write(&path, feed(theme, archive, &title, &path, &idx)?.as_bytes())
+}
+
+/// Writes the sitemap (split past 50,000 URLs) and robots.txt; returns how many files.
+pub fn write_sitemap(
     archive: &Archive<'_>,
     pages: &[Page],
     sink: &dyn Sink,
 ) -> Result<usize, String> {
-    let all: Vec<usize> = archive.by_year.values().flatten().copied().collect();
-    let site_title = &archive.site.config.title;
-    sink.write(
-        "feed.xml",
-        feed(theme, archive, site_title, "feed.xml", &all)?.as_bytes(),
-    )?;
-    let mut files = 1;
-    for a in &archive.agencies {
-        let idx = archive.by_agency.get(&a.slug).cloned().unwrap_or_default();
-        let path = format!("agencies/{}/feed.xml", a.slug);
-        sink.write(
-            &path,
-            feed(
-                theme,
-                archive,
-                &format!("{} - {site_title}", a.name),
-                &path,
-                &idx,
-            )?
-            .as_bytes(),
-        )?;
-        files += 1;
-    }
     let base = &archive.site.config.base_url;
     let urls: Vec<String> = pages
         .iter()
@@ -141,6 +146,7 @@ pub fn write(
         s.push_str("</urlset>\n");
         s
     };
+    let mut files = 0;
     if urls.len() <= SITEMAP_LIMIT {
         sink.write("sitemap.xml", urlset(&urls).as_bytes())?;
         files += 1;
@@ -166,4 +172,20 @@ pub fn write(
         format!("User-agent: *\nAllow: /\n\nSitemap: {base}sitemap.xml\n").as_bytes(),
     )?;
     Ok(files + 1)
+}
+
+/// Writes the feeds, the sitemap and robots.txt; returns how many files.
+pub fn write(
+    theme: &Theme,
+    archive: &Archive<'_>,
+    pages: &[Page],
+    sink: &dyn Sink,
+) -> Result<usize, String> {
+    use rayon::prelude::*;
+    write_site_feed(theme, archive, sink)?;
+    archive
+        .agencies
+        .par_iter()
+        .try_for_each(|a| write_agency_feed(theme, archive, &a.slug, sink))?;
+    Ok(1 + archive.agencies.len() + write_sitemap(archive, pages, sink)?)
 }

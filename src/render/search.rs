@@ -87,51 +87,60 @@ struct Doc {
     sections: Vec<(usize, String, String)>,
 }
 
-fn docs(archive: &Archive<'_>) -> Vec<Doc> {
-    let f = formats();
-    let order: Vec<usize> = archive
+/// Report indices in document order: agency display order, then year.
+pub fn doc_order(archive: &Archive<'_>) -> Vec<usize> {
+    archive
         .agencies
         .iter()
         .flat_map(|a| archive.by_agency.get(&a.slug).cloned().unwrap_or_default())
-        .collect();
-    order
-        .par_iter()
-        .map(|&i| {
-            let r = archive.report(i);
-            let a = archive.agency(&r.agency);
-            let name = a.map_or(r.agency.clone(), |a| a.name.clone());
-            let title = r.title(&name);
-            let meta = [
-                title.as_str(),
-                &name,
-                a.map_or("", |a| a.short()),
-                a.and_then(|a| a.region.as_deref()).unwrap_or(""),
-                r.meta.agency_name.as_deref().unwrap_or(""),
-            ]
-            .join(" ");
-            let sections = r
-                .sections
-                .iter()
-                .map(|s| {
-                    let pos = s
-                        .num
-                        .as_ref()
-                        .and_then(|n| f.sections.iter().position(|x| &x.num == n))
-                        .map_or(0, |p| p + 1);
-                    (pos, s.heading.clone(), markdown::to_text(r.section_text(s)))
-                })
-                .collect();
-            Doc {
-                title,
-                agency: a.map_or(r.agency.clone(), |a| a.short().to_string()),
-                year: r.year,
-                level: a.map_or("", |a| a.level.key()),
-                url: urls::report(&r.agency, r.year),
-                meta,
-                sections,
-            }
-        })
         .collect()
+}
+
+fn doc(archive: &Archive<'_>, i: usize) -> Doc {
+    let f = formats();
+    let r = archive.report(i);
+    let a = archive.agency(&r.agency);
+    let name = a.map_or(r.agency.clone(), |a| a.name.clone());
+    let title = r.title(&name);
+    let meta = [
+        title.as_str(),
+        &name,
+        a.map_or("", |a| a.short()),
+        a.and_then(|a| a.region.as_deref()).unwrap_or(""),
+        r.meta.agency_name.as_deref().unwrap_or(""),
+    ]
+    .join(" ");
+    let sections = r
+        .sections
+        .iter()
+        .map(|s| {
+            let pos = s
+                .num
+                .as_ref()
+                .and_then(|n| f.sections.iter().position(|x| &x.num == n))
+                .map_or(0, |p| p + 1);
+            (pos, s.heading.clone(), markdown::to_text(r.section_text(s)))
+        })
+        .collect();
+    Doc {
+        title,
+        agency: a.map_or(r.agency.clone(), |a| a.short().to_string()),
+        year: r.year,
+        level: a.map_or("", |a| a.level.key()),
+        url: urls::report(&r.agency, r.year),
+        meta,
+        sections,
+    }
+}
+
+fn grams_of(d: &Doc) -> (Vec<u64>, Vec<u64>) {
+    let body: String = d
+        .sections
+        .iter()
+        .map(|s| s.2.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    (bigrams(&body), bigrams(&d.meta))
 }
 
 /// Base-36 deltas, comma-separated: compact and cheap to decode in JavaScript.
@@ -180,126 +189,259 @@ pub struct IndexStats {
     pub manifest_bytes: usize,
 }
 
-/// Builds the index and writes `search/manifest.js`, `search/shards/<n>.js` and
-/// `search/docs/<n>.js`.
-pub fn write(archive: &Archive<'_>, sink: &dyn Sink) -> Result<IndexStats, String> {
-    let docs = docs(archive);
-    // Per document: distinct bigrams of the prose and of the metadata.
-    let grams: Vec<(Vec<u64>, Vec<u64>)> = docs
-        .par_iter()
-        .map(|d| {
-            let body: String = d
+/// The index in memory, so watch mode can update one document and rewrite only the files
+/// it touches.
+pub struct SearchIndex {
+    /// Report index of each document.
+    pub order: Vec<usize>,
+    docs: Vec<Doc>,
+    grams: Vec<(Vec<u64>, Vec<u64>)>,
+    postings: HashMap<u64, Postings>,
+    total: usize,
+    shards: u32,
+}
+
+/// What an update touched.
+#[derive(Debug, Default)]
+pub struct Touched {
+    pub shards: Vec<u32>,
+    pub chunks: Vec<usize>,
+    pub manifest: bool,
+    /// The shard count changed: every shard must be rewritten.
+    pub all: bool,
+}
+
+fn shard_count(total: usize, bigrams: usize) -> u32 {
+    // About 24 KB per shard, so a query touches a few small files.
+    let estimate = total * 3 + bigrams * 12;
+    (estimate / 24_000).next_power_of_two().clamp(16, 8192) as u32
+}
+
+impl SearchIndex {
+    pub fn build(archive: &Archive<'_>) -> SearchIndex {
+        let order = doc_order(archive);
+        let docs: Vec<Doc> = order.par_iter().map(|&i| doc(archive, i)).collect();
+        let grams: Vec<(Vec<u64>, Vec<u64>)> = docs.par_iter().map(grams_of).collect();
+        let mut postings: HashMap<u64, Postings> = HashMap::new();
+        let mut total = 0usize;
+        for (id, (body, meta)) in grams.iter().enumerate() {
+            for g in body {
+                postings.entry(*g).or_default().body.push(id as u32);
+            }
+            for g in meta {
+                postings.entry(*g).or_default().meta.push(id as u32);
+            }
+            total += body.len() + meta.len();
+        }
+        let shards = shard_count(total, postings.len());
+        SearchIndex {
+            order,
+            docs,
+            grams,
+            postings,
+            total,
+            shards,
+        }
+    }
+
+    /// Replaces the documents of the given report indices (same order of documents).
+    pub fn update(&mut self, archive: &Archive<'_>, reports: &[usize]) -> Touched {
+        let mut t = Touched::default();
+        let mut changed: Vec<u64> = Vec::new();
+        for &ri in reports {
+            let Some(id) = self.order.iter().position(|&x| x == ri) else {
+                continue;
+            };
+            let new_doc = doc(archive, ri);
+            let (body, meta) = grams_of(&new_doc);
+            let (old_body, old_meta) = std::mem::take(&mut self.grams[id]);
+            let idu = id as u32;
+            for (old, new, is_body) in [(&old_body, &body, true), (&old_meta, &meta, false)] {
+                for g in old.iter().filter(|g| new.binary_search(g).is_err()) {
+                    if let Some(p) = self.postings.get_mut(g) {
+                        let list = if is_body { &mut p.body } else { &mut p.meta };
+                        if let Ok(k) = list.binary_search(&idu) {
+                            list.remove(k);
+                        }
+                        if p.body.is_empty() && p.meta.is_empty() {
+                            self.postings.remove(g);
+                        }
+                    }
+                    changed.push(*g);
+                }
+                for g in new.iter().filter(|g| old.binary_search(g).is_err()) {
+                    let p = self.postings.entry(*g).or_default();
+                    let list = if is_body { &mut p.body } else { &mut p.meta };
+                    if let Err(k) = list.binary_search(&idu) {
+                        list.insert(k, idu);
+                    }
+                    changed.push(*g);
+                }
+            }
+            self.total = self.total + body.len() + meta.len() - old_body.len() - old_meta.len();
+            if new_doc.year != self.docs[id].year || new_doc.level != self.docs[id].level {
+                t.manifest = true;
+            }
+            self.grams[id] = (body, meta);
+            self.docs[id] = new_doc;
+            t.chunks.push(id / DOCS_PER_CHUNK);
+        }
+        let shards = shard_count(self.total, self.postings.len());
+        if shards != self.shards {
+            self.shards = shards;
+            t.all = true;
+            t.manifest = true;
+        }
+        t.shards = changed.iter().map(|g| shard_of(*g, self.shards)).collect();
+        t.shards.sort_unstable();
+        t.shards.dedup();
+        t.chunks.sort_unstable();
+        t.chunks.dedup();
+        t
+    }
+
+    fn shard_text(&self, n: u32, mut bucket: Vec<(u64, &Postings)>) -> String {
+        bucket.sort_by_key(|(g, _)| *g);
+        let mut s = format!("gk.shard({n},{{");
+        for (i, (g, p)) in bucket.iter().enumerate() {
+            if i > 0 {
+                s.push(',');
+            }
+            let key: String = [char::from_u32((*g >> 32) as u32), char::from_u32(*g as u32)]
+                .iter()
+                .flatten()
+                .collect();
+            let _ = write!(
+                s,
+                "{}:[\"{}\",\"{}\"]",
+                js_string(&key),
+                encode(&p.body),
+                encode(&p.meta)
+            );
+        }
+        s.push_str("});\n");
+        s
+    }
+
+    fn chunk_text(&self, chunk: usize) -> String {
+        let start = chunk * DOCS_PER_CHUNK;
+        let end = (start + DOCS_PER_CHUNK).min(self.docs.len());
+        let mut s = format!("gk.docs({chunk},[");
+        for (k, d) in self.docs[start..end].iter().enumerate() {
+            if k > 0 {
+                s.push(',');
+            }
+            let secs: Vec<String> = d
                 .sections
                 .iter()
-                .map(|s| s.2.as_str())
-                .collect::<Vec<_>>()
-                .join("\n");
-            (bigrams(&body), bigrams(&d.meta))
-        })
-        .collect();
-    let mut postings: HashMap<u64, Postings> = HashMap::new();
-    let mut total = 0usize;
-    for (id, (body, meta)) in grams.iter().enumerate() {
-        for g in body {
-            postings.entry(*g).or_default().body.push(id as u32);
+                .map(|(pos, heading, text)| {
+                    format!("[{pos},{},{}]", js_string(heading), js_string(text))
+                })
+                .collect();
+            let _ = write!(
+                s,
+                "{{\"t\":{},\"a\":{},\"y\":{},\"u\":{},\"m\":{},\"s\":[{}]}}",
+                js_string(&d.title),
+                js_string(&d.agency),
+                d.year,
+                js_string(&d.url),
+                js_string(&d.meta),
+                secs.join(",")
+            );
         }
-        for g in meta {
-            postings.entry(*g).or_default().meta.push(id as u32);
+        s.push_str("]);\n");
+        s
+    }
+
+    fn manifest_text(&self) -> String {
+        // Year and level of every document, for filtering before anything else is loaded.
+        let years: Vec<String> = self.docs.iter().map(|d| d.year.to_string()).collect();
+        let levels: Vec<String> = self.docs.iter().map(|d| js_string(d.level)).collect();
+        format!(
+            "gk.manifest({{\"v\":1,\"shards\":{},\"chunk\":{DOCS_PER_CHUNK},\"docs\":{},\"years\":[{}],\"levels\":[{}]}});\n",
+            self.shards,
+            self.docs.len(),
+            years.join(","),
+            levels.join(",")
+        )
+    }
+
+    /// Writes `search/manifest.js`, every shard and every document chunk.
+    pub fn write_all(&self, sink: &dyn Sink) -> Result<IndexStats, String> {
+        let mut buckets: Vec<Vec<(u64, &Postings)>> = vec![Vec::new(); self.shards as usize];
+        for (g, p) in &self.postings {
+            buckets[shard_of(*g, self.shards) as usize].push((*g, p));
         }
-        total += body.len() + meta.len();
-    }
-    // About 24 KB per shard, so a query touches a few small files.
-    let estimate = total * 3 + postings.len() * 12;
-    let shards = (estimate / 24_000).next_power_of_two().clamp(16, 8192) as u32;
-    let mut buckets: Vec<Vec<(u64, &Postings)>> = vec![Vec::new(); shards as usize];
-    for (g, p) in &postings {
-        buckets[shard_of(*g, shards) as usize].push((*g, p));
-    }
-    let index_bytes: usize = buckets
-        .par_iter_mut()
-        .enumerate()
-        .map(|(n, bucket)| -> Result<usize, String> {
-            bucket.sort_by_key(|(g, _)| *g);
-            let mut s = format!("gk.shard({n},{{");
-            for (i, (g, p)) in bucket.iter().enumerate() {
-                if i > 0 {
-                    s.push(',');
-                }
-                let key: String = [char::from_u32((*g >> 32) as u32), char::from_u32(*g as u32)]
-                    .iter()
-                    .flatten()
-                    .collect();
-                let _ = write!(
-                    s,
-                    "{}:[\"{}\",\"{}\"]",
-                    js_string(&key),
-                    encode(&p.body),
-                    encode(&p.meta)
-                );
-            }
-            s.push_str("});\n");
-            sink.write(&format!("search/shards/{n}.js"), s.as_bytes())?;
-            Ok(s.len())
+        let index_bytes: usize = buckets
+            .into_par_iter()
+            .enumerate()
+            .map(|(n, bucket)| -> Result<usize, String> {
+                let s = self.shard_text(n as u32, bucket);
+                sink.write(&format!("search/shards/{n}.js"), s.as_bytes())?;
+                Ok(s.len())
+            })
+            .collect::<Result<Vec<usize>, String>>()?
+            .into_iter()
+            .sum();
+        let chunks = self.docs.len().div_ceil(DOCS_PER_CHUNK);
+        let doc_bytes: usize = (0..chunks)
+            .into_par_iter()
+            .map(|c| -> Result<usize, String> {
+                let s = self.chunk_text(c);
+                sink.write(&format!("search/docs/{c}.js"), s.as_bytes())?;
+                Ok(s.len())
+            })
+            .collect::<Result<Vec<usize>, String>>()?
+            .into_iter()
+            .sum();
+        let manifest = self.manifest_text();
+        sink.write("search/manifest.js", manifest.as_bytes())?;
+        Ok(IndexStats {
+            files: 1 + self.shards as usize + chunks,
+            docs: self.docs.len(),
+            shards: self.shards,
+            bigrams: self.postings.len(),
+            postings: self.total,
+            index_bytes,
+            doc_bytes,
+            manifest_bytes: manifest.len(),
         })
-        .collect::<Result<Vec<usize>, String>>()?
-        .into_iter()
-        .sum();
-    // Documents in chunks of DOCS_PER_CHUNK consecutive ids: far fewer files, and results
-    // of one agency (consecutive ids) usually share a chunk.
-    let doc_bytes: usize = docs
-        .par_chunks(DOCS_PER_CHUNK)
-        .enumerate()
-        .map(|(chunk, ds)| -> Result<usize, String> {
-            let mut s = format!("gk.docs({chunk},[");
-            for (k, d) in ds.iter().enumerate() {
-                if k > 0 {
-                    s.push(',');
-                }
-                let secs: Vec<String> = d
-                    .sections
-                    .iter()
-                    .map(|(pos, heading, text)| {
-                        format!("[{pos},{},{}]", js_string(heading), js_string(text))
-                    })
-                    .collect();
-                let _ = write!(
-                    s,
-                    "{{\"t\":{},\"a\":{},\"y\":{},\"u\":{},\"m\":{},\"s\":[{}]}}",
-                    js_string(&d.title),
-                    js_string(&d.agency),
-                    d.year,
-                    js_string(&d.url),
-                    js_string(&d.meta),
-                    secs.join(",")
-                );
-            }
-            s.push_str("]);\n");
-            sink.write(&format!("search/docs/{chunk}.js"), s.as_bytes())?;
-            Ok(s.len())
-        })
-        .collect::<Result<Vec<usize>, String>>()?
-        .into_iter()
-        .sum();
-    // Year and level of every document, for filtering before anything else is loaded.
-    let years: Vec<String> = docs.iter().map(|d| d.year.to_string()).collect();
-    let levels: Vec<String> = docs.iter().map(|d| js_string(d.level)).collect();
-    let manifest = format!(
-        "gk.manifest({{\"v\":1,\"shards\":{shards},\"chunk\":{DOCS_PER_CHUNK},\"docs\":{},\"years\":[{}],\"levels\":[{}]}});\n",
-        docs.len(),
-        years.join(","),
-        levels.join(",")
-    );
-    sink.write("search/manifest.js", manifest.as_bytes())?;
-    Ok(IndexStats {
-        files: 1 + shards as usize + docs.len().div_ceil(DOCS_PER_CHUNK),
-        docs: docs.len(),
-        shards,
-        bigrams: postings.len(),
-        postings: total,
-        index_bytes,
-        doc_bytes,
-        manifest_bytes: manifest.len(),
-    })
+    }
+
+    /// Writes the files an update touched.
+    pub fn write_touched(&self, t: &Touched, sink: &dyn Sink) -> Result<(), String> {
+        if t.all {
+            self.write_all(sink)?;
+            return Ok(());
+        }
+        for &n in &t.shards {
+            let bucket: Vec<(u64, &Postings)> = self
+                .postings
+                .iter()
+                .filter(|(g, _)| shard_of(**g, self.shards) == n)
+                .map(|(g, p)| (*g, p))
+                .collect();
+            sink.write(
+                &format!("search/shards/{n}.js"),
+                self.shard_text(n, bucket).as_bytes(),
+            )?;
+        }
+        for &c in &t.chunks {
+            sink.write(
+                &format!("search/docs/{c}.js"),
+                self.chunk_text(c).as_bytes(),
+            )?;
+        }
+        if t.manifest {
+            sink.write("search/manifest.js", self.manifest_text().as_bytes())?;
+        }
+        Ok(())
+    }
+}
+
+/// Builds the index and writes it.
+pub fn write(archive: &Archive<'_>, sink: &dyn Sink) -> Result<IndexStats, String> {
+    SearchIndex::build(archive).write_all(sink)
 }
 
 #[cfg(test)]

@@ -1,0 +1,524 @@
+//! `gongkai serve` and `gongkai watch`: rebuild on change, and (serve) an HTTP server for
+//! the output folder with live reload and an error overlay.
+//!
+//! The server serves only the output folder: paths are percent-decoded, `..` and absolute
+//! paths are refused, and the resolved file must lie inside the folder (so a symlink cannot
+//! lead out). HTML responses get a small script injected that listens to server-sent events:
+//! `reload` (with the files that changed), `errors` (the diagnostics, shown in an overlay
+//! while the last good page stays) and `ok`. The files on disk never contain the script.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderValue, Request, StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use notify_debouncer_full::notify::event::ModifyKind;
+use notify_debouncer_full::notify::{EventKind, RecursiveMode};
+use tokio::sync::broadcast;
+use tokio_stream::StreamExt;
+use tokio_stream::wrappers::BroadcastStream;
+
+use crate::diag::{Diagnostics, Severity, plural};
+use crate::watch::{Outcome, Session, watched_paths};
+
+/// How long the watcher waits for a burst of events to settle.
+pub const DEBOUNCE: Duration = Duration::from_millis(25);
+
+const LIVE_JS: &str = include_str!("live.js");
+
+/// What the browser is told.
+#[derive(Clone, Debug)]
+enum Message {
+    /// Files that changed (relative to the output folder); `all` after a full rebuild.
+    Reload {
+        all: bool,
+        files: Vec<String>,
+    },
+    Errors(String),
+    Ok,
+}
+
+struct Live {
+    out: RwLock<PathBuf>,
+    /// The path of `base_url` (`/gongkai/`): pages that link absolutely (404.html) use it.
+    base: RwLock<String>,
+    /// The diagnostics as JSON while the site has errors.
+    errors: RwLock<Option<String>>,
+    tx: broadcast::Sender<Message>,
+}
+
+fn only(d: &Diagnostics, severity: Severity) -> Diagnostics {
+    Diagnostics {
+        items: d
+            .items
+            .iter()
+            .filter(|x| x.severity == severity)
+            .cloned()
+            .collect(),
+    }
+}
+
+/// Prints the outcome of a (re)build on the terminal and returns the browser message.
+fn report(outcome: &Outcome) -> Option<Message> {
+    match outcome {
+        Outcome::Unchanged => None,
+        Outcome::Built {
+            written,
+            elapsed,
+            full,
+            diagnostics,
+            sources,
+        } => {
+            only(diagnostics, Severity::Warning).eprint(sources);
+            eprintln!(
+                "{} in {} ms: {} changed",
+                if *full { "rebuilt" } else { "updated" },
+                elapsed.as_millis(),
+                plural(written.len(), "file", "files")
+            );
+            Some(Message::Reload {
+                all: *full,
+                files: if *full { Vec::new() } else { written.clone() },
+            })
+        }
+        Outcome::Failed {
+            diagnostics,
+            sources,
+        } => {
+            // What needs fixing; acknowledged findings are not news while authoring.
+            let errors = only(diagnostics, Severity::Error);
+            only(diagnostics, Severity::Warning).eprint(sources);
+            errors.eprint(sources);
+            eprintln!(
+                "{}; still serving the last good site",
+                diagnostics.summary()
+            );
+            Some(Message::Errors(errors.to_json()))
+        }
+    }
+}
+
+/// Options of `serve` and `watch`.
+pub struct Options {
+    /// `None` for `watch`: rebuild only.
+    pub listen: Option<(IpAddr, u16)>,
+    pub open: bool,
+}
+
+/// Runs `serve` or `watch` until Ctrl-C; returns the exit status.
+pub fn run(root: &Path, opts: Options) -> i32 {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start: {e}");
+            return 1;
+        }
+    };
+    let (session, first) = match Session::start(root) {
+        Ok(s) => s,
+        Err(crate::build::Failure::Unreadable(f)) => {
+            f.diagnostics.eprint(&f.sources);
+            eprintln!("error: {}", f.message);
+            return 2;
+        }
+        Err(crate::build::Failure::Output(d)) => {
+            Diagnostics { items: d }.eprint(&Default::default());
+            return 1;
+        }
+        Err(crate::build::Failure::Invalid {
+            diagnostics,
+            sources,
+        }) => {
+            diagnostics.eprint(&sources);
+            return 1;
+        }
+    };
+    let (tx, _) = broadcast::channel(64);
+    let live = Arc::new(Live {
+        out: RwLock::new(session.output().to_path_buf()),
+        base: RwLock::new(session.base_path()),
+        errors: RwLock::new(None),
+        tx,
+    });
+    if let Some(Message::Errors(e)) = report(&first) {
+        set_errors(&live, Some(e));
+    }
+    let theme = session.theme_name().to_string();
+    // Watch in a plain thread: it owns the session and must not hold up shutdown.
+    let watcher_live = live.clone();
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || watch_loop(session, &theme, watcher_live, ready_tx));
+    let ready = ready_rx
+        .recv()
+        .unwrap_or_else(|_| Err("the watcher stopped".into()));
+    if let Err(e) = ready {
+        eprintln!("error: cannot watch the site: {e}");
+        return 1;
+    }
+    runtime.block_on(async move {
+        let ctrl_c = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        match opts.listen {
+            None => {
+                eprintln!("watching for changes; press Ctrl-C to stop");
+                ctrl_c.await;
+            }
+            Some((ip, port)) => {
+                let listener = match tokio::net::TcpListener::bind(SocketAddr::new(ip, port)).await {
+                    Ok(l) => l,
+                    Err(e) => {
+                        eprintln!("error: cannot listen on {ip}:{port}: {e}");
+                        return 1;
+                    }
+                };
+                let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
+                if !ip.is_loopback() {
+                    eprintln!("warning: serving on {ip}, reachable from other machines; `gongkai serve` is for previewing, deploy the output folder to a real server");
+                }
+                let url = format!("http://{addr}/");
+                eprintln!("serving {} at {url}; press Ctrl-C to stop", live_out(&live).display());
+                if opts.open {
+                    let _ = open::that_detached(&url);
+                }
+                let app = Router::new()
+                    .route("/__gongkai/live.js", get(live_js))
+                    .route("/__gongkai/events", get(events))
+                    .fallback(serve_file)
+                    .with_state(live);
+                tokio::select! {
+                    r = axum::serve(listener, app) => {
+                        if let Err(e) = r {
+                            eprintln!("error: the server stopped: {e}");
+                            return 1;
+                        }
+                    }
+                    _ = ctrl_c => {}
+                }
+            }
+        }
+        eprintln!("stopped");
+        0
+    })
+}
+
+fn live_out(live: &Live) -> PathBuf {
+    live.out.read().map(|p| p.clone()).unwrap_or_default()
+}
+
+fn set_errors(live: &Live, e: Option<String>) {
+    if let Ok(mut g) = live.errors.write() {
+        *g = e;
+    }
+}
+
+/// Receives file events, applies them to the session, tells browsers.
+fn watch_loop(
+    mut session: Session,
+    theme: &str,
+    live: Arc<Live>,
+    ready: std::sync::mpsc::Sender<Result<(), String>>,
+) {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let mut debouncer = match notify_debouncer_full::new_debouncer(DEBOUNCE, None, tx) {
+        Ok(d) => d,
+        Err(e) => {
+            let _ = ready.send(Err(e.to_string()));
+            return;
+        }
+    };
+    for (path, recursive) in watched_paths(&site_root(&session), theme) {
+        let mode = if recursive {
+            RecursiveMode::Recursive
+        } else {
+            RecursiveMode::NonRecursive
+        };
+        if let Err(e) = debouncer.watch(&path, mode) {
+            let _ = ready.send(Err(format!("{}: {e}", path.display())));
+            return;
+        }
+    }
+    let _ = ready.send(Ok(()));
+    let mut watching = watched_paths(&site_root(&session), theme);
+    while let Ok(result) = rx.recv() {
+        let Ok(events) = result else { continue };
+        // Reading files (our own builds do) is not a change.
+        let mut paths: Vec<PathBuf> = events
+            .into_iter()
+            .filter(|e| {
+                !matches!(
+                    e.event.kind,
+                    EventKind::Access(_) | EventKind::Modify(ModifyKind::Metadata(_))
+                )
+            })
+            .flat_map(|e| e.event.paths)
+            .collect();
+        if paths.is_empty() {
+            continue;
+        }
+        paths.sort();
+        paths.dedup();
+        // Folders created since (templates/, static/, a new agency) are watched too.
+        let now = watched_paths(&site_root(&session), theme);
+        for (p, recursive) in now.iter().filter(|x| !watching.contains(x)) {
+            let mode = if *recursive {
+                RecursiveMode::Recursive
+            } else {
+                RecursiveMode::NonRecursive
+            };
+            let _ = debouncer.watch(p, mode);
+        }
+        watching = now;
+        let outcome = session.apply(&paths);
+        if let Ok(mut o) = live.out.write() {
+            *o = session.output().to_path_buf();
+        }
+        if let Ok(mut b) = live.base.write() {
+            *b = session.base_path();
+        }
+        match report(&outcome) {
+            Some(Message::Errors(e)) => {
+                set_errors(&live, Some(e.clone()));
+                let _ = live.tx.send(Message::Errors(e));
+            }
+            Some(m @ Message::Reload { .. }) => {
+                let empty = matches!(&m, Message::Reload { all: false, files } if files.is_empty());
+                let had_errors = live.errors.read().map(|g| g.is_some()).unwrap_or(false);
+                set_errors(&live, None);
+                if had_errors {
+                    let _ = live.tx.send(Message::Ok);
+                }
+                if !empty {
+                    let _ = live.tx.send(m);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn site_root(session: &Session) -> PathBuf {
+    session.root().to_path_buf()
+}
+
+async fn live_js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        LIVE_JS,
+    )
+}
+
+async fn events(State(live): State<Arc<Live>>) -> impl IntoResponse {
+    let first = match live.errors.read().ok().and_then(|g| g.clone()) {
+        Some(e) => Message::Errors(e),
+        None => Message::Ok,
+    };
+    let rx = live.tx.subscribe();
+    let stream = tokio_stream::once(Ok::<Message, std::convert::Infallible>(first))
+        .chain(BroadcastStream::new(rx).filter_map(|m| m.ok().map(Ok)))
+        .map(|m: Result<Message, std::convert::Infallible>| {
+            let m = m.unwrap_or(Message::Ok);
+            Ok::<Event, std::convert::Infallible>(match m {
+                Message::Reload { all, files } => Event::default()
+                    .event("reload")
+                    .data(serde_json::json!({ "all": all, "files": files }).to_string()),
+                Message::Errors(json) => Event::default().event("errors").data(json),
+                Message::Ok => Event::default().event("ok").data(""),
+            })
+        });
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+/// Where a request path leads inside the output folder.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Target {
+    File(PathBuf),
+    /// A folder asked for without its trailing slash: redirect, so relative links resolve.
+    Folder,
+}
+
+/// The file under the output folder for a request path, or `None` if the path is refused or
+/// leads outside the folder.
+pub fn resolve(out: &Path, request_path: &str) -> Option<Target> {
+    let decoded = percent_encoding::percent_decode_str(request_path)
+        .decode_utf8()
+        .ok()?;
+    if decoded.contains('\0') || decoded.contains('\\') {
+        return None;
+    }
+    let mut path = out.to_path_buf();
+    for part in decoded.trim_start_matches('/').split('/') {
+        match part {
+            "" | "." => {}
+            ".." => return None,
+            p if p.contains(':') => return None,
+            p => path.push(p),
+        }
+    }
+    let root = std::fs::canonicalize(out).ok()?;
+    let inside = |p: &Path| {
+        std::fs::canonicalize(p)
+            .ok()
+            .filter(|c| c.starts_with(&root))
+    };
+    let target = inside(&path)?;
+    if target.is_dir() {
+        if !decoded.ends_with('/') {
+            return Some(Target::Folder);
+        }
+        inside(&target.join("index.html"))
+            .filter(|p| p.is_file())
+            .map(Target::File)
+    } else {
+        (target.is_file() && !decoded.ends_with('/')).then_some(Target::File(target))
+    }
+}
+
+fn content_type(path: &Path) -> String {
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    match ext {
+        "html" => "text/html; charset=utf-8".into(),
+        "js" => "text/javascript; charset=utf-8".into(),
+        "css" => "text/css; charset=utf-8".into(),
+        "json" => "application/json".into(),
+        "csv" => "text/csv; charset=utf-8".into(),
+        "xml" => "application/xml; charset=utf-8".into(),
+        "txt" => "text/plain; charset=utf-8".into(),
+        _ => mime_guess::from_path(path)
+            .first_or_octet_stream()
+            .to_string(),
+    }
+}
+
+/// The script tag that `serve` adds to every page.
+fn live_tag(base: &str) -> String {
+    let base = base.replace(['"', '<', '>', '&'], "");
+    format!("<script src=\"/__gongkai/live.js\" data-base=\"{base}\"></script>")
+}
+
+/// HTML with the live-reload script before `</body>`.
+fn inject(html: Vec<u8>, base: &str) -> Vec<u8> {
+    let text = String::from_utf8_lossy(&html);
+    let tag = live_tag(base);
+    match text.rfind("</body>") {
+        Some(i) => format!("{}{tag}{}", &text[..i], &text[i..]).into_bytes(),
+        None => format!("{text}{tag}").into_bytes(),
+    }
+}
+
+async fn serve_file(State(live): State<Arc<Live>>, req: Request<Body>) -> Response {
+    let out = live_out(&live);
+    let base = live
+        .base
+        .read()
+        .map(|b| b.clone())
+        .unwrap_or_else(|_| "/".into());
+    // The site answers both at `/` and under the path of its base_url, so that pages linking
+    // absolutely (the 404 page) work too.
+    let full_path = req.uri().path();
+    let path = match full_path.strip_prefix(base.trim_end_matches('/')) {
+        Some(rest) if base != "/" && (rest.is_empty() || rest.starts_with('/')) => {
+            format!("/{}", rest.trim_start_matches('/'))
+        }
+        _ => full_path.to_string(),
+    };
+    // A directory without its trailing slash: redirect, so relative links resolve.
+    let (status, file) = match resolve(&out, &path) {
+        Some(Target::File(f)) => (StatusCode::OK, f),
+        Some(Target::Folder) => {
+            let mut r = StatusCode::MOVED_PERMANENTLY.into_response();
+            if let Ok(v) = HeaderValue::from_str(&format!("{full_path}/")) {
+                r.headers_mut().insert(header::LOCATION, v);
+            }
+            return r;
+        }
+        None => (StatusCode::NOT_FOUND, out.join("404.html")),
+    };
+    let bytes = match tokio::fs::read(&file).await {
+        Ok(b) => b,
+        Err(_) => return (StatusCode::NOT_FOUND, "not found").into_response(),
+    };
+    let ctype = content_type(&file);
+    let body = if ctype.starts_with("text/html") {
+        inject(bytes, &base)
+    } else {
+        bytes
+    };
+    let mut r = (status, body).into_response();
+    if let Ok(v) = HeaderValue::from_str(&ctype) {
+        r.headers_mut().insert(header::CONTENT_TYPE, v);
+    }
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn traversal_is_refused() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("public");
+        std::fs::create_dir_all(out.join("报告")).unwrap();
+        std::fs::write(out.join("index.html"), "home").unwrap();
+        std::fs::write(out.join("报告/index.html"), "cn").unwrap();
+        std::fs::write(tmp.path().join("site.toml"), "secret").unwrap();
+        assert_eq!(
+            resolve(&out, "/"),
+            Some(Target::File(out.canonicalize().unwrap().join("index.html")))
+        );
+        assert!(
+            matches!(resolve(&out, "/%E6%8A%A5%E5%91%8A/"), Some(Target::File(_))),
+            "Chinese paths"
+        );
+        assert!(matches!(
+            resolve(&out, "/报告/index.html"),
+            Some(Target::File(_))
+        ));
+        assert_eq!(resolve(&out, "/%E6%8A%A5%E5%91%8A"), Some(Target::Folder));
+        assert_eq!(resolve(&out, "/index.html/"), None);
+        assert_eq!(resolve(&out, "/missing.html"), None);
+        for bad in [
+            "/../site.toml",
+            "/%2e%2e/site.toml",
+            "/%2E%2E%2Fsite.toml",
+            "/..%2fsite.toml",
+            "//etc/passwd",
+            "/C:/x",
+            "/a\\..\\site.toml",
+            "/%00",
+        ] {
+            assert_eq!(resolve(&out, bad), None, "{bad}");
+        }
+        #[cfg(unix)]
+        {
+            std::os::unix::fs::symlink(tmp.path().join("site.toml"), out.join("link")).unwrap();
+            assert_eq!(resolve(&out, "/link"), None, "symlinks out of the folder");
+        }
+    }
+
+    #[test]
+    fn script_is_injected_before_body_end() {
+        let html = inject(b"<html><body><p>x</p></body></html>".to_vec(), "/gongkai/");
+        assert_eq!(
+            String::from_utf8(html).unwrap(),
+            "<html><body><p>x</p><script src=\"/__gongkai/live.js\" data-base=\"/gongkai/\"></script></body></html>"
+        );
+    }
+}

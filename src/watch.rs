@@ -1,0 +1,586 @@
+//! Watch mode: the site kept in memory and rebuilt incrementally on change.
+//!
+//! An edit to a report re-reads that file only, re-checks the site (cheap: rule plans are
+//! precomputed), and re-renders what depends on the report: its page and its neighbours'
+//! (previous and next year link to it and compare with it), its agency page and comparison,
+//! the year pages it appears on (its year and the next, whose year-on-year rates use it), the
+//! home page, its feed entries, its search documents and data files. A template change
+//! re-renders the pages whose templates include it; anything structural (a report or agency
+//! added, removed or renamed, `site.toml`, `agency.toml`) rebuilds everything. In every case
+//! the output equals a full build (tests/watch.rs compares them), and when the site has
+//! errors nothing is written: the last good site stays.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use rayon::prelude::*;
+
+use crate::build::{Failure, Progress, Rendered, Timings, output_error, render_site};
+use crate::diag::{Diagnostic, Diagnostics, Severity, Sources};
+use crate::load::{Loaded, load_site, read_text, rel_path, report::parse_report};
+use crate::output::output_dir;
+use crate::render::{self, Archive, Page, PageKind, Sink, Theme};
+
+/// What happened after a change.
+pub enum Outcome {
+    /// Nothing the site depends on changed.
+    Unchanged,
+    /// The output was updated.
+    Built {
+        /// Files whose content changed.
+        written: Vec<String>,
+        elapsed: Duration,
+        /// A full rebuild rather than an incremental one.
+        full: bool,
+        /// Warnings (and acknowledged findings) of the new state.
+        diagnostics: Diagnostics,
+        sources: Sources,
+    },
+    /// The site has errors; the previous output is still being served.
+    Failed {
+        diagnostics: Diagnostics,
+        sources: Sources,
+    },
+}
+
+/// Writes into the live output folder: only files whose bytes change, each atomically
+/// (written beside, then renamed over), and records what it wrote.
+pub struct LiveSink {
+    out: PathBuf,
+    written: std::sync::Mutex<Vec<String>>,
+}
+
+impl LiveSink {
+    pub fn new(out: &Path) -> LiveSink {
+        LiveSink {
+            out: out.to_path_buf(),
+            written: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    pub fn written(self) -> Vec<String> {
+        let mut v = self.written.into_inner().unwrap_or_default();
+        v.sort();
+        v
+    }
+}
+
+impl Sink for LiveSink {
+    fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), String> {
+        if rel.split('/').any(|p| p == ".." || p.is_empty()) {
+            return Err(format!(
+                "refusing to write outside the output folder: {rel}"
+            ));
+        }
+        let path = self.out.join(rel);
+        if std::fs::read(&path).is_ok_and(|old| old == bytes) {
+            return Ok(());
+        }
+        if let Some(p) = path.parent() {
+            std::fs::create_dir_all(p)
+                .map_err(|e| format!("cannot create {}: {e}", p.display()))?;
+        }
+        let tmp = path.with_file_name(format!(
+            ".{}.gongkai-tmp",
+            path.file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().to_string())
+        ));
+        std::fs::write(&tmp, bytes).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+        std::fs::rename(&tmp, &path)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        if let Ok(mut w) = self.written.lock() {
+            w.push(rel.to_string());
+        }
+        Ok(())
+    }
+}
+
+/// The templates each template pulls in (`extends`, `include`), found by reading them.
+fn template_deps(root: &Path, theme_name: &str) -> BTreeMap<String, BTreeSet<String>> {
+    let mut sources: BTreeMap<String, String> = render::embedded::TEMPLATES
+        .iter()
+        .map(|(n, t)| (n.to_string(), t.to_string()))
+        .collect();
+    for dir in [
+        root.join("themes").join(theme_name).join("templates"),
+        root.join("templates"),
+    ] {
+        for e in walkdir::WalkDir::new(&dir)
+            .into_iter()
+            .flatten()
+            .filter(|e| e.file_type().is_file())
+        {
+            if let Ok(t) = std::fs::read_to_string(e.path()) {
+                sources.insert(rel_path(&dir, e.path()), t);
+            }
+        }
+    }
+    let direct: BTreeMap<String, BTreeSet<String>> = sources
+        .iter()
+        .map(|(n, t)| {
+            let mut deps = BTreeSet::new();
+            for kw in ["extends", "include"] {
+                for part in t.split(&format!("{{% {kw} ")).skip(1) {
+                    let name: String = part
+                        .trim_start()
+                        .trim_start_matches(['"', '\''])
+                        .chars()
+                        .take_while(|c| *c != '"' && *c != '\'')
+                        .collect();
+                    deps.insert(name);
+                }
+            }
+            (n.clone(), deps)
+        })
+        .collect();
+    // Transitive closure, including the template itself.
+    direct
+        .keys()
+        .map(|n| {
+            let mut all = BTreeSet::from([n.clone()]);
+            let mut todo = vec![n.clone()];
+            while let Some(x) = todo.pop() {
+                for d in direct.get(&x).into_iter().flatten() {
+                    if all.insert(d.clone()) {
+                        todo.push(d.clone());
+                    }
+                }
+            }
+            (n.clone(), all)
+        })
+        .collect()
+}
+
+/// The template a page is rendered with.
+fn template_of(kind: &PageKind) -> &'static str {
+    match kind {
+        PageKind::Home => "index.html",
+        PageKind::Agencies => "agencies.html",
+        PageKind::Agency(_) => "agency.html",
+        PageKind::Compare(_) => "compare.html",
+        PageKind::Report(_) => "report.html",
+        PageKind::Years => "years.html",
+        PageKind::Year(_) => "year.html",
+        PageKind::Search => "search.html",
+        PageKind::Data => "data.html",
+        PageKind::NotFound => "404.html",
+    }
+}
+
+/// A watched site: the model, the theme and the incremental render state.
+pub struct Session {
+    root: PathBuf,
+    out: PathBuf,
+    loaded: Loaded,
+    theme: Theme,
+    state: Option<Rendered>,
+    /// The output reflects the current sources (false after a failed change).
+    in_sync: bool,
+}
+
+/// What a changed path means.
+#[derive(Debug, PartialEq, Eq)]
+enum Change {
+    /// An existing report's text changed.
+    Report(String),
+    Template(String),
+    Static,
+    /// Anything else the site depends on: rebuild everything.
+    Full,
+    Ignored,
+}
+
+impl Session {
+    /// Loads and builds the site.
+    pub fn start(root: &Path) -> Result<(Session, Outcome), Failure> {
+        let loaded = load_site(root).map_err(Failure::Unreadable)?;
+        let mut theme = render::theme::load(root, &loaded.site.config).map_err(Failure::Output)?;
+        theme.set_globals(&loaded.site);
+        let out = output_dir(root, &loaded.site.config.output_dir).map_err(output_error)?;
+        let mut s = Session {
+            root: root.to_path_buf(),
+            out,
+            loaded,
+            theme,
+            state: None,
+            in_sync: false,
+        };
+        let outcome = s.rebuild_all(Instant::now());
+        Ok((s, outcome))
+    }
+
+    pub fn output(&self) -> &Path {
+        &self.out
+    }
+
+    /// The site folder.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The theme in use (its folder is watched).
+    pub fn theme_name(&self) -> &str {
+        &self.loaded.site.config.theme
+    }
+
+    /// The path part of the site's `base_url`, e.g. `/gongkai/`.
+    pub fn base_path(&self) -> String {
+        render::base_path(&self.loaded.site.config.base_url)
+    }
+
+    fn classify(&self, path: &Path) -> Change {
+        let rel = rel_path(&self.root, path);
+        let name = path
+            .file_name()
+            .map_or(String::new(), |n| n.to_string_lossy().to_string());
+        if crate::load::ignored_name(&name) || name.ends_with(".gongkai-tmp") {
+            return Change::Ignored;
+        }
+        if path.starts_with(&self.out) {
+            return Change::Ignored;
+        }
+        let theme_dir = format!("themes/{}/", self.loaded.site.config.theme);
+        if let Some(t) = rel
+            .strip_prefix("templates/")
+            .or_else(|| rel.strip_prefix(&format!("{theme_dir}templates/")))
+        {
+            return Change::Template(t.to_string());
+        }
+        if rel.starts_with("static/") || rel.starts_with(&format!("{theme_dir}static/")) {
+            return Change::Static;
+        }
+        if rel.starts_with("themes/") {
+            return if rel.starts_with(&theme_dir) {
+                Change::Full
+            } else {
+                Change::Ignored
+            };
+        }
+        // site.toml, or the site's templates/ or static/ folder appearing or going away
+        // (whatever was copied into it at once is read by the full rebuild).
+        if rel == "site.toml" || rel == "templates" || rel == "static" {
+            return Change::Full;
+        }
+        if let Some(inner) = rel.strip_prefix("content/") {
+            let parts: Vec<&str> = inner.split('/').collect();
+            return match parts.as_slice() {
+                [_, file] if file.ends_with(".md") => {
+                    // An edit to a report we know that still exists; anything else (new,
+                    // removed, renamed) changes the structure.
+                    let known = self.loaded.site.reports.iter().any(|r| r.path == rel);
+                    if known && path.is_file() {
+                        Change::Report(rel)
+                    } else {
+                        Change::Full
+                    }
+                }
+                [_, "agency.toml"] | [_] => Change::Full,
+                [_, _] => Change::Ignored,
+                _ => Change::Full,
+            };
+        }
+        Change::Ignored
+    }
+
+    /// Applies a batch of changed paths (from the file watcher).
+    pub fn apply(&mut self, paths: &[PathBuf]) -> Outcome {
+        let start = Instant::now();
+        let changes: Vec<Change> = paths
+            .iter()
+            .map(|p| self.classify(p))
+            .filter(|c| *c != Change::Ignored)
+            .collect();
+        if changes.is_empty() {
+            return Outcome::Unchanged;
+        }
+        if !self.in_sync || changes.contains(&Change::Full) {
+            return self.reload_all(start);
+        }
+        let mut reports: Vec<String> = Vec::new();
+        let mut templates: BTreeSet<String> = BTreeSet::new();
+        let mut statics = false;
+        for c in changes {
+            match c {
+                Change::Report(p) => {
+                    if !reports.contains(&p) {
+                        reports.push(p);
+                    }
+                }
+                Change::Template(t) => {
+                    templates.insert(t);
+                }
+                Change::Static => statics = true,
+                Change::Full | Change::Ignored => {}
+            }
+        }
+        if !templates.is_empty() {
+            match render::theme::load(&self.root, &self.loaded.site.config) {
+                Ok(mut t) => {
+                    t.set_globals(&self.loaded.site);
+                    self.theme = t;
+                }
+                Err(d) => {
+                    self.in_sync = false;
+                    return Outcome::Failed {
+                        diagnostics: Diagnostics { items: d },
+                        sources: Sources::default(),
+                    };
+                }
+            }
+        }
+        for rel in &reports {
+            if !self.reread_report(rel) {
+                // Unreadable now, or its year changed: reload the structure.
+                return self.reload_all(start);
+            }
+        }
+        self.update(start, &reports, &templates, statics)
+    }
+
+    /// Re-reads one report file in place; `false` when it cannot stay in place (unreadable,
+    /// or its year changed).
+    fn reread_report(&mut self, rel: &str) -> bool {
+        let Some(idx) = self.loaded.site.reports.iter().position(|r| r.path == rel) else {
+            return false;
+        };
+        let (agency, file_year) = {
+            let r = &self.loaded.site.reports[idx];
+            (
+                r.agency.clone(),
+                crate::load::report_year(rel.rsplit('/').next().unwrap_or("")),
+            )
+        };
+        self.loaded.diagnostics.items.retain(|d| d.file != rel);
+        match read_text(&self.root.join(rel), rel) {
+            Ok(text) => {
+                self.loaded.sources.insert(rel, text.clone());
+                let (report, diags) = parse_report(rel, &agency, file_year, text);
+                self.loaded.diagnostics.extend(diags);
+                match report {
+                    Some(r) if r.year == self.loaded.site.reports[idx].year => {
+                        self.loaded.site.reports[idx] = r;
+                        true
+                    }
+                    _ => false,
+                }
+            }
+            Err(_) => false,
+        }
+    }
+
+    fn failed(&mut self, diagnostics: Diagnostics) -> Outcome {
+        self.in_sync = false;
+        Outcome::Failed {
+            diagnostics,
+            sources: self.loaded.sources.clone(),
+        }
+    }
+
+    /// Reloads everything from disk and rebuilds.
+    fn reload_all(&mut self, start: Instant) -> Outcome {
+        match load_site(&self.root) {
+            Ok(l) => self.loaded = l,
+            Err(f) => {
+                self.in_sync = false;
+                return Outcome::Failed {
+                    diagnostics: f.diagnostics,
+                    sources: f.sources,
+                };
+            }
+        }
+        match render::theme::load(&self.root, &self.loaded.site.config) {
+            Ok(mut t) => {
+                t.set_globals(&self.loaded.site);
+                self.theme = t;
+            }
+            Err(d) => return self.failed(Diagnostics { items: d }),
+        }
+        match output_dir(&self.root, &self.loaded.site.config.output_dir) {
+            Ok(o) => self.out = o,
+            Err(e) => {
+                return self.failed(Diagnostics {
+                    items: vec![Diagnostic::file(Severity::Error, "output", "site.toml", e)],
+                });
+            }
+        }
+        self.rebuild_all(start)
+    }
+
+    /// A full render of the current model (staging folder, then swap).
+    fn rebuild_all(&mut self, start: Instant) -> Outcome {
+        let diagnostics = crate::check::check(&self.loaded);
+        if diagnostics.has_errors() {
+            return self.failed(diagnostics);
+        }
+        let mut t = Timings::default();
+        match render_site(
+            &self.loaded,
+            &diagnostics,
+            &self.theme,
+            &self.out,
+            Progress::Quiet,
+            &mut t,
+        ) {
+            Ok(r) => {
+                let written = r.pages.iter().map(|p| p.path.clone()).collect();
+                self.state = Some(r);
+                self.in_sync = true;
+                Outcome::Built {
+                    written,
+                    elapsed: start.elapsed(),
+                    full: true,
+                    diagnostics,
+                    sources: self.loaded.sources.clone(),
+                }
+            }
+            Err(Failure::Output(d)) => self.failed(Diagnostics { items: d }),
+            Err(Failure::Invalid { diagnostics, .. }) => self.failed(diagnostics),
+            Err(Failure::Unreadable(f)) => self.failed(f.diagnostics),
+        }
+    }
+
+    /// Re-renders what depends on the changed reports and templates.
+    fn update(
+        &mut self,
+        start: Instant,
+        reports: &[String],
+        templates: &BTreeSet<String>,
+        statics: bool,
+    ) -> Outcome {
+        let diagnostics = crate::check::check(&self.loaded);
+        if diagnostics.has_errors() {
+            return self.failed(diagnostics);
+        }
+        let Some(state) = self.state.as_mut() else {
+            return self.reload_all(start);
+        };
+        let site = &self.loaded.site;
+        let archive = Archive::new(site, &diagnostics.items);
+        let sink = LiveSink::new(&self.out);
+        let result = (|| -> Result<(), String> {
+            // Reports whose files and pages change: the edited ones and the next year of the
+            // same agency (its rates and continuity findings use the edited numbers).
+            let mut touched: BTreeSet<usize> = BTreeSet::new();
+            let mut around: BTreeSet<usize> = BTreeSet::new();
+            for rel in reports {
+                let Some(i) = site.reports.iter().position(|r| &r.path == rel) else {
+                    continue;
+                };
+                touched.insert(i);
+                around.insert(i);
+                if let Some(p) = archive.previous(i) {
+                    around.insert(p);
+                }
+                if let Some(n) = next_of(&archive, i) {
+                    touched.insert(n);
+                    around.insert(n);
+                }
+            }
+            let mut kinds: BTreeSet<PageKind> = BTreeSet::new();
+            for &i in &around {
+                let r = archive.report(i);
+                kinds.insert(PageKind::Report(i));
+                kinds.insert(PageKind::Agency(r.agency.clone()));
+                kinds.insert(PageKind::Compare(r.agency.clone()));
+                kinds.insert(PageKind::Year(r.year));
+            }
+            if !around.is_empty() {
+                kinds.insert(PageKind::Home);
+            }
+            // Pages whose template includes a changed template.
+            if !templates.is_empty() {
+                let deps = template_deps(&self.root, &site.config.theme);
+                for p in &state.pages {
+                    let uses = deps
+                        .get(template_of(&p.kind))
+                        .is_some_and(|d| d.iter().any(|t| templates.contains(t)));
+                    if uses {
+                        kinds.insert(p.kind.clone());
+                    }
+                }
+            }
+            let pages: Vec<&Page> = state
+                .pages
+                .iter()
+                .filter(|p| kinds.contains(&p.kind))
+                .collect();
+            // The edited report's own page first: it is what the author is looking at.
+            pages.par_iter().try_for_each(|p| {
+                let html =
+                    render::render_page(&self.theme, &archive, p).map_err(|d| d.message.clone())?;
+                sink.write(&p.path, html.as_bytes())
+            })?;
+            if !touched.is_empty() {
+                let list: Vec<usize> = touched.iter().copied().collect();
+                let t = state.search.update(&archive, &list);
+                state.search.write_touched(&t, &sink)?;
+                state.bulk.update(&archive, &list);
+                state.bulk.write(&archive, &sink)?;
+                for &i in &list {
+                    render::data::write_report(&archive, i, &sink)?;
+                }
+                render::feeds::write_site_feed(&self.theme, &archive, &sink)?;
+                let agencies: BTreeSet<&str> = list
+                    .iter()
+                    .map(|&i| archive.report(i).agency.as_str())
+                    .collect();
+                for a in agencies {
+                    render::feeds::write_agency_feed(&self.theme, &archive, a, &sink)?;
+                }
+            }
+            if templates.iter().any(|t| t == "atom.xml") {
+                render::feeds::write(&self.theme, &archive, &state.pages, &sink)?;
+            }
+            if statics {
+                for (name, src) in &self.theme.statics {
+                    let bytes = match src {
+                        render::theme::StaticSource::Embedded(b) => b.to_vec(),
+                        render::theme::StaticSource::File(p) => std::fs::read(p)
+                            .map_err(|e| format!("cannot read {}: {e}", p.display()))?,
+                    };
+                    sink.write(&format!("static/{name}"), &bytes)?;
+                }
+            }
+            Ok(())
+        })();
+        match result {
+            Ok(()) => Outcome::Built {
+                written: sink.written(),
+                elapsed: start.elapsed(),
+                full: false,
+                diagnostics,
+                sources: self.loaded.sources.clone(),
+            },
+            Err(e) => self.failed(Diagnostics {
+                items: vec![Diagnostic::file(Severity::Error, "output", "public", e)],
+            }),
+        }
+    }
+}
+
+fn next_of(archive: &Archive<'_>, i: usize) -> Option<usize> {
+    let r = archive.report(i);
+    archive
+        .by_agency
+        .get(&r.agency)?
+        .iter()
+        .copied()
+        .find(|&j| archive.report(j).year == r.year + 1)
+}
+
+/// Paths watched for a site: its folders and files, never the output folder.
+pub fn watched_paths(root: &Path, theme: &str) -> Vec<(PathBuf, bool)> {
+    let mut v = vec![(root.to_path_buf(), false)];
+    for d in ["content", "templates", "static"] {
+        let p = root.join(d);
+        if p.is_dir() {
+            v.push((p, true));
+        }
+    }
+    let t = root.join("themes").join(theme);
+    if t.is_dir() {
+        v.push((t, true));
+    }
+    v
+}

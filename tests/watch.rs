@@ -1,0 +1,226 @@
+//! Watch mode's incremental rebuilds give exactly what a full build gives, through a series
+//! of edits an author makes (library level; tests/serve.rs drives the real server).
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use gongkai::watch::{Outcome, Session};
+
+/// Every file under `dir`, relative path → bytes.
+fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            (
+                e.path()
+                    .strip_prefix(dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/"),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// A fresh full build of a copy of the site, compared with the live output.
+fn assert_same_as_full_build(site: &Path, step: &str) {
+    let copy = tempfile::tempdir().unwrap();
+    std::fs::copy(site.join("site.toml"), copy.path().join("site.toml")).unwrap();
+    for d in ["content", "templates", "static"] {
+        if site.join(d).is_dir() {
+            common::copy_tree(&site.join(d), &copy.path().join(d));
+        }
+    }
+    if let Err(gongkai::build::Failure::Invalid { diagnostics, .. }) =
+        gongkai::build::build(copy.path(), gongkai::build::Progress::Quiet)
+    {
+        panic!("{step}: the full build failed: {}", diagnostics.summary());
+    }
+    let full = tree(&copy.path().join("public"));
+    let live = tree(&site.join("public"));
+    let missing: Vec<&String> = full.keys().filter(|k| !live.contains_key(*k)).collect();
+    let extra: Vec<&String> = live.keys().filter(|k| !full.contains_key(*k)).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "{step}: missing {missing:?}, stale {extra:?}"
+    );
+    for (k, v) in &full {
+        assert!(live[k] == *v, "{step}: {k} differs from a full build");
+    }
+}
+
+fn edit(path: &Path, from: &str, to: &str) -> PathBuf {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{} lacks {from}", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+    path.to_path_buf()
+}
+
+fn built(o: &Outcome) -> (Vec<String>, bool) {
+    match o {
+        Outcome::Built { written, full, .. } => (written.clone(), *full),
+        Outcome::Failed { diagnostics, .. } => panic!(
+            "failed: {:?}",
+            diagnostics
+                .items
+                .iter()
+                .map(|d| &d.message)
+                .collect::<Vec<_>>()
+        ),
+        Outcome::Unchanged => panic!("unchanged"),
+    }
+}
+
+#[test]
+fn a_sequence_of_edits_ends_where_a_full_build_does() {
+    let site = common::example_site();
+    let root = site.path();
+    let (mut s, first) = Session::start(root).ok().expect("starts");
+    assert!(built(&first).1);
+    assert_same_as_full_build(root, "start");
+
+    // 1. A number in a report: incremental, and only what depends on it is written.
+    let p = edit(
+        &root.join("content/pingtan/2021.md"),
+        "penalties           = [1282]",
+        "penalties           = [1283]",
+    );
+    let (written, full) = built(&s.apply(&[p]));
+    assert!(!full, "an edit is incremental");
+    assert!(
+        written.contains(&"agencies/pingtan/2021/index.html".to_string()),
+        "{written:?}"
+    );
+    assert!(
+        !written
+            .iter()
+            .any(|w| w.starts_with("agencies/huaian-city/")),
+        "unrelated pages untouched: {written:?}"
+    );
+    assert_same_as_full_build(root, "number edited");
+
+    // 2. Prose (search documents change) and the carried-over applications (the next year's
+    //    continuity and rates change).
+    let p = edit(
+        &root.join("content/pingtan/2021.md"),
+        "2021年全区新收",
+        "2021年，全区新收",
+    );
+    let q = edit(
+        &root.join("content/pingtan/2021.md"),
+        "carried_forward            = [1, 0, 0, 0, 0, 0, 1]",
+        "carried_forward            = [1, 0, 0, 0, 0, 0, 1]",
+    );
+    built(&s.apply(&[p, q]));
+    assert_same_as_full_build(root, "prose edited");
+
+    // 3. A broken report: nothing written, the last good site stays.
+    let before = tree(&root.join("public"));
+    let p = edit(
+        &root.join("content/pingtan/2022.md"),
+        "reconsideration         = [0, 1, 1, 0, 2]",
+        "reconsideration         = [0, 1, 1, 0, 9]",
+    );
+    match s.apply(std::slice::from_ref(&p)) {
+        Outcome::Failed { diagnostics, .. } => {
+            assert!(diagnostics.items.iter().any(|d| d.code == "I4"))
+        }
+        _ => panic!("a broken report fails"),
+    }
+    assert_eq!(
+        tree(&root.join("public")),
+        before,
+        "failed change writes nothing"
+    );
+    // Fixed again.
+    edit(&p, "[0, 1, 1, 0, 9]", "[0, 1, 1, 0, 2]");
+    built(&s.apply(&[p]));
+    assert_same_as_full_build(root, "fixed");
+
+    // 4. An empty file mid-save, then the saved content.
+    let p = root.join("content/biaokou-town/2021.md");
+    let text = std::fs::read_to_string(&p).unwrap();
+    std::fs::write(&p, "").unwrap();
+    assert!(matches!(
+        s.apply(std::slice::from_ref(&p)),
+        Outcome::Failed { .. }
+    ));
+    std::fs::write(&p, text.replace("无。", "本年无其他需要报告的事项。")).unwrap();
+    built(&s.apply(&[p]));
+    assert_same_as_full_build(root, "saved after an empty file");
+
+    // 5. A template of the site overrides the theme: pages using it are re-rendered.
+    std::fs::create_dir_all(root.join("templates")).unwrap();
+    let theme_report =
+        std::fs::read_to_string(common::repo().join("themes/default/templates/report.html"))
+            .unwrap();
+    let t = root.join("templates/report.html");
+    std::fs::write(
+        &t,
+        theme_report.replace(
+            "<article class=\"report\">",
+            "<article class=\"report custom\">",
+        ),
+    )
+    .unwrap();
+    built(&s.apply(&[t]));
+    assert!(
+        std::fs::read_to_string(root.join("public/agencies/pingtan/2021/index.html"))
+            .unwrap()
+            .contains("report custom")
+    );
+    assert_same_as_full_build(root, "template overridden");
+
+    // 6. A report deleted; an agency folder renamed; a new agency added.
+    let p = root.join("content/pingtan/2019.md");
+    std::fs::remove_file(&p).unwrap();
+    built(&s.apply(&[p]));
+    assert!(
+        !root
+            .join("public/agencies/pingtan/2019/index.html")
+            .exists(),
+        "no stale page"
+    );
+    assert_same_as_full_build(root, "report deleted");
+    std::fs::rename(
+        root.join("content/huaian-city"),
+        root.join("content/huaian"),
+    )
+    .unwrap();
+    built(&s.apply(&[
+        root.join("content/huaian-city"),
+        root.join("content/huaian"),
+    ]));
+    assert!(!root.join("public/agencies/huaian-city").exists());
+    assert!(
+        root.join("public/agencies/huaian/2024/index.html")
+            .is_file()
+    );
+    assert_same_as_full_build(root, "agency renamed");
+    std::fs::create_dir_all(root.join("content/new-town")).unwrap();
+    std::fs::write(
+        root.join("content/new-town/agency.toml"),
+        "name = \"新镇人民政府\"\nlevel = \"township\"\n",
+    )
+    .unwrap();
+    built(&s.apply(&[root.join("content/new-town/agency.toml")]));
+    assert!(root.join("public/agencies/new-town/index.html").is_file());
+    assert_same_as_full_build(root, "agency added");
+
+    // Editors' temporary files change nothing.
+    std::fs::write(root.join("content/pingtan/.2021.md.swp"), "x").unwrap();
+    std::fs::write(root.join("content/pingtan/2021.md~"), "x").unwrap();
+    assert!(matches!(
+        s.apply(&[
+            root.join("content/pingtan/.2021.md.swp"),
+            root.join("content/pingtan/2021.md~")
+        ]),
+        Outcome::Unchanged
+    ));
+}
