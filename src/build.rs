@@ -123,7 +123,7 @@ pub fn render_site(
                 .par_iter()
                 .try_for_each(|&i| render::data::write_report(&archive, i, &staging))?;
             Ok(bulk.order.len() * 2
-                + bulk.write(&archive, &staging)?
+                + bulk.write(&archive, None, &staging)?
                 + render::data::write_static(&archive, &staging)?)
         })
         .map_err(output_error)?;

@@ -175,8 +175,23 @@ pub struct Session {
     loaded: Loaded,
     theme: Theme,
     state: Option<Rendered>,
-    /// The output reflects the current sources (false after a failed change).
+    /// Each report's findings (see [`crate::check::report_diagnostics`]), redone for the
+    /// edited reports only.
+    findings: Vec<Vec<Diagnostic>>,
+    /// Changes not yet in the output because the site had errors: rendered with the next
+    /// good state, so that fixing an error stays incremental.
+    pending: Pending,
+    /// The model matches the sources and the output can be updated incrementally (false
+    /// after the structure failed to load).
     in_sync: bool,
+}
+
+/// Changes waiting for a good state of the site.
+#[derive(Default)]
+struct Pending {
+    reports: Vec<String>,
+    templates: BTreeSet<String>,
+    statics: bool,
 }
 
 /// What a changed path means.
@@ -204,6 +219,8 @@ impl Session {
             loaded,
             theme,
             state: None,
+            findings: Vec::new(),
+            pending: Pending::default(),
             in_sync: false,
         };
         let outcome = s.rebuild_all(Instant::now());
@@ -297,31 +314,31 @@ impl Session {
         if !self.in_sync || changes.contains(&Change::Full) {
             return self.reload_all(start);
         }
-        let mut reports: Vec<String> = Vec::new();
-        let mut templates: BTreeSet<String> = BTreeSet::new();
-        let mut statics = false;
+        let mut new_reports = Vec::new();
         for c in changes {
             match c {
                 Change::Report(p) => {
-                    if !reports.contains(&p) {
-                        reports.push(p);
+                    if !self.pending.reports.contains(&p) {
+                        self.pending.reports.push(p.clone());
+                    }
+                    if !new_reports.contains(&p) {
+                        new_reports.push(p);
                     }
                 }
                 Change::Template(t) => {
-                    templates.insert(t);
+                    self.pending.templates.insert(t);
                 }
-                Change::Static => statics = true,
+                Change::Static => self.pending.statics = true,
                 Change::Full | Change::Ignored => {}
             }
         }
-        if !templates.is_empty() {
+        if !self.pending.templates.is_empty() {
             match render::theme::load(&self.root, &self.loaded.site.config) {
                 Ok(mut t) => {
                     t.set_globals(&self.loaded.site);
                     self.theme = t;
                 }
                 Err(d) => {
-                    self.in_sync = false;
                     return Outcome::Failed {
                         diagnostics: Diagnostics { items: d },
                         sources: Sources::default(),
@@ -329,13 +346,13 @@ impl Session {
                 }
             }
         }
-        for rel in &reports {
+        for rel in &new_reports {
             if !self.reread_report(rel) {
                 // Unreadable now, or its year changed: reload the structure.
                 return self.reload_all(start);
             }
         }
-        self.update(start, &reports, &templates, statics)
+        self.update(start)
     }
 
     /// Re-reads one report file in place; `false` when it cannot stay in place (unreadable,
@@ -362,7 +379,10 @@ impl Session {
                         self.loaded.site.reports[idx] = r;
                         true
                     }
-                    _ => false,
+                    Some(_) => false,
+                    // Not readable as a report (broken TOML, an empty file mid-save): the
+                    // diagnostics say why, and the model keeps the last good version.
+                    None => true,
                 }
             }
             Err(_) => false,
@@ -409,7 +429,12 @@ impl Session {
 
     /// A full render of the current model (staging folder, then swap).
     fn rebuild_all(&mut self, start: Instant) -> Outcome {
-        let diagnostics = crate::check::check(&self.loaded);
+        let site = &self.loaded.site;
+        self.findings = (0..site.reports.len())
+            .into_par_iter()
+            .map(|i| crate::check::report_diagnostics(site, i))
+            .collect();
+        let diagnostics = crate::check::assemble(&self.loaded, &self.findings);
         if diagnostics.has_errors() {
             return self.failed(diagnostics);
         }
@@ -426,6 +451,7 @@ impl Session {
                 let written = r.pages.iter().map(|p| p.path.clone()).collect();
                 self.state = Some(r);
                 self.in_sync = true;
+                self.pending = Pending::default();
                 Outcome::Built {
                     written,
                     elapsed: start.elapsed(),
@@ -440,22 +466,35 @@ impl Session {
         }
     }
 
-    /// Re-renders what depends on the changed reports and templates.
-    fn update(
-        &mut self,
-        start: Instant,
-        reports: &[String],
-        templates: &BTreeSet<String>,
-        statics: bool,
-    ) -> Outcome {
-        let diagnostics = crate::check::check(&self.loaded);
+    /// Re-renders what depends on the pending changes.
+    fn update(&mut self, start: Instant) -> Outcome {
+        let site = &self.loaded.site;
+        let indices: Vec<usize> = self
+            .pending
+            .reports
+            .iter()
+            .filter_map(|rel| site.reports.iter().position(|r| &r.path == rel))
+            .collect();
+        // An edited report's findings, and the next report's (continuity uses this one).
+        for &i in &indices {
+            for j in [i, i + 1] {
+                if j < site.reports.len() {
+                    self.findings[j] = crate::check::report_diagnostics(site, j);
+                }
+            }
+        }
+        let diagnostics = crate::check::assemble(&self.loaded, &self.findings);
         if diagnostics.has_errors() {
-            return self.failed(diagnostics);
+            // The output keeps the last good state; `pending` is rendered once fixed.
+            return Outcome::Failed {
+                diagnostics,
+                sources: self.loaded.sources.clone(),
+            };
         }
         let Some(state) = self.state.as_mut() else {
             return self.reload_all(start);
         };
-        let site = &self.loaded.site;
+        let pending = std::mem::take(&mut self.pending);
         let archive = Archive::new(site, &diagnostics.items);
         let sink = LiveSink::new(&self.out);
         let result = (|| -> Result<(), String> {
@@ -463,10 +502,7 @@ impl Session {
             // same agency (its rates and continuity findings use the edited numbers).
             let mut touched: BTreeSet<usize> = BTreeSet::new();
             let mut around: BTreeSet<usize> = BTreeSet::new();
-            for rel in reports {
-                let Some(i) = site.reports.iter().position(|r| &r.path == rel) else {
-                    continue;
-                };
+            for &i in &indices {
                 touched.insert(i);
                 around.insert(i);
                 if let Some(p) = archive.previous(i) {
@@ -477,18 +513,29 @@ impl Session {
                     around.insert(n);
                 }
             }
+            // The edited reports' own pages first: they are what the author is looking at.
+            let first: Vec<&Page> = state
+                .pages
+                .iter()
+                .filter(|p| matches!(p.kind, PageKind::Report(i) if indices.contains(&i)))
+                .collect();
+            render_pages(&self.theme, &archive, &first, &sink)?;
             let mut kinds: BTreeSet<PageKind> = BTreeSet::new();
             for &i in &around {
                 let r = archive.report(i);
                 kinds.insert(PageKind::Report(i));
                 kinds.insert(PageKind::Agency(r.agency.clone()));
                 kinds.insert(PageKind::Compare(r.agency.clone()));
-                kinds.insert(PageKind::Year(r.year));
+            }
+            // A year page shows its reports and their change from the year before.
+            for &i in &touched {
+                kinds.insert(PageKind::Year(archive.report(i).year));
             }
             if !around.is_empty() {
                 kinds.insert(PageKind::Home);
             }
             // Pages whose template includes a changed template.
+            let templates = &pending.templates;
             if !templates.is_empty() {
                 let deps = template_deps(&self.root, &site.config.theme);
                 for p in &state.pages {
@@ -500,23 +547,19 @@ impl Session {
                     }
                 }
             }
-            let pages: Vec<&Page> = state
+            let rest: Vec<&Page> = state
                 .pages
                 .iter()
-                .filter(|p| kinds.contains(&p.kind))
+                .filter(|p| kinds.contains(&p.kind) && !first.iter().any(|f| f.path == p.path))
                 .collect();
-            // The edited report's own page first: it is what the author is looking at.
-            pages.par_iter().try_for_each(|p| {
-                let html =
-                    render::render_page(&self.theme, &archive, p).map_err(|d| d.message.clone())?;
-                sink.write(&p.path, html.as_bytes())
-            })?;
+            render_pages(&self.theme, &archive, &rest, &sink)?;
             if !touched.is_empty() {
                 let list: Vec<usize> = touched.iter().copied().collect();
                 let t = state.search.update(&archive, &list);
                 state.search.write_touched(&t, &sink)?;
                 state.bulk.update(&archive, &list);
-                state.bulk.write(&archive, &sink)?;
+                let years: BTreeSet<i32> = list.iter().map(|&i| archive.report(i).year).collect();
+                state.bulk.write(&archive, Some(&years), &sink)?;
                 for &i in &list {
                     render::data::write_report(&archive, i, &sink)?;
                 }
@@ -532,7 +575,7 @@ impl Session {
             if templates.iter().any(|t| t == "atom.xml") {
                 render::feeds::write(&self.theme, &archive, &state.pages, &sink)?;
             }
-            if statics {
+            if pending.statics {
                 for (name, src) in &self.theme.statics {
                     let bytes = match src {
                         render::theme::StaticSource::Embedded(b) => b.to_vec(),
@@ -557,6 +600,19 @@ impl Session {
             }),
         }
     }
+}
+
+/// Renders pages in parallel and writes them.
+fn render_pages(
+    theme: &Theme,
+    archive: &Archive<'_>,
+    pages: &[&Page],
+    sink: &LiveSink,
+) -> Result<(), String> {
+    pages.par_iter().try_for_each(|p| {
+        let html = render::render_page(theme, archive, p).map_err(|d| d.message.clone())?;
+        sink.write(&p.path, html.as_bytes())
+    })
 }
 
 fn next_of(archive: &Archive<'_>, i: usize) -> Option<usize> {

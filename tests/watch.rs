@@ -138,9 +138,27 @@ fn a_sequence_of_edits_ends_where_a_full_build_does() {
         before,
         "failed change writes nothing"
     );
+    // Another report edited while the site has errors: written once the error is fixed.
+    let q = edit(
+        &root.join("content/biaokou-town/2021.md"),
+        "penalties           = [5]",
+        "penalties           = [15]",
+    );
+    assert!(
+        matches!(s.apply(&[q]), Outcome::Failed { .. }),
+        "still broken"
+    );
+    assert_eq!(
+        tree(&root.join("public")),
+        before,
+        "nothing written while broken"
+    );
     // Fixed again.
     edit(&p, "[0, 1, 1, 0, 9]", "[0, 1, 1, 0, 2]");
-    built(&s.apply(&[p]));
+    assert!(
+        !built(&s.apply(&[p])).1,
+        "fixing an error stays incremental"
+    );
     assert_same_as_full_build(root, "fixed");
 
     // 4. An empty file mid-save, then the saved content.
@@ -152,7 +170,7 @@ fn a_sequence_of_edits_ends_where_a_full_build_does() {
         Outcome::Failed { .. }
     ));
     std::fs::write(&p, text.replace("无。", "本年无其他需要报告的事项。")).unwrap();
-    built(&s.apply(&[p]));
+    assert!(!built(&s.apply(&[p])).1, "incremental after a broken save");
     assert_same_as_full_build(root, "saved after an empty file");
 
     // 5. A template of the site overrides the theme: pages using it are re-rendered.

@@ -21,35 +21,42 @@ pub use rules::{Evaluation, continuity_findings, evaluate, report_findings};
 
 /// Checks a loaded site; returns every diagnostic (loading's included), sorted.
 pub fn check(loaded: &Loaded) -> Diagnostics {
+    let per_report: Vec<Vec<Diagnostic>> = (0..loaded.site.reports.len())
+        .into_par_iter()
+        .map(|i| report_diagnostics(&loaded.site, i))
+        .collect();
+    assemble(loaded, &per_report)
+}
+
+/// The findings of report `i`: its own rules, continuity with the previous year of its agency,
+/// the site's severity overrides and the report's acknowledgements. They depend on this report
+/// and the one before it only, so watch mode keeps them per report and redoes the edited ones.
+pub fn report_diagnostics(site: &Site, i: usize) -> Vec<Diagnostic> {
+    let report = &site.reports[i];
+    let mut findings = report_findings(report);
+    if let Some(p) = i.checked_sub(1).map(|j| &site.reports[j])
+        && p.agency == report.agency
+        && p.year + 1 == report.year
+    {
+        findings.extend(continuity_findings(p, report));
+    }
+    let validation = &site.config.validation;
+    apply_levels(&mut findings, |code| validation.level(code));
+    let problems = acknowledge(report, &mut findings, |code| {
+        validation.level(code) == Some(CheckLevel::Off)
+    });
+    findings.extend(problems);
+    findings
+}
+
+/// Every diagnostic of the site from the per-report findings: loading's, site-wide
+/// consistency, then the reports', sorted.
+pub fn assemble(loaded: &Loaded, per_report: &[Vec<Diagnostic>]) -> Diagnostics {
     let site = &loaded.site;
     let mut all = loaded.diagnostics.clone();
     all.extend(site_consistency(site, &loaded.sources));
-
-    // Findings per report: in-report rules in parallel, then continuity between neighbours.
-    let mut per_report: Vec<Vec<Diagnostic>> = site
-        .reports
-        .par_iter()
-        .map(rules::report_findings)
-        .collect();
-    for (i, r) in site.reports.iter().enumerate() {
-        if i > 0 {
-            let p = &site.reports[i - 1];
-            if p.agency == r.agency && p.year + 1 == r.year {
-                per_report[i].extend(rules::continuity_findings(p, r));
-            }
-        }
-    }
-
-    let validation = &site.config.validation;
-    for (report, mut findings) in site.reports.iter().zip(per_report) {
-        apply_levels(&mut findings, |code| validation.level(code));
-        let problems = acknowledge(report, &mut findings, |code| {
-            validation.level(code) == Some(CheckLevel::Off)
-        });
-        findings.extend(problems);
-        all.extend(findings);
-    }
-    apply_levels(&mut all.items, |code| validation.level(code));
+    all.items.extend(per_report.iter().flatten().cloned());
+    apply_levels(&mut all.items, |code| site.config.validation.level(code));
     all.sort();
     all
 }

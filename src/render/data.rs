@@ -6,6 +6,8 @@
 //! field (CSV), never 0; a cell the report's format does not have is absent (JSON) or `NA`
 //! (bulk CSV).
 
+use std::collections::BTreeSet;
+
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -529,6 +531,22 @@ fn bulk_json_value(v: &str) -> Value {
     }
 }
 
+/// A bulk row as a JSON array: metadata as strings, cells through [`bulk_json_value`].
+fn bulk_json_row(row: &[String]) -> String {
+    let values: Vec<Value> = row
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            if i < BULK_META.len() {
+                json!(v)
+            } else {
+                bulk_json_value(v)
+            }
+        })
+        .collect();
+    Value::Array(values).to_string()
+}
+
 /// The bulk tables in memory (one row per report, in document order), so watch mode can
 /// replace a report's row and rewrite the bulk files without recomputing the others.
 pub struct BulkTable {
@@ -536,6 +554,8 @@ pub struct BulkTable {
     header: Vec<String>,
     locations: Locations,
     pub rows: Vec<Vec<String>>,
+    /// Each row as a JSON array, ready for reports.json.
+    json_rows: Vec<String>,
 }
 
 impl BulkTable {
@@ -544,15 +564,20 @@ impl BulkTable {
         let order = order(archive);
         let keys = all_cell_keys();
         let locations = cell_locations(&keys);
-        let rows = order
+        let (rows, json_rows) = order
             .par_iter()
-            .map(|&i| bulk_row(archive, i, &locations))
-            .collect();
+            .map(|&i| {
+                let row = bulk_row(archive, i, &locations);
+                let json = bulk_json_row(&row);
+                (row, json)
+            })
+            .unzip();
         BulkTable {
             order,
             header: bulk_header(&keys),
             locations,
             rows,
+            json_rows,
         }
     }
 
@@ -561,12 +586,19 @@ impl BulkTable {
         for &ri in reports {
             if let Some(k) = self.order.iter().position(|&x| x == ri) {
                 self.rows[k] = bulk_row(archive, ri, &self.locations);
+                self.json_rows[k] = bulk_json_row(&self.rows[k]);
             }
         }
     }
 
-    /// Writes reports.csv, reports.json and the per-year CSVs; returns how many files.
-    pub fn write(&self, archive: &Archive<'_>, sink: &dyn Sink) -> Result<usize, String> {
+    /// Writes reports.csv, reports.json and the per-year CSVs (of `years`, or all); returns
+    /// how many files.
+    pub fn write(
+        &self,
+        archive: &Archive<'_>,
+        years: Option<&BTreeSet<i32>>,
+        sink: &dyn Sink,
+    ) -> Result<usize, String> {
         let with_header = |rows: Vec<&Vec<String>>| {
             let mut v = vec![self.header.clone()];
             v.extend(rows.into_iter().cloned());
@@ -581,28 +613,16 @@ impl BulkTable {
         json_text.push_str("{\"schema_version\":1,\"columns\":");
         json_text.push_str(&serde_json::to_string(&self.header).map_err(|e| e.to_string())?);
         json_text.push_str(",\"rows\":[");
-        for (n, row) in self.rows.iter().enumerate() {
-            if n > 0 {
-                json_text.push(',');
-            }
-            let values: Vec<Value> = row
-                .iter()
-                .enumerate()
-                .map(|(i, v)| {
-                    if i < BULK_META.len() {
-                        json!(v)
-                    } else {
-                        bulk_json_value(v)
-                    }
-                })
-                .collect();
-            json_text.push_str(&serde_json::to_string(&values).map_err(|e| e.to_string())?);
-        }
+        json_text.push_str(&self.json_rows.join(","));
         json_text.push_str("]}\n");
         sink.write("data/reports.json", json_text.as_bytes())?;
         let mut files = 2;
         let year_col = BULK_META.iter().position(|m| *m == "year").unwrap_or(4);
-        for y in archive.by_year.keys() {
+        for y in archive
+            .by_year
+            .keys()
+            .filter(|y| years.is_none_or(|ys| ys.contains(y)))
+        {
             let ys = y.to_string();
             let rows: Vec<&Vec<String>> = self.rows.iter().filter(|r| r[year_col] == ys).collect();
             sink.write(
