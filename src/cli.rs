@@ -70,6 +70,28 @@ pub enum Command {
         #[arg(long)]
         format: Option<String>,
     },
+    /// Import published reports: a web page (.html), a Word file (.docx), text extracted from
+    /// Word (.txt), or a folder of them.
+    ///
+    /// Writes content/<agency>/<year>.md with every table cell, the prose sections and the
+    /// metadata found, then checks it. Cells that cannot be read with certainty are left empty
+    /// and listed for review. Never replaces an existing report without --force.
+    Import {
+        /// A file, or a folder (searched recursively; files in <folder>/<agency-slug>/ go to that agency).
+        input: PathBuf,
+        /// The agency's folder name (slug) under content/; required for a single file.
+        #[arg(long)]
+        agency: Option<String>,
+        /// The year the report covers (default: read from the title).
+        #[arg(long)]
+        year: Option<i32>,
+        /// auto (default: detected from the table labels), 2021 or 2019.
+        #[arg(long, default_value = "auto", value_parser = ["auto", "2021", "2019"])]
+        format: String,
+        /// Replace reports that already exist.
+        #[arg(long)]
+        force: bool,
+    },
     /// Create a new site (site.toml and one example agency) in an empty or new folder.
     Init {
         /// The folder to create.
@@ -95,5 +117,21 @@ pub fn run() -> i32 {
             format,
         } => cmd::new::run(cli.root.as_deref(), &agency, year, format.as_deref()),
         Command::Init { dir } => cmd::init::run(&dir),
+        Command::Import {
+            input,
+            agency,
+            year,
+            format,
+            force,
+        } => cmd::import::run(
+            cli.root.as_deref(),
+            cmd::import::Args {
+                input,
+                agency,
+                year,
+                format: (format != "auto").then_some(format),
+                force,
+            },
+        ),
     }
 }

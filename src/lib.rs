@@ -11,6 +11,7 @@ pub mod cmd;
 pub mod derive;
 pub mod diag;
 pub mod format;
+pub mod import;
 pub mod load;
 pub mod model;
 pub mod output;

@@ -216,6 +216,10 @@ pub struct Section {
     pub required: bool,
     /// The key of the statistics table forming this section, if any.
     pub table: Option<String>,
+    /// Words that identify the section's heading in published reports, whose wording varies
+    /// (`五、存在的主要问题及整改措施`); used by the importer.
+    #[serde(default)]
+    pub keywords: Vec<String>,
 }
 
 impl Section {

@@ -1,6 +1,9 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod fixture;
+pub mod published;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

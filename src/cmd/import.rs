@@ -1,0 +1,283 @@
+//! `gongkai import`: published reports → `content/<agency>/<year>.md`, then the same checks
+//! as `check` on what was written, and a summary.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::diag::{Diagnostics, Severity};
+use crate::import::{self, Options};
+use crate::load::rel_path;
+
+use super::{EXIT_ERRORS, EXIT_OK, EXIT_UNREADABLE, site_root};
+
+pub struct Args {
+    pub input: PathBuf,
+    pub agency: Option<String>,
+    pub year: Option<i32>,
+    /// `None` for auto-detection.
+    pub format: Option<String>,
+    pub force: bool,
+}
+
+/// One input's outcome.
+struct Outcome {
+    file: String,
+    report: Option<String>,
+    result: Result<usize, String>,
+}
+
+pub fn run(root: Option<&Path>, args: Args) -> i32 {
+    let root = match site_root(root) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_UNREADABLE;
+        }
+    };
+    let files = match inputs(&args) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return EXIT_UNREADABLE;
+        }
+    };
+    let opts = Options {
+        year: args.year,
+        format: args.format.clone(),
+    };
+    let mut outcomes = Vec::new();
+    let mut written: BTreeMap<String, String> = BTreeMap::new();
+    for (file, agency) in &files {
+        let shown = file.display().to_string();
+        let result = import_one(
+            &root,
+            file,
+            agency.as_deref(),
+            &opts,
+            args.force,
+            &mut written,
+        );
+        match &result {
+            Ok((report, _)) => outcomes.push(Outcome {
+                file: shown,
+                report: Some(report.clone()),
+                result: result.map(|r| r.1),
+            }),
+            Err(e) => {
+                eprintln!("error: {shown}: {e}");
+                outcomes.push(Outcome {
+                    file: shown,
+                    report: None,
+                    result: Err(e.clone()),
+                });
+            }
+        }
+    }
+
+    // The same checks as `check`, on what was written.
+    let mut errors: BTreeMap<String, usize> = BTreeMap::new();
+    if !written.is_empty() {
+        match crate::load::load_site(&root) {
+            Ok(loaded) => {
+                let all = crate::check::check(&loaded);
+                // The written reports and their agencies' agency.toml.
+                let concerned = |file: &str| {
+                    written.contains_key(file)
+                        || file
+                            .strip_suffix("agency.toml")
+                            .is_some_and(|dir| written.keys().any(|w| w.starts_with(dir)))
+                };
+                let mine = Diagnostics {
+                    items: all
+                        .items
+                        .into_iter()
+                        .filter(|d| concerned(&d.file))
+                        .collect(),
+                };
+                for d in mine.items.iter().filter(|d| d.severity == Severity::Error) {
+                    *errors.entry(d.file.clone()).or_default() += 1;
+                }
+                if !mine.items.is_empty() {
+                    eprintln!();
+                    mine.eprint(&loaded.sources);
+                }
+            }
+            Err(f) => {
+                f.diagnostics.eprint(&f.sources);
+                eprintln!(
+                    "error: the site cannot be read after the import: {}",
+                    f.message
+                );
+            }
+        }
+    }
+    print_summary(&outcomes, &errors);
+    let failed = outcomes.iter().filter(|o| o.result.is_err()).count();
+    if failed > 0 || errors.values().any(|&n| n > 0) {
+        EXIT_ERRORS
+    } else {
+        EXIT_OK
+    }
+}
+
+/// The files to import with their agency slug (from `--agency`, or for a folder, the name of
+/// the sub-folder a file is in).
+fn inputs(args: &Args) -> Result<Vec<(PathBuf, Option<String>)>, String> {
+    let input = &args.input;
+    if let Some(a) = &args.agency {
+        import::check_slug(a)?;
+    }
+    if input.is_file() {
+        if args.agency.is_none() {
+            return Err(
+                "pass --agency <slug>: the agency folder under content/ to import into".into(),
+            );
+        }
+        return Ok(vec![(input.clone(), args.agency.clone())]);
+    }
+    if !input.is_dir() {
+        return Err(format!("{} does not exist", input.display()));
+    }
+    if args.year.is_some() {
+        return Err("--year applies to a single file; the year of each file in a folder is read from the file".into());
+    }
+    let mut files: Vec<PathBuf> = walkdir::WalkDir::new(input)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file() && import::is_candidate(e.path()))
+        .map(walkdir::DirEntry::into_path)
+        .collect();
+    files.sort();
+    if files.is_empty() {
+        return Err(format!(
+            "no .html, .docx or .txt file in {}",
+            input.display()
+        ));
+    }
+    Ok(files
+        .into_iter()
+        .map(|f| {
+            let agency = args.agency.clone().or_else(|| {
+                let rel = f.strip_prefix(input).ok()?;
+                let mut parts = rel.components();
+                let first = parts.next()?.as_os_str().to_str()?.to_string();
+                parts.next().map(|_| first)
+            });
+            (f, agency)
+        })
+        .collect())
+}
+
+/// Imports one file; returns the report written (relative to the site) and how many cells
+/// or rows are left for review.
+fn import_one(
+    root: &Path,
+    file: &Path,
+    agency: Option<&str>,
+    opts: &Options,
+    force: bool,
+    written: &mut BTreeMap<String, String>,
+) -> Result<(String, usize), String> {
+    let agency = agency
+        .ok_or("no agency: pass --agency <slug>, or put the files in <folder>/<agency-slug>/")?;
+    import::check_slug(agency)?;
+    let mut imported = import::import_file(file, opts)?;
+    let rel = format!("content/{agency}/{}.md", imported.draft.year);
+    if let Some(other) = written.get(&rel) {
+        return Err(format!(
+            "{rel} was already imported from {other} in this run"
+        ));
+    }
+    let target = root.join(&rel);
+    if target.exists() && !force {
+        return Err(format!("{rel} exists; pass --force to replace it"));
+    }
+    let agency_file = root.join("content").join(agency).join("agency.toml");
+    match std::fs::read_to_string(&agency_file) {
+        Ok(text) => {
+            // The name printed in the report, when it differs from the agency's name now.
+            let current = toml::from_str::<toml::Table>(&text)
+                .ok()
+                .and_then(|t| t.get("name").and_then(|v| v.as_str().map(str::to_string)));
+            if let (Some(sig), Some(cur)) = (&imported.signature, current)
+                && *sig != cur
+            {
+                imported.draft.agency_name = Some(sig.clone());
+            }
+        }
+        Err(_) => {
+            let name = imported
+                .signature
+                .as_deref()
+                .or(imported.title_name.as_deref());
+            import::write_atomic(&agency_file, &import::agency_toml(agency, name))?;
+            eprintln!(
+                "  wrote {} (check the name and level)",
+                rel_path(root, &agency_file)
+            );
+        }
+    }
+    import::write_atomic(&target, &import::report_text(&imported))?;
+    written.insert(rel.clone(), file.display().to_string());
+    eprintln!("imported {} → {rel}", file.display());
+    for i in &imported.info {
+        eprintln!("  {i}");
+    }
+    for r in &imported.review {
+        eprintln!("  review: {r}");
+    }
+    Ok((rel, imported.review.len()))
+}
+
+fn print_summary(outcomes: &[Outcome], errors: &BTreeMap<String, usize>) {
+    let width = outcomes
+        .iter()
+        .map(|o| o.file.chars().count())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let rwidth = outcomes
+        .iter()
+        .filter_map(|o| o.report.as_ref())
+        .map(|r| r.len())
+        .max()
+        .unwrap_or(6)
+        .max(6);
+    println!("\n{:<width$}  {:<rwidth$}  result", "file", "report");
+    let (mut ok, mut warn, mut failed) = (0, 0, 0);
+    for o in outcomes {
+        let result = match (&o.result, o.report.as_ref().and_then(|r| errors.get(r))) {
+            (Err(e), _) => {
+                failed += 1;
+                format!("failed: {e}")
+            }
+            (Ok(review), errs) => {
+                let mut parts = Vec::new();
+                if *review > 0 {
+                    parts.push(crate::diag::plural(
+                        *review,
+                        "item to review",
+                        "items to review",
+                    ));
+                }
+                if let Some(&n) = errs.filter(|&&n| n > 0) {
+                    parts.push(crate::diag::plural(n, "check error", "check errors"));
+                }
+                if parts.is_empty() {
+                    ok += 1;
+                    "imported".to_string()
+                } else {
+                    warn += 1;
+                    format!("imported, {}", parts.join(", "))
+                }
+            }
+        };
+        println!(
+            "{:<width$}  {:<rwidth$}  {result}",
+            o.file,
+            o.report.as_deref().unwrap_or("-")
+        );
+    }
+    println!("\n{ok} imported, {warn} imported with items to review, {failed} failed");
+}

@@ -1,0 +1,179 @@
+//! `gongkai import`: published reports (Word text, web pages, .docx) → report files.
+//!
+//! Every input is first read into a [`doc::Doc`] (paragraphs and table grids), which
+//! [`interpret`] turns into an [`crate::author::Draft`]; [`crate::author::render`] writes the
+//! file. Reading and interpreting are separate so that every input format shares one
+//! interpretation of the official tables.
+
+pub mod doc;
+mod docx;
+mod html;
+pub mod interpret;
+mod text;
+
+use std::path::{Path, PathBuf};
+
+pub use interpret::{Interpreted, Options};
+
+use crate::author;
+use crate::load::config::valid_slug;
+
+/// The largest input read (a report page with its furniture is far smaller).
+const MAX_INPUT: u64 = 32 * 1024 * 1024;
+
+/// The kinds of input gongkai reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Plain text extracted from a Word file.
+    Text,
+    Html,
+    Docx,
+}
+
+/// The kind of a file by its extension, or why it cannot be imported.
+pub fn kind_of(path: &Path) -> Result<Kind, String> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    match ext.as_str() {
+        "txt" | "text" => Ok(Kind::Text),
+        "html" | "htm" | "shtml" | "xhtml" | "jsp" | "asp" | "aspx" | "php" => Ok(Kind::Html),
+        "docx" => Ok(Kind::Docx),
+        "doc" | "wps" => Err("an old binary Word file: open it in Word or WPS and save it as .docx, then import that".into()),
+        "pdf" => Err("PDF is not supported: copy the text out (or run `pdftotext`) and check every number by hand, or find the report's web page or Word file".into()),
+        "" => Err("no file extension: name it .html, .docx or .txt".into()),
+        other => Err(format!("cannot import .{other} files: use a web page (.html), a Word file (.docx) or text extracted from Word (.txt)")),
+    }
+}
+
+/// Whether a file in a folder is one `import` should try (others are skipped silently).
+pub fn is_candidate(path: &Path) -> bool {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    !crate::load::ignored_name(name)
+        && matches!(
+            path.extension()
+                .and_then(|e| e.to_str())
+                .map(str::to_ascii_lowercase)
+                .as_deref(),
+            Some("txt" | "html" | "htm" | "shtml" | "xhtml" | "docx" | "doc" | "wps" | "pdf")
+        )
+}
+
+/// Reads an input file into a document.
+pub fn read_doc(path: &Path) -> Result<doc::Doc, String> {
+    let kind = kind_of(path)?;
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read it: {e}"))?;
+    if meta.len() > MAX_INPUT {
+        return Err(format!(
+            "it is {} MB; a report is far smaller",
+            meta.len() / (1024 * 1024)
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read it: {e}"))?;
+    Ok(match kind {
+        Kind::Text => text::read(&html::decode(&bytes)),
+        Kind::Html => html::read(&html::decode(&bytes)),
+        Kind::Docx => docx::read(&bytes)?,
+    })
+}
+
+/// Reads and interprets one published report.
+pub fn import_file(path: &Path, opts: &Options) -> Result<Interpreted, String> {
+    let doc = read_doc(path)?;
+    let mut out = interpret::interpret(&doc, opts)?;
+    out.draft.source_url = doc.source_url.clone();
+    Ok(out)
+}
+
+/// The report file text of an interpreted report.
+pub fn report_text(i: &Interpreted) -> String {
+    author::render(&i.draft)
+}
+
+/// An agency level guessed from its name, for a new `agency.toml`.
+pub fn guess_level(name: &str) -> &'static str {
+    // A bare place name (`俵口镇`, `淮安市`) stands for its government.
+    let place = ["镇", "乡", "街道", "县", "区", "市", "省"]
+        .iter()
+        .any(|e| name.ends_with(e));
+    let gov = place
+        || name.ends_with("人民政府")
+        || name.ends_with("管委会")
+        || name.ends_with("管理委员会");
+    if name.ends_with("街道办事处")
+        || name.ends_with("街道")
+        || (gov && (name.contains('镇') || name.contains('乡')))
+    {
+        "township"
+    } else if gov && (name.contains('省') || name.contains("自治区")) {
+        "province"
+    } else if gov && (name.contains('县') || name.contains("区人民政府") || name.ends_with('区'))
+    {
+        "county"
+    } else if gov && name.contains('市') {
+        "city"
+    } else {
+        "department"
+    }
+}
+
+/// A new `agency.toml` for an agency first seen in an import.
+pub fn agency_toml(slug: &str, name: Option<&str>) -> String {
+    let name = name.unwrap_or(slug);
+    format!(
+        "# Written by `gongkai import`: check the name and the level.\nname = {}\nlevel = \"{}\"  # guessed from the name\n",
+        author::toml_string(name),
+        guess_level(name)
+    )
+}
+
+/// Checks an agency slug given on the command line or taken from a folder name.
+pub fn check_slug(slug: &str) -> Result<(), String> {
+    if valid_slug(slug) {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{slug}` is not a valid agency slug: use lowercase ASCII letters, digits and hyphens (e.g. biaokou-town)"
+        ))
+    }
+}
+
+/// Writes a file atomically (beside it, then renamed over), creating its folder.
+pub fn write_atomic(path: &Path, text: &str) -> Result<(), String> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let tmp: PathBuf = path.with_extension("gongkai-tmp");
+    std::fs::write(&tmp, text).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        format!("cannot write {}: {e}", path.display())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn levels_from_names() {
+        assert_eq!(guess_level("俵口镇人民政府"), "township");
+        assert_eq!(guess_level("淮安市人民政府"), "city");
+        assert_eq!(guess_level("沭阳县发展和改革局"), "department");
+        assert_eq!(guess_level("沭阳县人民政府"), "county");
+        assert_eq!(guess_level("福建省人民政府"), "province");
+        assert_eq!(guess_level("上海市人民政府办公厅"), "department");
+        assert_eq!(guess_level("俵口镇"), "township");
+        assert_eq!(guess_level("淮安市"), "city");
+    }
+
+    #[test]
+    fn unsupported_inputs_say_what_to_do() {
+        assert!(kind_of(Path::new("a.pdf")).unwrap_err().contains("PDF"));
+        assert!(kind_of(Path::new("a.doc")).unwrap_err().contains(".docx"));
+        assert_eq!(kind_of(Path::new("a.HTM")), Ok(Kind::Html));
+    }
+}

@@ -1,0 +1,564 @@
+//! `gongkai import`: the seed text, every real fixture published as a web page, a .docx and
+//! Word text (with the quirks of its extraction notes), generated reports the importer has
+//! never seen, batches, and what is never guessed or overwritten.
+
+mod common;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use common::published::{self, Published, Quirks};
+use gongkai::diag::Severity;
+use gongkai::import::{Options, import_file, report_text};
+use gongkai::load::report::parse_report;
+use gongkai::model::Report;
+
+/// Imports `path` and loads the written text back as a report; fails on any loader error.
+fn import_and_load(
+    path: &Path,
+    agency: &str,
+    opts: &Options,
+) -> (Report, gongkai::import::Interpreted, String) {
+    let imported = import_file(path, opts).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let text = report_text(&imported);
+    let rel = format!("content/{agency}/{}.md", imported.draft.year);
+    let (report, diags) = parse_report(
+        &rel,
+        agency,
+        Some(imported.draft.year),
+        Arc::from(text.as_str()),
+    );
+    let errors: Vec<_> = diags
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .map(|d| &d.message)
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{}: the written report does not load: {errors:?}\n{text}",
+        path.display()
+    );
+    (report.expect("a report"), imported, text)
+}
+
+/// The prose of a section of a loaded report, with Markdown marks and spacing removed.
+fn section_text(r: &Report, num: &str) -> String {
+    r.sections
+        .iter()
+        .find(|s| s.num.as_deref() == Some(num))
+        .map(|s| squash(&r.source[s.body.start as usize..s.body.end as usize]))
+        .unwrap_or_default()
+}
+
+fn squash(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace() && !"#\\*".contains(*c))
+        .collect()
+}
+
+#[test]
+fn the_seed_text_imports_to_the_biaokou_fixture_cell_for_cell() {
+    let seed = common::shared().join("seed/000_34155ff045fcaba7.txt");
+    let (report, imported, text) = import_and_load(&seed, "biaokou-town", &Options::default());
+    let fx = common::fixture::fixture("biaokou-town-2021.json");
+    common::fixture::compare_numbers(&fx, &report);
+    assert_eq!(report.year, 2021);
+    assert_eq!(report.format().id, "2021");
+    assert!(
+        imported.review.is_empty(),
+        "nothing to review: {:?}",
+        imported.review
+    );
+    assert_eq!(
+        report.meta.title.as_deref(),
+        Some("俵口镇2021年政府信息公开工作年度报告")
+    );
+    // The prose is under the right headings; 一's own sub-headings stay inside 一.
+    let one = section_text(&report, "一");
+    assert!(
+        one.starts_with("2021年，俵口镇人民政府认真贯彻落实"),
+        "{one}"
+    );
+    assert!(
+        one.contains("紧扣强基础深化政务公开") && one.contains("狠抓任务落实"),
+        "{one}"
+    );
+    assert!(
+        text.contains("\n### 一、紧扣强基础深化政务公开\n"),
+        "sub-headings become ### headings"
+    );
+    assert!(section_text(&report, "五").contains("政务新媒体发布信息部分时段更新不够及时"));
+    assert_eq!(section_text(&report, "六"), "无。");
+    assert!(!text.contains("bookmark"), "Word artefacts are removed");
+}
+
+#[test]
+fn the_seed_imports_through_the_command_line_and_checks_clean() {
+    let site = tempfile::tempdir().unwrap();
+    let root = site.path().join("site");
+    assert!(
+        common::gongkai(site.path(), &["init", "site"])
+            .status
+            .success()
+    );
+    let seed = common::shared().join("seed/000_34155ff045fcaba7.txt");
+    let seed = seed.to_str().unwrap();
+    let out = common::gongkai(&root, &["import", seed, "--agency", "biaokou-town"]);
+    let log = format!("{}{}", common::stdout(&out), common::stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "{log}");
+    assert!(
+        log.contains("content/biaokou-town/2021.md")
+            && log.contains("1 imported, 0 imported with items to review, 0 failed"),
+        "{log}"
+    );
+    let agency = std::fs::read_to_string(root.join("content/biaokou-town/agency.toml")).unwrap();
+    assert!(
+        agency.contains("name = \"俵口镇\"") && agency.contains("level = \"township\""),
+        "{agency}"
+    );
+    assert_eq!(
+        common::gongkai(&root, &["check"]).status.code(),
+        Some(0),
+        "the imported site checks clean"
+    );
+
+    // Never overwritten without --force.
+    let before = std::fs::read_to_string(root.join("content/biaokou-town/2021.md")).unwrap();
+    std::fs::write(
+        root.join("content/biaokou-town/2021.md"),
+        before.replace("无。", "本年无其他事项。"),
+    )
+    .unwrap();
+    let again = common::gongkai(&root, &["import", seed, "--agency", "biaokou-town"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        common::stderr(&again)
+            .contains("content/biaokou-town/2021.md exists; pass --force to replace it")
+    );
+    assert!(
+        std::fs::read_to_string(root.join("content/biaokou-town/2021.md"))
+            .unwrap()
+            .contains("本年无其他事项。"),
+        "the author's edit is kept"
+    );
+    let forced = common::gongkai(
+        &root,
+        &["import", seed, "--agency", "biaokou-town", "--force"],
+    );
+    assert_eq!(forced.status.code(), Some(0));
+    assert_eq!(
+        std::fs::read_to_string(root.join("content/biaokou-town/2021.md")).unwrap(),
+        before
+    );
+}
+
+/// Every fixture, published as a web page, a .docx and Word text, imports to exactly the
+/// fixture's cells, year and format.
+#[test]
+fn every_fixture_imports_from_a_web_page_a_docx_and_word_text() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in common::fixture::names() {
+        let fx = common::fixture::fixture(&name);
+        let (p, q) = published::from_fixture(&name);
+        let stem = name.trim_end_matches(".json");
+        let files = [
+            (
+                dir.path().join(format!("{stem}.html")),
+                published::to_html(&p, q),
+            ),
+            (
+                dir.path().join(format!("{stem}.docx")),
+                published::to_docx(&p, q),
+            ),
+            (
+                dir.path().join(format!("{stem}.txt")),
+                published::to_text(&p, q).into_bytes(),
+            ),
+        ];
+        for (path, bytes) in files {
+            std::fs::write(&path, bytes).unwrap();
+            let (report, imported, _) = import_and_load(&path, "agency", &Options::default());
+            common::fixture::compare_numbers(&fx, &report);
+            assert_eq!(
+                report.year as i64,
+                fx["year"].as_i64().unwrap(),
+                "{}",
+                path.display()
+            );
+            assert!(
+                fx["format_version"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with(&report.format().id),
+                "{}: format {}",
+                path.display(),
+                report.format().id
+            );
+            assert!(
+                imported.review.is_empty(),
+                "{}: {:?}",
+                path.display(),
+                imported.review
+            );
+            assert_eq!(
+                report.meta.title.as_deref(),
+                Some(p.title.as_str()),
+                "{}",
+                path.display()
+            );
+            assert_eq!(
+                imported.signature.as_deref(),
+                Some(p.agency.as_str()),
+                "{}",
+                path.display()
+            );
+            let year = fx["year"].as_i64().unwrap() + 1;
+            assert_eq!(
+                report.meta.published.as_deref(),
+                Some(format!("{year}-01-20").as_str()),
+                "{}",
+                path.display()
+            );
+            for (num, paras) in [
+                ("一", &p.prose[0]),
+                ("五", &p.prose[1]),
+                ("六", &p.prose[2]),
+            ] {
+                assert_eq!(
+                    section_text(&report, num),
+                    squash(&paras.concat()),
+                    "{} section {num}",
+                    path.display()
+                );
+            }
+            if path.extension().is_some_and(|e| e == "html") {
+                assert_eq!(
+                    report.meta.source_url.as_deref(),
+                    Some("https://www.example.gov.cn/zwgk/nb/report.htm")
+                );
+            }
+        }
+    }
+}
+
+/// Reports the importer has never seen: a generated archive (both formats, empty cells,
+/// negative deltas, amounts with units), each report published in one of the three forms with
+/// varying quirks, imports back to exactly the same cells and prose.
+#[test]
+fn generated_reports_import_back_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    gongkai::synth::generate(
+        &gongkai::synth::Options {
+            agencies: 8,
+            years: 5,
+            seed: 7,
+            ..Default::default()
+        },
+        &site,
+    )
+    .unwrap();
+    let loaded = gongkai::load::load_site(&site).unwrap();
+    let out = dir.path().join("published");
+    std::fs::create_dir_all(&out).unwrap();
+    assert!(loaded.site.reports.len() >= 40);
+    for (i, r) in loaded.site.reports.iter().enumerate() {
+        let name = loaded
+            .site
+            .agencies
+            .iter()
+            .find(|a| a.slug == r.agency)
+            .map(|a| a.name.clone())
+            .unwrap();
+        let p: Published = published::from_report(r, &name);
+        // Each quirk on for some reports, in varying combinations.
+        let on = |k: usize, m: usize| (i / 3 + k) % m == 0;
+        let q = Quirks {
+            header_breaks: on(0, 2),
+            split_numbers: on(1, 2),
+            comma_numbering: on(0, 4),
+            broken_group_labels: on(1, 5),
+            gbk: on(2, 3),
+            layout_table: on(0, 3),
+            inline_headings: on(1, 3),
+            preface: on(0, 5),
+            footer: on(2, 4),
+            count_units: on(1, 4),
+            label_typos: on(3, 4),
+            paren_numbering: on(2, 5),
+            caption_column: on(4, 5),
+        };
+        let (ext, bytes) = match i % 3 {
+            0 => ("html", published::to_html(&p, q)),
+            1 => ("docx", published::to_docx(&p, q)),
+            _ => ("txt", published::to_text(&p, q).into_bytes()),
+        };
+        let path = out.join(format!("{}-{}.{ext}", r.agency, r.year));
+        std::fs::write(&path, bytes).unwrap();
+        let (back, imported, text) = import_and_load(&path, &r.agency, &Options::default());
+        assert_eq!(back.year, r.year, "{}", path.display());
+        assert_eq!(back.format().id, r.format().id, "{}", path.display());
+        assert!(
+            imported.review.is_empty(),
+            "{}: {:?} ({q:?})",
+            path.display(),
+            imported.review
+        );
+        for key in ["proactive", "requests", "appeals"] {
+            let (t, a) = r.table(key).unwrap();
+            let (_, b) = back.table(key).unwrap();
+            for ri in 0..t.rows.len() {
+                for pos in 0..t.rows[ri].columns.len() {
+                    assert_eq!(
+                        b.cell(ri, pos).map(|c| &c.value),
+                        a.cell(ri, pos).map(|c| &c.value),
+                        "{}: {}\n{text}",
+                        path.display(),
+                        t.cell_label(ri, t.rows[ri].columns[pos], "zh")
+                    );
+                }
+            }
+        }
+        for num in ["一", "五", "六"] {
+            let mut expected = section_text(r, num);
+            if q.preface && num == "一" {
+                expected = format!("{}{expected}", squash(published::PREFACE));
+            }
+            assert_eq!(
+                section_text(&back, num),
+                expected,
+                "{} section {num}",
+                path.display()
+            );
+        }
+    }
+}
+
+/// A cell that cannot be read with certainty is left empty, named with its official label,
+/// and noted in the file; the report is still written.
+#[test]
+fn uncertain_cells_are_left_empty_and_listed_for_review() {
+    let (mut p, q) = published::from_fixture("pingtan-2022.json");
+    let row = p
+        .requests
+        .iter_mut()
+        .find(|(path, _)| path[0].starts_with("一、本年新收"))
+        .unwrap();
+    row.1[0] = "约12".into();
+    p.appeals[2] = "1?".into();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.html");
+    std::fs::write(&path, published::to_html(&p, q)).unwrap();
+    let (report, imported, text) = import_and_load(&path, "pingtan", &Options::default());
+    assert!(
+        report
+            .cell("requests", "new", "natural_person")
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        report
+            .cell("appeals", "reconsideration", "other")
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(imported.review.len(), 2, "{:?}", imported.review);
+    assert!(
+        imported.review[0].contains("一、本年新收政府信息公开申请数量 / 自然人")
+            && imported.review[0].contains("约12"),
+        "{:?}",
+        imported.review
+    );
+    assert!(
+        imported.review[1].contains("行政复议 / 其他结果"),
+        "{:?}",
+        imported.review
+    );
+    assert!(
+        text.contains("# REVIEW: 三、收到和处理") || text.contains("# REVIEW: 一、本年新收"),
+        "{text}"
+    );
+}
+
+/// A 2021-format report printing （六）其他处理 as one row (FORMATS.md §6): zeros are certain,
+/// anything else is left for review.
+#[test]
+fn a_single_other_handling_row_in_a_2021_report() {
+    for (value, certain) in [("0", true), ("3", false)] {
+        let (mut p, q) = published::from_fixture("biaokou-town-2021.json");
+        let first = p
+            .requests
+            .iter()
+            .position(|(path, _)| path.len() == 3 && path[1] == "（六）其他处理")
+            .unwrap();
+        p.requests
+            .retain(|(path, _)| !(path.len() == 3 && path[1] == "（六）其他处理"));
+        p.requests.insert(
+            first,
+            (
+                vec!["三、本年度办理结果".into(), "（六）其他处理".into()],
+                vec![value.to_string(); 7],
+            ),
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.docx");
+        std::fs::write(&path, published::to_docx(&p, q)).unwrap();
+        let (report, imported, _) = import_and_load(&path, "biaokou-town", &Options::default());
+        assert_eq!(report.format().id, "2021");
+        let cell = report.cell("requests", "other_misc", "total").unwrap();
+        if certain {
+            assert_eq!(cell.integer(), Some(0));
+            assert!(imported.review.is_empty(), "{:?}", imported.review);
+        } else {
+            assert!(cell.is_empty());
+            assert!(
+                imported
+                    .review
+                    .iter()
+                    .any(|r| r.contains("（六）其他处理 is printed as one row")),
+                "{:?}",
+                imported.review
+            );
+        }
+    }
+}
+
+/// A folder of reports (one per agency sub-folder) with one broken file and one PDF: the
+/// others are imported, the summary says what failed and why, and the exit status is 1.
+#[test]
+fn a_folder_imports_the_good_files_and_reports_the_broken_ones() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("site");
+    assert!(
+        common::gongkai(tmp.path(), &["init", "site"])
+            .status
+            .success()
+    );
+    let inbox = tmp.path().join("inbox");
+    for (agency, name, bytes) in [
+        ("pingtan", "2019.html", {
+            let (p, q) = published::from_fixture("pingtan-2019.json");
+            published::to_html(&p, q)
+        }),
+        ("pingtan", "2021.docx", {
+            let (p, q) = published::from_fixture("pingtan-2021.json");
+            published::to_docx(&p, q)
+        }),
+        (
+            "huaian-city",
+            "report.html",
+            b"<html><body><p>page not found</p></body></html>".to_vec(),
+        ),
+        ("huaian-city", "scan.pdf", b"%PDF-1.4".to_vec()),
+    ] {
+        std::fs::create_dir_all(inbox.join(agency)).unwrap();
+        std::fs::write(inbox.join(agency).join(name), bytes).unwrap();
+    }
+    let out = common::gongkai(&root, &["import", inbox.to_str().unwrap()]);
+    let stdout = common::stdout(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{stdout}{}",
+        common::stderr(&out)
+    );
+    assert!(
+        root.join("content/pingtan/2019.md").is_file()
+            && root.join("content/pingtan/2021.md").is_file()
+    );
+    assert!(
+        !root.join("content/huaian-city").exists(),
+        "nothing written for the broken files"
+    );
+    assert!(
+        stdout.contains("content/pingtan/2019.md") && stdout.contains("content/pingtan/2021.md"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("failed: no table found"), "{stdout}");
+    assert!(stdout.contains("failed: PDF is not supported"), "{stdout}");
+    assert!(
+        stdout.contains("2 imported, 0 imported with items to review, 2 failed"),
+        "{stdout}"
+    );
+    // The two pingtan years check together (continuity across 2019 → 2021 has no 2020).
+    let check = common::gongkai(&root, &["check"]);
+    assert_eq!(check.status.code(), Some(0), "{}", common::stderr(&check));
+}
+
+/// Layouts seen in real reports that the official one does not have: narrative chapters
+/// first with the tables in an appendix, 四 printed as three labelled rows of five, a row
+/// labelled 总计 for （七）总计, sub-items numbered （1）, and a heading run into its text.
+#[test]
+fn an_appendix_layout_with_labelled_appeals_rows() {
+    let fx = common::fixture::fixture("pingtan-2022.json");
+    let (p, _) = published::from_fixture("pingtan-2022.json");
+    let td = |t: &str| format!("<td>{t}</td>");
+    let mut tables = String::from(
+        "<p>附件：政府信息公开工作年度报告统计表</p><p>（一）主动公开政府信息情况</p><table>",
+    );
+    for b in &p.proactive {
+        tables.push_str(&format!(
+            "<tr><td colspan=4>{}</td></tr><tr><td>信息内容</td>{}</tr>",
+            b.caption,
+            b.columns.iter().map(|c| td(c)).collect::<String>()
+        ));
+        for (l, vals) in &b.rows {
+            tables.push_str(&format!(
+                "<tr>{}{}</tr>",
+                td(l),
+                vals.iter().map(|v| td(v)).collect::<String>()
+            ));
+        }
+    }
+    tables.push_str("</table><p>（二）收到和处理政府信息公开申请情况</p><table><tr><td colspan=3>申请人情况</td><td>自然人</td><td>商业企业</td><td>科研机构</td><td>社会公益组织</td><td>法律服务机构</td><td>其他</td><td>总计</td></tr>");
+    for (path, vals) in &p.requests {
+        let mut label = path.last().unwrap().clone();
+        if label == "（七）总计" {
+            label = "总计".into();
+        }
+        if path.len() == 3 {
+            let n: String = label.chars().take_while(char::is_ascii_digit).collect();
+            label = format!("（{n}）{}", &label[n.len() + 1..]);
+        }
+        tables.push_str(&format!(
+            "<tr><td colspan=3>{label}</td>{}</tr>",
+            vals.iter().map(|v| td(v)).collect::<String>()
+        ));
+    }
+    tables.push_str("</table><p>（三）政府信息公开行政复议、行政诉讼情况</p><table><tr><td></td><td>结果维持</td><td>结果纠正</td><td>其他结果</td><td>尚未审结</td><td>总计</td></tr>");
+    for (k, label) in ["行政复议", "未经复议直接起诉", "复议后起诉"]
+        .iter()
+        .enumerate()
+    {
+        tables.push_str(&format!(
+            "<tr>{}{}</tr>",
+            td(label),
+            p.appeals[k * 5..k * 5 + 5]
+                .iter()
+                .map(|v| td(v))
+                .collect::<String>()
+        ));
+    }
+    tables.push_str("</table>");
+    let html = format!(
+        "<html><body><h1>{}</h1>\
+         <p>一、总体情况：2022年，本区持续深化政务公开。</p><p>二、主动公开政府信息情况</p><p>详见附件。</p>\
+         <p>三、收到和处理政府信息公开申请情况</p><p>详见附件。</p><p>四、政府信息公开行政复议、行政诉讼情况</p><p>详见附件。</p>\
+         <p>五、存在的主要问题及改进情况</p><p>宣传解读仍需加强。</p><p>六、其他需要报告的事项</p><p>本年度未收取信息处理费。</p>\
+         <p>平潭综合实验区管委会</p><p>2023年1月18日</p>{tables}</body></html>",
+        p.title
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("appendix.html");
+    std::fs::write(&path, html).unwrap();
+    let (report, imported, _) = import_and_load(&path, "pingtan", &Options::default());
+    common::fixture::compare_numbers(&fx, &report);
+    assert!(imported.review.is_empty(), "{:?}", imported.review);
+    assert_eq!(
+        section_text(&report, "一"),
+        "2022年，本区持续深化政务公开。"
+    );
+    assert_eq!(section_text(&report, "六"), "本年度未收取信息处理费。");
+    assert_eq!(report.meta.published.as_deref(), Some("2023-01-18"));
+    assert_eq!(imported.signature.as_deref(), Some("平潭综合实验区管委会"));
+}
