@@ -75,7 +75,7 @@ pub fn build(root: &Path, progress: Progress) -> Result<Built, Failure> {
     let mut theme = render::theme::load(root, &loaded.site.config).map_err(Failure::Output)?;
     theme.set_globals(&loaded.site);
     let out = output_dir(root, &loaded.site.config.output_dir).map_err(output_error)?;
-    let r = render_site(&loaded, &diagnostics, &theme, &out, progress, &mut t)?;
+    let r = render_site(&loaded, &diagnostics, &theme, &out, progress, false, &mut t)?;
     Ok(Built {
         pages: r.pages.len(),
         files: r.files,
@@ -88,11 +88,17 @@ pub fn build(root: &Path, progress: Progress) -> Result<Built, Failure> {
     })
 }
 
-/// A full render, with what watch mode needs to update it incrementally.
+/// A full render.
 pub struct Rendered {
     pub files: usize,
     pub pages: Vec<render::Page>,
     pub stats: render::search::IndexStats,
+    /// What watch mode needs to update the output incrementally, when asked for.
+    pub updates: Option<UpdateState>,
+}
+
+/// The search index and bulk tables, kept for incremental updates.
+pub struct UpdateState {
     pub search: render::search::SearchIndex,
     pub bulk: render::data::BulkTable,
 }
@@ -104,6 +110,7 @@ pub fn render_site(
     theme: &Theme,
     out: &Path,
     progress: Progress,
+    keep_state: bool,
     t: &mut Timings,
 ) -> Result<Rendered, Failure> {
     let site = &loaded.site;
@@ -116,7 +123,12 @@ pub fn render_site(
     let index = t.stage("search", || render::search::SearchIndex::build(&archive));
     let stats = index.write_all(&staging).map_err(output_error)?;
     files += stats.files;
-    let bulk = t.stage("data", || render::data::BulkTable::build(&archive));
+    // A one-off build frees the index before the data stage: peak memory is the larger of
+    // the two, not their sum.
+    let index = keep_state.then_some(index);
+    let bulk = t
+        .stage("data", || render::data::BulkTable::build(&archive))
+        .map_err(output_error)?;
     files += t
         .stage("data", || -> Result<usize, String> {
             bulk.order
@@ -138,24 +150,36 @@ pub fn render_site(
         files,
         pages,
         stats,
-        search: index,
-        bulk,
+        updates: index.map(|search| UpdateState { search, bulk }),
     })
 }
 
 /// Wall time of each stage of a build, for `build --timings` and benchmarks.
 #[derive(Debug, Default, Clone)]
 pub struct Timings {
-    pub stages: Vec<(&'static str, Duration)>,
+    /// Each stage's name, duration and the peak memory of the process after it (bytes; 0
+    /// where the system does not say).
+    pub stages: Vec<(&'static str, Duration, u64)>,
 }
 
 impl Timings {
     fn stage<T>(&mut self, name: &'static str, f: impl FnOnce() -> T) -> T {
         let start = Instant::now();
         let out = f();
-        self.stages.push((name, start.elapsed()));
+        self.stages.push((name, start.elapsed(), peak_memory()));
         out
     }
+}
+
+/// The peak resident memory of this process so far (Linux: `VmHWM`), in bytes.
+fn peak_memory() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+            line.split_whitespace().nth(1)?.parse::<u64>().ok()
+        })
+        .map_or(0, |kb| kb * 1024)
 }
 
 /// Renders every page and copies the static files into `staging`.

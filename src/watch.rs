@@ -445,6 +445,7 @@ impl Session {
             &self.theme,
             &self.out,
             Progress::Quiet,
+            true,
             &mut t,
         ) {
             Ok(r) => {
@@ -555,11 +556,12 @@ impl Session {
             render_pages(&self.theme, &archive, &rest, &sink)?;
             if !touched.is_empty() {
                 let list: Vec<usize> = touched.iter().copied().collect();
-                let t = state.search.update(&archive, &list);
-                state.search.write_touched(&t, &sink)?;
-                state.bulk.update(&archive, &list);
+                let kept = state.updates.as_mut().ok_or("no incremental state")?;
+                let t = kept.search.update(&archive, &list);
+                kept.search.write_touched(&t, &sink)?;
+                kept.bulk.update(&archive, &list)?;
                 let years: BTreeSet<i32> = list.iter().map(|&i| archive.report(i).year).collect();
-                state.bulk.write(&archive, Some(&years), &sink)?;
+                kept.bulk.write(&archive, Some(&years), &sink)?;
                 for &i in &list {
                     render::data::write_report(&archive, i, &sink)?;
                 }

@@ -54,83 +54,104 @@ fn html_files(dir: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
+/// The element ids of a page.
+fn page_ids(path: &Path) -> BTreeSet<String> {
+    let ids = Selector::parse("[id]").unwrap();
+    Html::parse_document(&std::fs::read_to_string(path).unwrap())
+        .select(&ids)
+        .filter_map(|e| e.value().attr("id").map(str::to_string))
+        .collect()
+}
+
+/// Checks that every internal link, script, stylesheet and image of every page under
+/// `public` resolves to a file inside it, and every `#fragment` to an element id of its
+/// target; returns how many links were checked.
+fn check_links(public: &Path) -> usize {
+    use rayon::prelude::*;
+    let pages = html_files(public);
+    assert!(!pages.is_empty(), "no pages in {}", public.display());
+    let root = public.canonicalize().unwrap();
+    let sel = Selector::parse("a[href], link[href], script[src], img[src]").unwrap();
+    let ids_cache: std::sync::Mutex<BTreeMap<PathBuf, std::sync::Arc<BTreeSet<String>>>> =
+        Default::default();
+    let ids_of = |p: &Path| {
+        if let Some(ids) = ids_cache.lock().unwrap().get(p) {
+            return ids.clone();
+        }
+        let ids = std::sync::Arc::new(page_ids(p));
+        ids_cache
+            .lock()
+            .unwrap()
+            .insert(p.to_path_buf(), ids.clone());
+        ids
+    };
+    pages
+        .par_iter()
+        .filter(|page| !page.ends_with("404.html")) // its links are absolute (base_url path), checked separately
+        .map(|page| {
+            let doc = Html::parse_document(&std::fs::read_to_string(page).unwrap());
+            let mut checked = 0;
+            for el in doc.select(&sel) {
+                let link = el
+                    .value()
+                    .attr("href")
+                    .or_else(|| el.value().attr("src"))
+                    .unwrap();
+                if link.starts_with("http://")
+                    || link.starts_with("https://")
+                    || link.starts_with("mailto:")
+                {
+                    continue;
+                }
+                assert!(
+                    !link.starts_with('/'),
+                    "{}: absolute internal link {link}",
+                    page.display()
+                );
+                let (file, frag) = link
+                    .split_once('#')
+                    .map_or((link, None), |(f, h)| (f, Some(h)));
+                let target = if file.is_empty() {
+                    page.clone()
+                } else {
+                    page.parent().unwrap().join(file)
+                };
+                let target = target
+                    .canonicalize()
+                    .unwrap_or_else(|_| panic!("{}: broken link {link}", page.display()));
+                assert!(
+                    target.starts_with(&root),
+                    "{}: link leaves the site: {link}",
+                    page.display()
+                );
+                assert!(
+                    target.is_file(),
+                    "{}: {link} is not a file (links must name index.html for file://)",
+                    page.display()
+                );
+                if let Some(frag) = frag {
+                    assert!(
+                        ids_of(&target).contains(frag),
+                        "{}: no element #{frag} in {}",
+                        page.display(),
+                        target.display()
+                    );
+                }
+                checked += 1;
+            }
+            checked
+        })
+        .sum()
+}
+
 /// Every internal link, script, stylesheet and image of every page resolves to a file, and
 /// every `#fragment` to an element id of that page.
 #[test]
 fn every_internal_link_and_asset_resolves() {
     let site = built_example();
     let public = site.path().join("public");
-    let pages = html_files(&public);
-    assert!(pages.len() >= 20, "{} pages", pages.len());
-    let sel = Selector::parse("a[href], link[href], script[src], img[src]").unwrap();
-    let ids = Selector::parse("[id]").unwrap();
-    let mut checked = 0;
-    for page in &pages {
-        if page.ends_with("404.html") {
-            continue; // its links are absolute (base_url path), checked separately
-        }
-        let doc = Html::parse_document(&std::fs::read_to_string(page).unwrap());
-        let own_ids: BTreeSet<String> = doc
-            .select(&ids)
-            .filter_map(|e| e.value().attr("id").map(str::to_string))
-            .collect();
-        for el in doc.select(&sel) {
-            let link = el
-                .value()
-                .attr("href")
-                .or_else(|| el.value().attr("src"))
-                .unwrap();
-            if link.starts_with("http://")
-                || link.starts_with("https://")
-                || link.starts_with("mailto:")
-            {
-                continue;
-            }
-            assert!(
-                !link.starts_with('/'),
-                "{}: absolute internal link {link}",
-                page.display()
-            );
-            let (file, frag) = link
-                .split_once('#')
-                .map_or((link, None), |(f, h)| (f, Some(h)));
-            let target = if file.is_empty() {
-                page.clone()
-            } else {
-                page.parent().unwrap().join(file)
-            };
-            let target = target
-                .canonicalize()
-                .unwrap_or_else(|_| panic!("{}: broken link {link}", page.display()));
-            assert!(
-                target.starts_with(public.canonicalize().unwrap()),
-                "{}: link leaves the site: {link}",
-                page.display()
-            );
-            assert!(
-                target.is_file(),
-                "{}: {link} is not a file (links must name index.html for file://)",
-                page.display()
-            );
-            if let Some(frag) = frag {
-                let target_ids: BTreeSet<String> = if target == page.canonicalize().unwrap() {
-                    own_ids.clone()
-                } else {
-                    let d = Html::parse_document(&std::fs::read_to_string(&target).unwrap());
-                    d.select(&ids)
-                        .filter_map(|e| e.value().attr("id").map(str::to_string))
-                        .collect()
-                };
-                assert!(
-                    target_ids.contains(frag),
-                    "{}: no element #{frag} in {}",
-                    page.display(),
-                    target.display()
-                );
-            }
-            checked += 1;
-        }
-    }
+    assert!(html_files(&public).len() >= 20);
+    let checked = check_links(&public);
     assert!(checked > 200, "only {checked} links checked");
     // Every page kind exists.
     for p in [
@@ -146,6 +167,18 @@ fn every_internal_link_and_asset_resolves() {
     ] {
         assert!(public.join(p).is_file(), "{p} missing");
     }
+}
+
+/// The same link check on any built site, e.g. the 10,000-report benchmark archive:
+/// `GONGKAI_LINKCHECK_DIR=DIR/public cargo test --release --test build -- --ignored links_at_scale`
+/// (bench/run.sh runs it).
+#[test]
+#[ignore]
+fn links_at_scale() {
+    let dir = std::env::var_os("GONGKAI_LINKCHECK_DIR")
+        .expect("set GONGKAI_LINKCHECK_DIR to a built output folder");
+    let checked = check_links(Path::new(&dir));
+    println!("{checked} links checked in {}", Path::new(&dir).display());
 }
 
 #[test]
@@ -416,4 +449,69 @@ fn rates_on_the_example_reports() {
         "上海 2019 公开率 cannot be computed from blank cells"
     );
     assert!(!sh.contains("NaN"));
+}
+
+/// The year-on-year view lists every figure that is not 0 in both years and counts the rest;
+/// the comparison across years likewise, and neither lists cells no year's format has.
+#[test]
+fn comparisons_list_figures_and_count_the_zero_ones() {
+    let site = built_example();
+    let read = |p: &str| std::fs::read_to_string(site.path().join("public").join(p)).unwrap();
+    let rows = Selector::parse("tbody tr").unwrap();
+    let cells = Selector::parse("td").unwrap();
+    for (page, table, note) in [
+        (
+            "agencies/pingtan/2022/index.html",
+            "section.versus table",
+            "项两年均为0",
+        ),
+        (
+            "agencies/pingtan/compare/index.html",
+            "table.compare",
+            "项在各年度均为0",
+        ),
+    ] {
+        let html = read(page);
+        let doc = Html::parse_document(&html);
+        let t = doc
+            .select(&Selector::parse(table).unwrap())
+            .next()
+            .unwrap_or_else(|| panic!("{page}: {table}"));
+        let mut listed = 0;
+        let mut group = String::new();
+        for tr in t.select(&rows) {
+            let values: Vec<String> = tr
+                .select(&cells)
+                .map(|c| c.text().collect::<String>())
+                .collect();
+            if tr.value().attr("class") == Some("group") {
+                group = tr.text().collect();
+            }
+            // Key figures and rates are always listed; the cells of the tables are not.
+            if values.is_empty() || group == "主要指标" || group == "派生比率" {
+                continue;
+            }
+            listed += 1;
+            let shown: Vec<&String> = values
+                .iter()
+                .filter(|v| *v != "—" && *v != "不可比")
+                .collect();
+            assert!(
+                !shown.iter().all(|v| *v == "0" || *v == "0.00%"),
+                "{page}: a row of zeros is listed: {values:?}"
+            );
+            assert!(
+                !values.iter().all(|v| v == "不可比" || v == "—"),
+                "{page}: a row no year has: {values:?}"
+            );
+        }
+        assert!(listed > 10, "{page}: {listed} rows");
+        let n: usize = html
+            .split("另有")
+            .nth(1)
+            .and_then(|r| r.split(note).next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{page}: no count of omitted zeros"));
+        assert!(n > 0, "{page}");
+    }
 }

@@ -52,8 +52,12 @@ pub fn run(root: Option<&Path>, timings: bool) -> i32 {
                 shown.display()
             );
             if timings {
-                for (stage, d) in &b.timings.stages {
-                    eprintln!("  {stage:<8} {:>8.3} s", d.as_secs_f64());
+                for (stage, d, peak) in &b.timings.stages {
+                    eprintln!(
+                        "  {stage:<8} {:>8.3} s   peak memory {:>5} MB",
+                        d.as_secs_f64(),
+                        peak / (1024 * 1024)
+                    );
                 }
                 let s = &b.search;
                 eprintln!(

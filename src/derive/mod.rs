@@ -21,6 +21,11 @@ pub enum FigureValue {
 }
 
 impl FigureValue {
+    /// Exactly 0 (every cell printed 0): such rows are counted rather than listed.
+    pub fn is_zero(&self) -> bool {
+        matches!(self, FigureValue::Value { sum, empty: 0 } if sum.is_zero())
+    }
+
     /// The value when every cell holds one.
     pub fn exact(self) -> Option<Decimal> {
         match self {

@@ -547,48 +547,83 @@ fn bulk_json_row(row: &[String]) -> String {
     Value::Array(values).to_string()
 }
 
+/// One report's row of the bulk tables, encoded once: memory stays a few KB per report
+/// (a row of ~300 separate strings would take ten times that).
+struct BulkRow {
+    year: i32,
+    /// The CSV line, with its line end.
+    csv: Vec<u8>,
+    /// The JSON array.
+    json: String,
+}
+
+/// Encodes a row as one CSV line.
+fn csv_line(row: &[String]) -> Result<Vec<u8>, String> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(row).map_err(|e| e.to_string())?;
+    w.into_inner().map_err(|e| e.to_string())
+}
+
+impl BulkRow {
+    fn new(archive: &Archive<'_>, i: usize, locations: &Locations) -> Result<BulkRow, String> {
+        let row = bulk_row(archive, i, locations);
+        Ok(BulkRow {
+            year: archive.report(i).year,
+            csv: csv_line(&row)?,
+            json: bulk_json_row(&row),
+        })
+    }
+}
+
 /// The bulk tables in memory (one row per report, in document order), so watch mode can
 /// replace a report's row and rewrite the bulk files without recomputing the others.
 pub struct BulkTable {
     pub order: Vec<usize>,
-    header: Vec<String>,
+    /// The header line, with the UTF-8 BOM that makes Excel read Chinese text.
+    header_csv: Vec<u8>,
+    header_json: String,
     locations: Locations,
-    pub rows: Vec<Vec<String>>,
-    /// Each row as a JSON array, ready for reports.json.
-    json_rows: Vec<String>,
+    rows: Vec<BulkRow>,
 }
 
 impl BulkTable {
-    pub fn build(archive: &Archive<'_>) -> BulkTable {
+    pub fn build(archive: &Archive<'_>) -> Result<BulkTable, String> {
         use rayon::prelude::*;
         let order = order(archive);
         let keys = all_cell_keys();
         let locations = cell_locations(&keys);
-        let (rows, json_rows) = order
+        let rows = order
             .par_iter()
-            .map(|&i| {
-                let row = bulk_row(archive, i, &locations);
-                let json = bulk_json_row(&row);
-                (row, json)
-            })
-            .unzip();
-        BulkTable {
+            .map(|&i| BulkRow::new(archive, i, &locations))
+            .collect::<Result<Vec<_>, String>>()?;
+        let header = bulk_header(&keys);
+        let mut header_csv = b"\xEF\xBB\xBF".to_vec();
+        header_csv.extend(csv_line(&header)?);
+        Ok(BulkTable {
             order,
-            header: bulk_header(&keys),
+            header_json: serde_json::to_string(&header).map_err(|e| e.to_string())?,
+            header_csv,
             locations,
             rows,
-            json_rows,
-        }
+        })
     }
 
     /// Recomputes the rows of the given reports.
-    pub fn update(&mut self, archive: &Archive<'_>, reports: &[usize]) {
+    pub fn update(&mut self, archive: &Archive<'_>, reports: &[usize]) -> Result<(), String> {
         for &ri in reports {
             if let Some(k) = self.order.iter().position(|&x| x == ri) {
-                self.rows[k] = bulk_row(archive, ri, &self.locations);
-                self.json_rows[k] = bulk_json_row(&self.rows[k]);
+                self.rows[k] = BulkRow::new(archive, ri, &self.locations)?;
             }
         }
+        Ok(())
+    }
+
+    fn csv<'a>(&self, rows: impl Iterator<Item = &'a BulkRow>) -> Vec<u8> {
+        let mut out = self.header_csv.clone();
+        for r in rows {
+            out.extend_from_slice(&r.csv);
+        }
+        out
     }
 
     /// Writes reports.csv, reports.json and the per-year CSVs (of `years`, or all); returns
@@ -599,35 +634,30 @@ impl BulkTable {
         years: Option<&BTreeSet<i32>>,
         sink: &dyn Sink,
     ) -> Result<usize, String> {
-        let with_header = |rows: Vec<&Vec<String>>| {
-            let mut v = vec![self.header.clone()];
-            v.extend(rows.into_iter().cloned());
-            v
-        };
-        sink.write(
-            "data/reports.csv",
-            &csv_bytes(with_header(self.rows.iter().collect()))?,
-        )?;
+        sink.write("data/reports.csv", &self.csv(self.rows.iter()))?;
         // The same table as JSON: column names once, then one array per report.
-        let mut json_text = String::with_capacity(self.rows.len() * 2048);
+        let mut json_text =
+            String::with_capacity(self.rows.iter().map(|r| r.json.len() + 1).sum::<usize>() + 64);
         json_text.push_str("{\"schema_version\":1,\"columns\":");
-        json_text.push_str(&serde_json::to_string(&self.header).map_err(|e| e.to_string())?);
+        json_text.push_str(&self.header_json);
         json_text.push_str(",\"rows\":[");
-        json_text.push_str(&self.json_rows.join(","));
+        for (n, r) in self.rows.iter().enumerate() {
+            if n > 0 {
+                json_text.push(',');
+            }
+            json_text.push_str(&r.json);
+        }
         json_text.push_str("]}\n");
         sink.write("data/reports.json", json_text.as_bytes())?;
         let mut files = 2;
-        let year_col = BULK_META.iter().position(|m| *m == "year").unwrap_or(4);
         for y in archive
             .by_year
             .keys()
             .filter(|y| years.is_none_or(|ys| ys.contains(y)))
         {
-            let ys = y.to_string();
-            let rows: Vec<&Vec<String>> = self.rows.iter().filter(|r| r[year_col] == ys).collect();
             sink.write(
                 &format!("data/years/{y}.csv"),
-                &csv_bytes(with_header(rows))?,
+                &self.csv(self.rows.iter().filter(|r| r.year == *y)),
             )?;
             files += 1;
         }

