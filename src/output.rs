@@ -69,6 +69,9 @@ fn absolute(path: &Path, root_abs: &Path) -> Result<PathBuf, String> {
 pub struct Staging {
     dir: Option<tempfile::TempDir>,
     target: PathBuf,
+    /// Folders already created: creating a file's folder again costs a failing `mkdir` per
+    /// file, which dominates on some filesystems.
+    made: std::sync::Mutex<std::collections::HashSet<PathBuf>>,
 }
 
 impl Staging {
@@ -103,6 +106,7 @@ impl Staging {
         Ok(Staging {
             dir: Some(dir),
             target: target.to_path_buf(),
+            made: Default::default(),
         })
     }
 
@@ -119,8 +123,14 @@ impl Staging {
         }
         let path = self.path().join(rel);
         if let Some(p) = path.parent() {
-            std::fs::create_dir_all(p)
-                .map_err(|e| format!("cannot create {}: {e}", p.display()))?;
+            let known = self.made.lock().is_ok_and(|m| m.contains(p));
+            if !known {
+                std::fs::create_dir_all(p)
+                    .map_err(|e| format!("cannot create {}: {e}", p.display()))?;
+                if let Ok(mut m) = self.made.lock() {
+                    m.insert(p.to_path_buf());
+                }
+            }
         }
         std::fs::write(&path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
     }
