@@ -62,6 +62,7 @@ measure() {
 ratio() { echo "scale=3; $1 / $2" | bc | sed 's/^\./0./'; }
 
 results=()
+declare -A build_wall check_wall
 for n in "${SIZES[@]}"; do
   agencies=$((n / 5))
   site="$BENCH_DIR/gk-$n"
@@ -86,6 +87,7 @@ for n in "${SIZES[@]}"; do
   read -r c_wall c_cpu c_rss < <(measure ":" "$GK" check --root "$site")
   read -r b_wall b_cpu b_rss < <(measure "rm -rf '$site/public'" "$GK" build --root "$site")
   read -r h_wall h_cpu h_rss < <(measure "rm -rf '$hugo_site/public'" "$HUGO" --quiet --source "$hugo_site")
+  build_wall[$n]=$b_wall; check_wall[$n]=$c_wall
   pages=$(find "$site/public" -name '*.html' | wc -l)
   files=$(find "$site/public" -type f | wc -l)
   size=$(du -sm "$site/public" | cut -f1)
@@ -98,8 +100,12 @@ for n in "${SIZES[@]}"; do
 done
 
 echo
-echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB RAM; $("$GK" --version); $HUGO_VERSION; median of $RUNS runs"
+echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB RAM; $("$GK" --version); $HUGO_VERSION; median of $RUNS runs; output on $(df -T "$BENCH_DIR" | awk 'NR==2 {print $2}')"
 echo
 echo "| reports | check wall | build wall | build CPU | build peak RSS | gongkai output | Hugo wall | Hugo CPU | Hugo peak RSS | Hugo output | build time / Hugo | build RSS / Hugo |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${results[@]}"
+if [ -n "${build_wall[10000]:-}" ] && [ -n "${build_wall[50000]:-}" ]; then
+  echo
+  echo "50,000 / 10,000 reports: build $(ratio "${build_wall[50000]}" "${build_wall[10000]}")×, check $(ratio "${check_wall[50000]}" "${check_wall[10000]}")× (linear: 5×)"
+fi

@@ -114,14 +114,21 @@ pub fn render_site(
     t: &mut Timings,
 ) -> Result<Rendered, Failure> {
     let site = &loaded.site;
-    let archive = t.stage("index", || Archive::new(site, &diagnostics.items));
-    let pages = render::pages(&archive);
+    let (archive, pages) = t.stage("index", || {
+        let archive = Archive::new(site, &diagnostics.items);
+        let pages = render::pages(&archive);
+        (archive, pages)
+    });
     let staging = Staging::new(out).map_err(output_error)?;
     let mut files = t.stage("pages", || {
         write_all(theme, &archive, &pages, &staging, progress)
     })?;
-    let index = t.stage("search", || render::search::SearchIndex::build(&archive));
-    let stats = index.write_all(&staging).map_err(output_error)?;
+    let (index, stats) = t.stage("search", || {
+        let index = render::search::SearchIndex::build(&archive);
+        let stats = index.write_all(&staging);
+        (index, stats)
+    });
+    let stats = stats.map_err(output_error)?;
     files += stats.files;
     // A one-off build frees the index before the data stage: peak memory is the larger of
     // the two, not their sum.
