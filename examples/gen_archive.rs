@@ -12,18 +12,25 @@ fn main() -> ExitCode {
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut value = || args.next().unwrap_or_default();
-        match a.as_str() {
-            "--agencies" => opts.agencies = value().parse().unwrap_or(opts.agencies),
-            "--years" => opts.years = value().parse().unwrap_or(opts.years),
-            "--first-year" => opts.first_year = value().parse().unwrap_or(opts.first_year),
-            "--seed" => opts.seed = value().parse().unwrap_or(opts.seed),
-            "--out" => out = Some(PathBuf::from(value())),
+        let parsed = match a.as_str() {
+            "--agencies" => number(&a, &value()).map(|n| opts.agencies = n as usize),
+            "--years" => number(&a, &value()).map(|n| opts.years = n as usize),
+            "--first-year" => number(&a, &value()).map(|n| opts.first_year = n as i32),
+            "--seed" => number(&a, &value()).map(|n| opts.seed = n),
+            "--out" => {
+                out = Some(PathBuf::from(value()));
+                Ok(())
+            }
             _ => {
                 eprintln!(
                     "usage: gen_archive --agencies N --years N --out DIR [--seed N] [--first-year Y]"
                 );
                 return ExitCode::from(2);
             }
+        };
+        if let Err(e) = parsed {
+            eprintln!("{e}");
+            return ExitCode::from(2);
         }
     }
     let Some(out) = out else {
@@ -54,4 +61,10 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// A non-negative whole number for `flag`, or what was wrong with it.
+fn number(flag: &str, text: &str) -> Result<u64, String> {
+    text.parse()
+        .map_err(|_| format!("{flag} expects a whole number, got {text:?}"))
 }

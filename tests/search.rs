@@ -69,7 +69,37 @@ fn readers_queries_find_the_right_reports_with_highlighted_snippets() {
     ];
     let r = run_search(
         &site.path().join("public"),
-        json!({ "queries": queries.iter().map(|q| q.0).chain(["完全不存在的词语"]).collect::<Vec<_>>() }),
+        json!({
+            "queries": queries.iter().map(|q| q.0).chain(["完全不存在的词语"]).collect::<Vec<_>>(),
+            "urls": ["?q=政府信息公开", "?q=政府信息公开&year=2019", "?q=政府信息公开&level=township"],
+        }),
+    );
+    // Filters by year and by level keep exactly the matching reports.
+    let urls = |u: &str| -> Vec<String> {
+        r["urls"][u]["results"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{u}: {r}"))
+            .iter()
+            .map(|h| h.as_str().unwrap().to_string())
+            .collect()
+    };
+    let all = urls("?q=政府信息公开");
+    let in_2019 = urls("?q=政府信息公开&year=2019");
+    let townships = urls("?q=政府信息公开&level=township");
+    assert!(
+        all.len() > in_2019.len() && !in_2019.is_empty(),
+        "{all:?} / {in_2019:?}"
+    );
+    assert!(in_2019.iter().all(|u| u.contains("/2019/")), "{in_2019:?}");
+    assert_eq!(
+        in_2019.len(),
+        all.iter().filter(|u| u.contains("/2019/")).count(),
+        "{all:?} / {in_2019:?}"
+    );
+    assert!(!townships.is_empty(), "{all:?}");
+    assert!(
+        townships.iter().all(|u| u.contains("/biaokou-town/")),
+        "only the township is of level township: {townships:?}"
     );
     for (q, expected) in queries {
         let res = &r["queries"][q];

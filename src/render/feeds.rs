@@ -136,6 +136,20 @@ pub fn write_sitemap(
         .filter(|p| p.kind != PageKind::NotFound)
         .map(|p| format!("{base}{}", p.path))
         .collect();
+    let files = sitemap_files(base, &urls, SITEMAP_LIMIT);
+    for (name, text) in &files {
+        sink.write(name, text.as_bytes())?;
+    }
+    sink.write(
+        "robots.txt",
+        format!("User-agent: *\nAllow: /\n\nSitemap: {base}sitemap.xml\n").as_bytes(),
+    )?;
+    Ok(files.len() + 1)
+}
+
+/// The sitemap files for `urls`: one `sitemap.xml`, or, past `limit` URLs, parts of `limit`
+/// URLs each and a `sitemap.xml` index of them (the protocol's rule).
+fn sitemap_files(base: &str, urls: &[String], limit: usize) -> Vec<(String, String)> {
     let urlset = |chunk: &[String]| {
         let mut s = String::from(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
@@ -146,32 +160,24 @@ pub fn write_sitemap(
         s.push_str("</urlset>\n");
         s
     };
-    let mut files = 0;
-    if urls.len() <= SITEMAP_LIMIT {
-        sink.write("sitemap.xml", urlset(&urls).as_bytes())?;
-        files += 1;
-    } else {
-        let mut index = String::from(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
-        );
-        for (n, chunk) in urls.chunks(SITEMAP_LIMIT).enumerate() {
-            let name = format!("sitemap-{}.xml", n + 1);
-            sink.write(&name, urlset(chunk).as_bytes())?;
-            index.push_str(&format!(
-                "<sitemap><loc>{}</loc></sitemap>\n",
-                xml_escape(&format!("{base}{name}"))
-            ));
-            files += 1;
-        }
-        index.push_str("</sitemapindex>\n");
-        sink.write("sitemap.xml", index.as_bytes())?;
-        files += 1;
+    if urls.len() <= limit {
+        return vec![("sitemap.xml".to_string(), urlset(urls))];
     }
-    sink.write(
-        "robots.txt",
-        format!("User-agent: *\nAllow: /\n\nSitemap: {base}sitemap.xml\n").as_bytes(),
-    )?;
-    Ok(files + 1)
+    let mut files = Vec::new();
+    let mut index = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<sitemapindex xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
+    );
+    for (n, chunk) in urls.chunks(limit).enumerate() {
+        let name = format!("sitemap-{}.xml", n + 1);
+        index.push_str(&format!(
+            "<sitemap><loc>{}</loc></sitemap>\n",
+            xml_escape(&format!("{base}{name}"))
+        ));
+        files.push((name, urlset(chunk)));
+    }
+    index.push_str("</sitemapindex>\n");
+    files.push(("sitemap.xml".to_string(), index));
+    files
 }
 
 /// Writes the feeds, the sitemap and robots.txt; returns how many files.
@@ -188,4 +194,57 @@ pub fn write(
         .par_iter()
         .try_for_each(|a| write_agency_feed(theme, archive, &a.slug, sink))?;
     Ok(1 + archive.agencies.len() + write_sitemap(archive, pages, sink)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn locs(xml: &str) -> Vec<&str> {
+        xml.split("<loc>")
+            .skip(1)
+            .filter_map(|s| s.split("</loc>").next())
+            .collect()
+    }
+
+    #[test]
+    fn a_sitemap_past_the_limit_is_split_with_an_index() {
+        let base = "https://example.org/";
+        let urls: Vec<String> = (0..5).map(|i| format!("{base}p{i}/index.html")).collect();
+
+        let one = sitemap_files(base, &urls, 5);
+        assert_eq!(one.len(), 1);
+        assert_eq!(one[0].0, "sitemap.xml");
+        assert!(one[0].1.contains("<urlset"));
+        assert_eq!(
+            locs(&one[0].1),
+            urls.iter().map(String::as_str).collect::<Vec<_>>()
+        );
+
+        let split = sitemap_files(base, &urls, 2);
+        let names: Vec<&str> = split.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "sitemap-1.xml",
+                "sitemap-2.xml",
+                "sitemap-3.xml",
+                "sitemap.xml"
+            ]
+        );
+        let (_, index) = &split[3];
+        assert!(index.contains("<sitemapindex"));
+        assert_eq!(
+            locs(index),
+            [
+                "https://example.org/sitemap-1.xml",
+                "https://example.org/sitemap-2.xml",
+                "https://example.org/sitemap-3.xml"
+            ]
+        );
+        // Every URL in exactly one part, in order, none over the limit.
+        let parts: Vec<&str> = split[..3].iter().flat_map(|(_, x)| locs(x)).collect();
+        assert_eq!(parts, urls.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(split[..3].iter().all(|(_, x)| locs(x).len() <= 2));
+    }
 }

@@ -87,13 +87,11 @@ struct Doc {
     sections: Vec<(usize, String, String)>,
 }
 
-/// Report indices in document order: agency display order, then year.
+/// Report indices in document order: newest year first, then agency display order. Results
+/// are listed newest first, so the documents of a query's first page of results sit in few
+/// chunks and the first query downloads little.
 pub fn doc_order(archive: &Archive<'_>) -> Vec<usize> {
-    archive
-        .agencies
-        .iter()
-        .flat_map(|a| archive.by_agency.get(&a.slug).cloned().unwrap_or_default())
-        .collect()
+    archive.by_year.values().rev().flatten().copied().collect()
 }
 
 fn doc(archive: &Archive<'_>, i: usize) -> Doc {
@@ -354,15 +352,36 @@ impl SearchIndex {
     }
 
     fn manifest_text(&self) -> String {
-        // Year and level of every document, for filtering before anything else is loaded.
-        let years: Vec<String> = self.docs.iter().map(|d| d.year.to_string()).collect();
-        let levels: Vec<String> = self.docs.iter().map(|d| js_string(d.level)).collect();
+        // Year and level of every document, for filtering before anything else is loaded:
+        // years as runs ([year, count], documents are in year order), levels as one character
+        // per document indexing `level_names` — a few KB for 10,000 reports.
+        let mut runs: Vec<(i32, usize)> = Vec::new();
+        for d in &self.docs {
+            match runs.last_mut() {
+                Some((y, n)) if *y == d.year => *n += 1,
+                _ => runs.push((d.year, 1)),
+            }
+        }
+        let mut names: Vec<&str> = self.docs.iter().map(|d| d.level).collect();
+        names.sort_unstable();
+        names.dedup();
+        let levels: String = self
+            .docs
+            .iter()
+            .map(|d| {
+                let k = names.binary_search(&d.level).unwrap_or(0);
+                char::from_u32(48 + k as u32).unwrap_or('0')
+            })
+            .collect();
+        let years: Vec<String> = runs.iter().map(|(y, n)| format!("[{y},{n}]")).collect();
+        let names: Vec<String> = names.iter().map(|n| js_string(n)).collect();
         format!(
-            "gk.manifest({{\"v\":1,\"shards\":{},\"chunk\":{DOCS_PER_CHUNK},\"docs\":{},\"years\":[{}],\"levels\":[{}]}});\n",
+            "gk.manifest({{\"v\":2,\"shards\":{},\"chunk\":{DOCS_PER_CHUNK},\"docs\":{},\"year_runs\":[{}],\"level_names\":[{}],\"levels\":{}}});\n",
             self.shards,
             self.docs.len(),
             years.join(","),
-            levels.join(",")
+            names.join(","),
+            js_string(&levels)
         )
     }
 

@@ -1,7 +1,10 @@
 // Search checks in headless Chromium against a built site served on 127.0.0.1.
 // Usage: node search.mjs <public-dir> <queries.json> <results.json>
-//   queries.json: {"queries": ["…"], "recall": ["…"]}
+//   queries.json: {"queries": ["…"], "recall": ["…"], "urls": ["?q=…&year=…"]}
 //   results.json: {"queries": {q: {status, results: [{title, href, snippet}]}}, "recall": {q: [urls]}}
+// With "measure": ["…"] in queries.json, each of those queries is run in a fresh browser
+// context (empty cache) from the search page, and results.json gets
+// "measure": {q: {bytes, files}}: what the query itself downloaded (after the page loaded).
 import { chromium } from "playwright-core";
 import { createServer } from "node:http";
 import { readFile, stat, writeFile } from "node:fs/promises";
@@ -11,6 +14,7 @@ const [publicArg, queriesFile, out] = process.argv.slice(2);
 const publicDir = path.resolve(publicArg);
 const types = { ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css",
   ".json": "application/json", ".xml": "application/xml", ".svg": "image/svg+xml", ".csv": "text/csv" };
+const served = { bytes: 0, files: 0 };
 const server = createServer(async (req, res) => {
   let p = decodeURIComponent(new URL(req.url, "http://x").pathname);
   let file = path.join(publicDir, p);
@@ -18,19 +22,21 @@ const server = createServer(async (req, res) => {
   try {
     if ((await stat(file)).isDirectory()) file = path.join(file, "index.html");
     const body = await readFile(file);
+    served.bytes += body.length;
+    served.files += 1;
     res.writeHead(200, { "content-type": types[path.extname(file)] || "application/octet-stream" });
     res.end(body);
   } catch { res.writeHead(404); res.end("not found"); }
 });
 await new Promise((r) => server.listen(0, "127.0.0.1", r));
 const origin = `http://127.0.0.1:${server.address().port}/`;
-const { queries = [], recall = [] } = JSON.parse(await readFile(queriesFile, "utf8"));
+const { queries = [], recall = [], measure = [], urls = [] } = JSON.parse(await readFile(queriesFile, "utf8"));
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
   args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync"],
 });
-const result = { queries: {}, recall: {}, errors: [] };
+const result = { queries: {}, recall: {}, measure: {}, urls: {}, errors: [] };
 try {
   const page = await browser.newPage();
   page.on("pageerror", (e) => result.errors.push(String(e)));
@@ -53,9 +59,43 @@ try {
       }))),
     };
   }
+  // "urls": search-page parameters such as "?q=…&year=2019&level=township", as a link or a
+  // bookmark would open them; results as for "queries".
+  for (const u of urls) {
+    await page.goto(origin + "search/index.html" + u);
+    await page.waitForFunction(() => {
+      const s = document.getElementById("search-status").textContent;
+      return s && !s.includes("…");
+    }, null, { timeout: 10000 });
+    result.urls[u] = {
+      status: await page.locator("#search-status").innerText(),
+      results: await page.locator("#search-results li a").evaluateAll((as) => as.map((a) => a.href)),
+    };
+  }
   if (recall.length) {
     await page.goto(origin + "search/index.html");
     for (const q of recall) result.recall[q] = await page.evaluate((x) => window.gkFind(x), q);
+  }
+  for (const q of measure) {
+    // As a reader: open the search page, then type the query; count what the query fetches.
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(origin + "search/index.html");
+    await page.waitForLoadState("networkidle");
+    const before = { ...served };
+    await page.fill("#q", q);
+    await page.press("#q", "Enter");
+    await page.waitForFunction(() => {
+      const s = document.getElementById("search-status").textContent;
+      return s && !s.includes("…");
+    }, null, { timeout: 30000 });
+    await page.waitForLoadState("networkidle");
+    result.measure[q] = {
+      results: await page.locator("#search-results li").count(),
+      bytes: served.bytes - before.bytes,
+      files: served.files - before.files,
+    };
+    await context.close();
   }
 } finally {
   await browser.close();

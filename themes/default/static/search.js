@@ -24,7 +24,13 @@
     return pending[key];
   }
   window.gk = {
-    manifest: function (m) { manifest = m; var r = pending["manifest:resolve"]; if (r) r(m); },
+    manifest: function (m) {
+      // Expand the compact form: years as [year, count] runs, levels as one character each.
+      var years = [], levels = [];
+      m.year_runs.forEach(function (run) { for (var k = 0; k < run[1]; k++) years.push(run[0]); });
+      for (var k = 0; k < m.levels.length; k++) levels.push(m.level_names[m.levels.charCodeAt(k) - 48]);
+      m.years = years; m.levels = levels;
+      manifest = m; var r = pending["manifest:resolve"]; if (r) r(m); },
     shard: function (n, data) { cache.shards[n] = data; var r = pending["shard" + n + ":resolve"]; if (r) r(data); },
     docs: function (n, list) {
       list.forEach(function (d, k) { cache.docs[n * manifest.chunk + k] = d; });
