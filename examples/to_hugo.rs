@@ -55,11 +55,16 @@ fn main() -> ExitCode {
                 "<h1>{{ .Title }}</h1><ul>{{ range .Data.Terms.Alphabetical }}<li><a href=\"{{ .Page.RelPermalink }}\">{{ .Page.Title }}</a> ({{ .Count }})</li>{{ end }}</ul>",
             ),
         )?;
+        let names: std::collections::HashMap<&str, &str> = loaded
+            .site
+            .agencies
+            .iter()
+            .map(|a| (a.slug.as_str(), a.name.as_str()))
+            .collect();
         for r in &loaded.site.reports {
-            let name = loaded
-                .site
-                .agency(&r.agency)
-                .map_or(r.agency.clone(), |a| a.name.clone());
+            let name = names
+                .get(r.agency.as_str())
+                .map_or(r.agency.clone(), |n| n.to_string());
             let mut md = format!(
                 "+++\ntitle = \"{}\"\nagencies = [\"{}\"]\nyears = [\"{}\"]\n+++\n\n",
                 r.title(&name),

@@ -359,8 +359,4 @@ impl Site {
     pub fn formats(&self) -> &'static Formats {
         formats()
     }
-
-    pub fn agency(&self, slug: &str) -> Option<&Agency> {
-        self.agencies.iter().find(|a| a.slug == slug)
-    }
 }

@@ -238,6 +238,7 @@ fn site_consistency(site: &Site, sources: &Sources) -> Vec<Diagnostic> {
     }
     let mut names: HashMap<&str, &str> = HashMap::new();
     let slugs: Vec<&str> = site.agencies.iter().map(|a| a.slug.as_str()).collect();
+    let known: std::collections::HashSet<&str> = slugs.iter().copied().collect();
     for a in &site.agencies {
         if let Some(other) = names.insert(a.name.as_str(), a.path.as_str()) {
             out.push(
@@ -252,7 +253,7 @@ fn site_consistency(site: &Site, sources: &Sources) -> Vec<Diagnostic> {
             );
         }
         if let Some(p) = &a.parent
-            && !slugs.contains(&p.as_str())
+            && !known.contains(p.as_str())
         {
             let text = sources.get(&a.path).map_or("", |t| t);
             let mut d = Diagnostic::at(

@@ -87,6 +87,9 @@ pub struct Archive<'a> {
     pub lang: String,
     /// Agencies in display order (by `order`, then name).
     pub agencies: Vec<&'a Agency>,
+    /// Position in `agencies` by slug: pages look agencies up per report, so a scan would
+    /// make the build quadratic.
+    rank: HashMap<&'a str, usize>,
     /// Report indices per agency slug, by year.
     pub by_agency: BTreeMap<String, Vec<usize>>,
     /// Report indices per year, in agency display order.
@@ -101,7 +104,7 @@ impl<'a> Archive<'a> {
     pub fn new(site: &'a Site, diagnostics: &[Diagnostic]) -> Archive<'a> {
         let mut agencies: Vec<&Agency> = site.agencies.iter().collect();
         agencies.sort_by(|a, b| (a.order, &a.name, &a.slug).cmp(&(b.order, &b.name, &b.slug)));
-        let rank: HashMap<&str, usize> = agencies
+        let rank: HashMap<&'a str, usize> = agencies
             .iter()
             .enumerate()
             .map(|(i, a)| (a.slug.as_str(), i))
@@ -137,6 +140,7 @@ impl<'a> Archive<'a> {
             site,
             lang: site.config.language.clone(),
             agencies,
+            rank,
             by_agency,
             by_year,
             acks,
@@ -145,7 +149,7 @@ impl<'a> Archive<'a> {
     }
 
     pub fn agency(&self, slug: &str) -> Option<&'a Agency> {
-        self.agencies.iter().copied().find(|a| a.slug == slug)
+        self.rank.get(slug).map(|&i| self.agencies[i])
     }
 
     pub fn report(&self, i: usize) -> &'a Report {
