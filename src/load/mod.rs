@@ -245,40 +245,54 @@ pub fn load_site(root: &Path) -> Result<Loaded, Fatal> {
         }
     }
 
-    let mut agencies: Vec<Agency> = Vec::new();
-    for (slug, dir) in &agency_dirs {
-        let rel_dir = rel_path(root, dir);
-        if !config::valid_slug(slug) {
-            diags.push(
-                Diagnostic::file(Severity::Error, "agency-slug", &rel_dir, format!("the folder name `{slug}` is not a valid agency slug"))
-                    .help("the folder name becomes part of every URL of the agency: use lowercase ASCII letters, digits and hyphens, e.g. `biaokou-town`"),
-            );
-        }
-        let meta = dir.join("agency.toml");
-        let rel = format!("{rel_dir}/agency.toml");
-        if !meta.is_file() {
-            diags.push(
-                Diagnostic::file(
-                    Severity::Error,
-                    "missing-agency-file",
-                    &rel_dir,
-                    "the agency folder has no agency.toml",
-                )
-                .help(format!(
-                    "create {rel} with at least `name = \"…\"` and `level = \"…\"`"
-                )),
-            );
-            continue;
-        }
-        match read_text(&meta, &rel) {
-            Ok(text) => {
-                sources.insert(&rel, text.clone());
-                let (a, ds) = config::parse_agency(&rel, slug, &text);
-                diags.extend(ds);
-                agencies.extend(a);
+    // Agencies are read in parallel, their findings merged in folder order.
+    let read: Vec<(Vec<Diagnostic>, Option<(String, Arc<str>)>, Option<Agency>)> = agency_dirs
+        .par_iter()
+        .map(|(slug, dir)| {
+            let mut diags = Vec::new();
+            let rel_dir = rel_path(root, dir);
+            if !config::valid_slug(slug) {
+                diags.push(
+                    Diagnostic::file(Severity::Error, "agency-slug", &rel_dir, format!("the folder name `{slug}` is not a valid agency slug"))
+                        .help("the folder name becomes part of every URL of the agency: use lowercase ASCII letters, digits and hyphens, e.g. `biaokou-town`"),
+                );
             }
-            Err(d) => diags.push(*d),
+            let meta = dir.join("agency.toml");
+            let rel = format!("{rel_dir}/agency.toml");
+            if !meta.is_file() {
+                diags.push(
+                    Diagnostic::file(
+                        Severity::Error,
+                        "missing-agency-file",
+                        &rel_dir,
+                        "the agency folder has no agency.toml",
+                    )
+                    .help(format!(
+                        "create {rel} with at least `name = \"…\"` and `level = \"…\"`"
+                    )),
+                );
+                return (diags, None, None);
+            }
+            match read_text(&meta, &rel) {
+                Ok(text) => {
+                    let (a, ds) = config::parse_agency(&rel, slug, &text);
+                    diags.extend(ds);
+                    (diags, Some((rel, text)), a)
+                }
+                Err(d) => {
+                    diags.push(*d);
+                    (diags, None, None)
+                }
+            }
+        })
+        .collect();
+    let mut agencies: Vec<Agency> = Vec::with_capacity(read.len());
+    for (ds, text, a) in read {
+        diags.extend(ds);
+        if let Some((rel, text)) = text {
+            sources.insert(&rel, text);
         }
+        agencies.extend(a);
     }
 
     let parsed: Vec<Parsed> = report_files

@@ -36,6 +36,11 @@ const browser = await chromium.launch({
   args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync"],
 });
+// Waits until the search page has finished (its status no longer says "…").
+const settled = (page, timeout) => page.waitForFunction(() => {
+  const s = document.getElementById("search-status").textContent;
+  return s && !s.includes("…");
+}, null, { timeout });
 const result = { queries: {}, recall: {}, measure: {}, urls: {}, errors: [] };
 try {
   const page = await browser.newPage();
@@ -46,10 +51,7 @@ try {
     await page.fill("#site-q", q);
     await page.press("#site-q", "Enter");
     await page.waitForURL(/search\/index\.html/);
-    await page.waitForFunction(() => {
-      const s = document.getElementById("search-status").textContent;
-      return s && !s.includes("…");
-    }, null, { timeout: 10000 });
+    await settled(page, 10000);
     result.queries[q] = {
       status: await page.locator("#search-status").innerText(),
       results: await page.locator("#search-results li").evaluateAll((ls) => ls.map((l) => ({
@@ -63,10 +65,7 @@ try {
   // bookmark would open them; results as for "queries".
   for (const u of urls) {
     await page.goto(origin + "search/index.html" + u);
-    await page.waitForFunction(() => {
-      const s = document.getElementById("search-status").textContent;
-      return s && !s.includes("…");
-    }, null, { timeout: 10000 });
+    await settled(page, 10000);
     result.urls[u] = {
       status: await page.locator("#search-status").innerText(),
       results: await page.locator("#search-results li a").evaluateAll((as) => as.map((a) => a.href)),
@@ -85,10 +84,7 @@ try {
     const before = { ...served };
     await page.fill("#q", q);
     await page.press("#q", "Enter");
-    await page.waitForFunction(() => {
-      const s = document.getElementById("search-status").textContent;
-      return s && !s.includes("…");
-    }, null, { timeout: 30000 });
+    await settled(page, 30000);
     await page.waitForLoadState("networkidle");
     result.measure[q] = {
       results: await page.locator("#search-results li").count(),
