@@ -145,6 +145,10 @@ struct Parsed {
     text: Option<Arc<str>>,
 }
 
+/// One agency folder read: its findings, the text of its `agency.toml` (path, text) and the
+/// agency when it parsed.
+type AgencyRead = (Vec<Diagnostic>, Option<(String, Arc<str>)>, Option<Agency>);
+
 /// Loads the site at `root`.
 pub fn load_site(root: &Path) -> Result<Loaded, Fatal> {
     let mut diags = Diagnostics::default();
@@ -246,7 +250,7 @@ pub fn load_site(root: &Path) -> Result<Loaded, Fatal> {
     }
 
     // Agencies are read in parallel, their findings merged in folder order.
-    let read: Vec<(Vec<Diagnostic>, Option<(String, Arc<str>)>, Option<Agency>)> = agency_dirs
+    let read: Vec<AgencyRead> = agency_dirs
         .par_iter()
         .map(|(slug, dir)| {
             let mut diags = Vec::new();
