@@ -174,6 +174,24 @@ impl crate::render::Sink for Staging {
     }
 }
 
+/// Writes one file atomically, creating its folder: the bytes go to a hidden file beside it
+/// (ignored by the watcher), which is then renamed over it, so a reader never sees half a file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    if let Some(p) = path.parent() {
+        std::fs::create_dir_all(p).map_err(|e| format!("cannot create {}: {e}", p.display()))?;
+    }
+    let tmp = path.with_file_name(format!(
+        ".{}.gongkai-tmp",
+        path.file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().to_string())
+    ));
+    std::fs::write(&tmp, bytes).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        format!("cannot write {}: {e}", path.display())
+    })
+}
+
 #[cfg(target_os = "linux")]
 fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
     use rustix::fs::{CWD, RenameFlags, renameat_with};

@@ -77,18 +77,7 @@ impl Sink for LiveSink {
         if std::fs::read(&path).is_ok_and(|old| old == bytes) {
             return Ok(());
         }
-        if let Some(p) = path.parent() {
-            std::fs::create_dir_all(p)
-                .map_err(|e| format!("cannot create {}: {e}", p.display()))?;
-        }
-        let tmp = path.with_file_name(format!(
-            ".{}.gongkai-tmp",
-            path.file_name()
-                .map_or_else(String::new, |n| n.to_string_lossy().to_string())
-        ));
-        std::fs::write(&tmp, bytes).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
-        std::fs::rename(&tmp, &path)
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        crate::output::write_atomic(&path, bytes)?;
         if let Ok(mut w) = self.written.lock() {
             w.push(rel.to_string());
         }

@@ -25,25 +25,6 @@ fn built_example() -> tempfile::TempDir {
     site
 }
 
-/// Every file under `dir`, relative path → bytes.
-fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    walkdir::WalkDir::new(dir)
-        .sort_by_file_name()
-        .into_iter()
-        .flatten()
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            let rel = e
-                .path()
-                .strip_prefix(dir)
-                .unwrap()
-                .to_string_lossy()
-                .replace('\\', "/");
-            (rel, std::fs::read(e.path()).unwrap())
-        })
-        .collect()
-}
-
 fn html_files(dir: &Path) -> Vec<PathBuf> {
     walkdir::WalkDir::new(dir)
         .sort_by_file_name()
@@ -185,8 +166,8 @@ fn links_at_scale() {
 fn two_builds_are_byte_identical() {
     let a = built_example();
     let b = built_example();
-    let sa = snapshot(&a.path().join("public"));
-    let sb = snapshot(&b.path().join("public"));
+    let sa = common::snapshot(&a.path().join("public"));
+    let sb = common::snapshot(&b.path().join("public"));
     assert_eq!(sa.keys().collect::<Vec<_>>(), sb.keys().collect::<Vec<_>>());
     for (k, v) in &sa {
         assert!(sb[k] == *v, "{k} differs between builds");
@@ -194,14 +175,14 @@ fn two_builds_are_byte_identical() {
     // And a rebuild in place gives the same bytes too.
     let out = build(a.path());
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(snapshot(&a.path().join("public")), sa);
+    assert_eq!(common::snapshot(&a.path().join("public")), sa);
 }
 
 #[test]
 fn a_failed_build_leaves_the_previous_output_untouched() {
     let site = built_example();
     let public = site.path().join("public");
-    let before = snapshot(&public);
+    let before = common::snapshot(&public);
     // Break a report: I4 fails.
     let p = site.path().join("content/pingtan/2022.md");
     let text = std::fs::read_to_string(&p).unwrap();
@@ -210,7 +191,7 @@ fn a_failed_build_leaves_the_previous_output_untouched() {
     assert_eq!(out.status.code(), Some(1));
     assert!(common::stderr(&out).contains("error[I4]"));
     assert!(common::stderr(&out).contains("previous output was left as it was"));
-    assert_eq!(snapshot(&public), before);
+    assert_eq!(common::snapshot(&public), before);
     // A broken template: the same.
     std::fs::write(&p, text).unwrap();
     std::fs::create_dir_all(site.path().join("templates")).unwrap();
@@ -226,7 +207,7 @@ fn a_failed_build_leaves_the_previous_output_untouched() {
         "{}",
         common::stderr(&out)
     );
-    assert_eq!(snapshot(&public), before);
+    assert_eq!(common::snapshot(&public), before);
     // No staging folder is left behind.
     let names: Vec<String> = std::fs::read_dir(site.path())
         .unwrap()

@@ -3,30 +3,9 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use gongkai::watch::{Outcome, Session};
-
-/// Every file under `dir`, relative path → bytes.
-fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    walkdir::WalkDir::new(dir)
-        .sort_by_file_name()
-        .into_iter()
-        .flatten()
-        .filter(|e| e.file_type().is_file())
-        .map(|e| {
-            (
-                e.path()
-                    .strip_prefix(dir)
-                    .unwrap()
-                    .to_string_lossy()
-                    .replace('\\', "/"),
-                std::fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect()
-}
 
 /// A fresh full build of a copy of the site, compared with the live output.
 fn assert_same_as_full_build(site: &Path, step: &str) {
@@ -42,8 +21,8 @@ fn assert_same_as_full_build(site: &Path, step: &str) {
     {
         panic!("{step}: the full build failed: {}", diagnostics.summary());
     }
-    let full = tree(&copy.path().join("public"));
-    let live = tree(&site.join("public"));
+    let full = common::snapshot(&copy.path().join("public"));
+    let live = common::snapshot(&site.join("public"));
     let missing: Vec<&String> = full.keys().filter(|k| !live.contains_key(*k)).collect();
     let extra: Vec<&String> = live.keys().filter(|k| !full.contains_key(*k)).collect();
     assert!(
@@ -121,7 +100,7 @@ fn a_sequence_of_edits_ends_where_a_full_build_does() {
     assert_same_as_full_build(root, "prose edited");
 
     // 3. A broken report: nothing written, the last good site stays.
-    let before = tree(&root.join("public"));
+    let before = common::snapshot(&root.join("public"));
     let p = edit(
         &root.join("content/pingtan/2022.md"),
         "reconsideration         = [0, 1, 1, 0, 2]",
@@ -134,7 +113,7 @@ fn a_sequence_of_edits_ends_where_a_full_build_does() {
         _ => panic!("a broken report fails"),
     }
     assert_eq!(
-        tree(&root.join("public")),
+        common::snapshot(&root.join("public")),
         before,
         "failed change writes nothing"
     );
@@ -149,7 +128,7 @@ fn a_sequence_of_edits_ends_where_a_full_build_does() {
         "still broken"
     );
     assert_eq!(
-        tree(&root.join("public")),
+        common::snapshot(&root.join("public")),
         before,
         "nothing written while broken"
     );

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::diag::{Diagnostics, Severity};
 use crate::import::{self, Options};
 use crate::load::rel_path;
+use crate::output::write_atomic;
 
 use super::{EXIT_ERRORS, EXIT_OK, EXIT_UNREADABLE, site_root};
 
@@ -211,14 +212,14 @@ fn import_one(
                 .signature
                 .as_deref()
                 .or(imported.title_name.as_deref());
-            import::write_atomic(&agency_file, &import::agency_toml(agency, name))?;
+            write_atomic(&agency_file, import::agency_toml(agency, name).as_bytes())?;
             eprintln!(
                 "  wrote {} (check the name and level)",
                 rel_path(root, &agency_file)
             );
         }
     }
-    import::write_atomic(&target, &import::report_text(&imported))?;
+    write_atomic(&target, import::report_text(&imported).as_bytes())?;
     written.insert(rel.clone(), file.display().to_string());
     eprintln!("imported {} → {rel}", file.display());
     for i in &imported.info {

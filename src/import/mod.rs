@@ -11,7 +11,7 @@ mod html;
 pub mod interpret;
 mod text;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 pub use interpret::{Interpreted, Options};
 
@@ -138,20 +138,6 @@ pub fn check_slug(slug: &str) -> Result<(), String> {
             "`{slug}` is not a valid agency slug: use lowercase ASCII letters, digits and hyphens (e.g. biaokou-town)"
         ))
     }
-}
-
-/// Writes a file atomically (beside it, then renamed over), creating its folder.
-pub fn write_atomic(path: &Path, text: &str) -> Result<(), String> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    }
-    let tmp: PathBuf = path.with_extension("gongkai-tmp");
-    std::fs::write(&tmp, text).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        format!("cannot write {}: {e}", path.display())
-    })
 }
 
 #[cfg(test)]

@@ -7,6 +7,8 @@ use std::fmt::Write;
 
 use unicode_width::UnicodeWidthStr;
 
+use super::table::esc;
+
 /// Series colours: each has at least 3:1 contrast on white (WCAG 1.4.11), and lines also
 /// differ by dash pattern so colour is not the only cue.
 const COLORS: [&str; 6] = [
@@ -18,22 +20,6 @@ const FONT: f64 = 12.0;
 pub struct Series {
     pub name: String,
     pub values: Vec<Option<f64>>,
-}
-
-/// XML-escapes text for SVG.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// Estimated rendered width of `s` in pixels at `size`: a CJK character is one em, a Latin

@@ -3,6 +3,7 @@
 
 use serde_json::{Value, json};
 
+use super::table::esc;
 use super::{Archive, Page, PageKind, Sink, Theme, markdown, urls};
 use crate::model::Report;
 
@@ -10,13 +11,6 @@ use crate::model::Report;
 pub const FEED_LENGTH: usize = 50;
 /// The sitemap protocol's limit per file.
 pub const SITEMAP_LIMIT: usize = 50_000;
-
-fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
 
 /// The date an entry is filed under: the publication date, else the last day of its year.
 fn entry_date(r: &Report) -> String {
@@ -155,7 +149,7 @@ fn sitemap_files(base: &str, urls: &[String], limit: usize) -> Vec<(String, Stri
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n",
         );
         for u in chunk {
-            s.push_str(&format!("<url><loc>{}</loc></url>\n", xml_escape(u)));
+            s.push_str(&format!("<url><loc>{}</loc></url>\n", esc(u)));
         }
         s.push_str("</urlset>\n");
         s
@@ -171,7 +165,7 @@ fn sitemap_files(base: &str, urls: &[String], limit: usize) -> Vec<(String, Stri
         let name = format!("sitemap-{}.xml", n + 1);
         index.push_str(&format!(
             "<sitemap><loc>{}</loc></sitemap>\n",
-            xml_escape(&format!("{base}{name}"))
+            esc(&format!("{base}{name}"))
         ));
         files.push((name, urlset(chunk)));
     }

@@ -60,7 +60,7 @@ pub struct Grid {
     pub layout: &'static str,
 }
 
-/// HTML-escapes text for element content and attribute values.
+/// Escapes text for element content and attribute values: pages, SVG charts, feeds, sitemap.
 pub fn esc(s: &str) -> std::borrow::Cow<'_, str> {
     if !s.contains(['&', '<', '>', '"', '\'']) {
         return std::borrow::Cow::Borrowed(s);

@@ -2,23 +2,15 @@
 // Usage: node live.mjs <page-url> <report-file>
 // Edits the report (penalties of 平潭 2021), and checks that the open page reloads by itself,
 // shows the error overlay when the report breaks, and clears it when fixed.
-import { chromium } from "playwright-core";
+import { launch, checker } from "./common.mjs";
 import { readFileSync, writeFileSync } from "node:fs";
 
 const [url, report] = process.argv.slice(2);
 const original = readFileSync(report, "utf8");
 const withPenalties = (v) => original.replace("penalties           = [1282]", `penalties           = [${v}]`);
-const failures = [];
-const check = (ok, what) => {
-  console.log(`${ok ? "ok  " : "FAIL"} ${what}`);
-  if (!ok) failures.push(what);
-};
+const { check, failures } = checker();
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"],
-});
+const browser = await launch();
 try {
   const page = await browser.newPage();
   const errors = [];

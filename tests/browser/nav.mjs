@@ -1,7 +1,7 @@
 // Browser checks of a built site in headless Chromium (playwright-core + Debian's chromium).
 // Usage: node nav.mjs <public-dir> <artifacts-dir>
 // Prints one line per check; exits non-zero when a check fails.
-import { chromium } from "playwright-core";
+import { launch, checker } from "./common.mjs";
 import { mkdirSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import path from "node:path";
@@ -9,17 +9,9 @@ import path from "node:path";
 const [publicDir, artifacts] = process.argv.slice(2);
 mkdirSync(artifacts, { recursive: true });
 const url = (p) => pathToFileURL(path.join(publicDir, p)).href;
-const failures = [];
-const check = (ok, what) => {
-  console.log(`${ok ? "ok  " : "FAIL"} ${what}`);
-  if (!ok) failures.push(what);
-};
+const { check, failures } = checker();
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"],
-});
+const browser = await launch();
 
 try {
   // 1. Navigate from the home page opened from disk: home → agency → report → year page.

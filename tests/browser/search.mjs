@@ -5,7 +5,7 @@
 // With "measure": ["…"] in queries.json, each of those queries is run in a fresh browser
 // context (empty cache) from the search page, and results.json gets
 // "measure": {q: {bytes, files}}: what the query itself downloaded (after the page loaded).
-import { chromium } from "playwright-core";
+import { launch } from "./common.mjs";
 import { createServer } from "node:http";
 import { readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -31,11 +31,7 @@ const server = createServer(async (req, res) => {
 await new Promise((r) => server.listen(0, "127.0.0.1", r));
 const origin = `http://127.0.0.1:${server.address().port}/`;
 const { queries = [], recall = [], measure = [], urls = [] } = JSON.parse(await readFile(queriesFile, "utf8"));
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync"],
-});
+const browser = await launch();
 // Waits until the search page has finished (its status no longer says "…").
 const settled = (page, timeout) => page.waitForFunction(() => {
   const s = document.getElementById("search-status").textContent;

@@ -49,6 +49,25 @@ pub fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// Every file under `dir`, relative path (with `/`) → bytes: for comparing two outputs.
+pub fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .flatten()
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let rel = e
+                .path()
+                .strip_prefix(dir)
+                .expect("inside the tree")
+                .to_string_lossy()
+                .replace('\\', "/");
+            (rel, std::fs::read(e.path()).expect("readable file"))
+        })
+        .collect()
+}
+
 /// A copy of the example archive (site.toml + content/) in a fresh temporary folder.
 pub fn example_site() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");

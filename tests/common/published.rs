@@ -351,36 +351,20 @@ fn value(text: &str, colspan: usize) -> GridCell {
     }
 }
 
-/// 二 as one table of four columns, a caption row per block.
+/// 二 as one table of four columns, a caption row per block (with `caption_column`, each caption
+/// merged down the left of its block instead).
 pub fn proactive_grid(p: &Published, q: Quirks) -> Vec<Vec<GridCell>> {
-    if q.caption_column {
-        return proactive_grid_caption_column(p);
-    }
     let mut rows = Vec::new();
     for b in &p.proactive {
-        rows.push(vec![header(&b.caption, 4, 1)]);
         let spans = spans_for(b.columns.len());
-        let mut h = vec![header("信息内容", 1, 1)];
-        h.extend(b.columns.iter().zip(&spans).map(|(c, &s)| header(c, s, 1)));
-        rows.push(h);
-        for (l, vals) in &b.rows {
-            let mut r = vec![label(l, 1, 1)];
-            r.extend(vals.iter().zip(&spans).map(|(v, &s)| value(v, s)));
-            rows.push(r);
+        let mut h = Vec::new();
+        if q.caption_column {
+            // The caption merged down the left of its block's header and rows.
+            h.push(header(&b.caption, 1, b.rows.len() + 1));
+        } else {
+            rows.push(vec![header(&b.caption, 4, 1)]);
         }
-    }
-    rows
-}
-
-/// 二 with each caption merged down the left of its block's header and rows.
-fn proactive_grid_caption_column(p: &Published) -> Vec<Vec<GridCell>> {
-    let mut rows = Vec::new();
-    for b in &p.proactive {
-        let spans = spans_for(b.columns.len());
-        let mut h = vec![
-            header(&b.caption, 1, b.rows.len() + 1),
-            header("信息内容", 1, 1),
-        ];
+        h.push(header("信息内容", 1, 1));
         h.extend(b.columns.iter().zip(&spans).map(|(c, &s)| header(c, s, 1)));
         rows.push(h);
         for (l, vals) in &b.rows {
