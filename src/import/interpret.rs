@@ -552,7 +552,8 @@ pub fn parse_date(t: &str) -> Option<String> {
                 && (1..=12).contains(m)
                 && (1..=31).contains(d) =>
         {
-            Some(format!("{y:04}-{m:02}-{d:02}"))
+            // The loader decides what a valid date is (no 2月30日): never write one it refuses.
+            crate::load::toml_walk::normalize_date(&format!("{y:04}-{m:02}-{d:02}"))
         }
         _ => None,
     }
@@ -1233,6 +1234,7 @@ mod tests {
             Some("2023-12-31")
         );
         assert_eq!(parse_date("共计5件"), None);
+        assert_eq!(parse_date("2021年2月30日"), None);
         assert_eq!(
             labelled_date("发布时间：2024-03-28 来源：本网").as_deref(),
             Some("2024-03-28")
