@@ -134,7 +134,7 @@ pub fn render_site(
     // the two, not their sum.
     let index = keep_state.then_some(index);
     let bulk = t
-        .stage("data", || render::data::BulkTable::build(&archive))
+        .stage("bulk", || render::data::BulkTable::build(&archive))
         .map_err(output_error)?;
     files += t
         .stage("data", || -> Result<usize, String> {
@@ -161,19 +161,34 @@ pub fn render_site(
     })
 }
 
-/// Wall time of each stage of a build, for `build --timings` and benchmarks.
+/// Wall time, CPU time and memory of each stage of a build, for `build --timings` and
+/// benchmarks.
 #[derive(Debug, Default, Clone)]
 pub struct Timings {
-    /// Each stage's name, duration and the peak memory of the process after it (bytes; 0
-    /// where the system does not say).
-    pub stages: Vec<(&'static str, Duration, u64)>,
+    pub stages: Vec<Stage>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Stage {
+    pub name: &'static str,
+    pub wall: Duration,
+    /// User + system time of all threads (zero where the system does not say): with `wall`
+    /// it shows how well a stage uses the cores.
+    pub cpu: Duration,
+    /// Peak resident memory of the process after the stage (bytes; 0 where unknown).
+    pub peak: u64,
 }
 
 impl Timings {
     fn stage<T>(&mut self, name: &'static str, f: impl FnOnce() -> T) -> T {
-        let start = Instant::now();
+        let (start, cpu) = (Instant::now(), cpu_time());
         let out = f();
-        self.stages.push((name, start.elapsed(), peak_memory()));
+        self.stages.push(Stage {
+            name,
+            wall: start.elapsed(),
+            cpu: cpu_time().saturating_sub(cpu),
+            peak: peak_memory(),
+        });
         out
     }
 }
@@ -187,6 +202,23 @@ fn peak_memory() -> u64 {
             line.split_whitespace().nth(1)?.parse::<u64>().ok()
         })
         .map_or(0, |kb| kb * 1024)
+}
+
+/// CPU time of this process so far (Linux: `utime + stime` of `/proc/self/stat`, in the
+/// kernel's fixed 1/100 s ticks).
+fn cpu_time() -> Duration {
+    std::fs::read_to_string("/proc/self/stat")
+        .ok()
+        .and_then(|s| {
+            // Fields after the command name, which may contain spaces: state is field 3,
+            // utime and stime are fields 14 and 15.
+            let rest = &s[s.rfind(')')? + 1..];
+            let mut f = rest.split_whitespace().skip(11);
+            let user: u64 = f.next()?.parse().ok()?;
+            let system: u64 = f.next()?.parse().ok()?;
+            Some(Duration::from_millis((user + system) * 10))
+        })
+        .unwrap_or_default()
 }
 
 /// Renders every page and copies the static files into `staging`.
@@ -217,7 +249,7 @@ pub fn write_all(
         .par_iter()
         .filter_map(|page| {
             let result = render::render_page(theme, archive, page).and_then(|html| {
-                staging.write(&page.path, html.as_bytes()).map_err(|e| {
+                staging.write(&page.path, &html).map_err(|e| {
                     Box::new(Diagnostic::file(
                         crate::diag::Severity::Error,
                         "output",

@@ -602,7 +602,7 @@ fn render_pages(
 ) -> Result<(), String> {
     pages.par_iter().try_for_each(|p| {
         let html = render::render_page(theme, archive, p).map_err(|d| d.message.clone())?;
-        sink.write(&p.path, html.as_bytes())
+        sink.write(&p.path, &html)
     })
 }
 

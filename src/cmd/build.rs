@@ -52,11 +52,13 @@ pub fn run(root: Option<&Path>, timings: bool) -> i32 {
                 shown.display()
             );
             if timings {
-                for (stage, d, peak) in &b.timings.stages {
+                for st in &b.timings.stages {
                     eprintln!(
-                        "  {stage:<8} {:>8.3} s   peak memory {:>5} MB",
-                        d.as_secs_f64(),
-                        peak / (1024 * 1024)
+                        "  {:<8} {:>8.3} s   cpu {:>7.2} s   peak memory {:>5} MB",
+                        st.name,
+                        st.wall.as_secs_f64(),
+                        st.cpu.as_secs_f64(),
+                        st.peak / (1024 * 1024)
                     );
                 }
                 let s = &b.search;

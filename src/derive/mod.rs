@@ -107,6 +107,16 @@ pub fn figure_by_id(report: &Report, id: &str) -> FigureValue {
     }
 }
 
+/// A decimal as text, exactly as `Decimal`'s `Display` writes it; whole numbers (most figures)
+/// take the fast integer path.
+pub fn decimal_text(d: Decimal) -> String {
+    if d.scale() == 0 && !d.is_zero() {
+        d.mantissa().to_string()
+    } else {
+        d.to_string()
+    }
+}
+
 /// `part ÷ whole` as a percentage rounded half-up to two decimals; `None` when the whole is 0.
 pub fn percent(part: Decimal, whole: Decimal) -> Option<Decimal> {
     if whole.is_zero() {
@@ -365,6 +375,29 @@ mod tests {
 
     fn d(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn decimal_text_is_display() {
+        let mut values: Vec<Decimal> = (-2000i64..2000).map(Decimal::from).collect();
+        values.extend(
+            [
+                "0",
+                "-0",
+                "0.0",
+                "1.50",
+                "-3.25",
+                "424.1253",
+                "1e3",
+                "79228162514264337593543950335",
+            ]
+            .map(|s| Decimal::from_scientific(s).unwrap_or_else(|_| d(s))),
+        );
+        values.push(d("5") - d("5"));
+        values.push(d("-1") * d("0"));
+        for v in values {
+            assert_eq!(decimal_text(v), v.to_string(), "{v:?}");
+        }
     }
 
     /// §8: 平潭 2023 "予以公开及部分公开42件，占51.85%" = 42/81.

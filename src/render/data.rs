@@ -20,19 +20,24 @@ use crate::model::{Amount, Cell, Report};
 pub const SCHEMA: &str = include_str!("report.schema.json");
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// A cell as JSON: value (integer, or exact decimal string for amounts), printed text,
-/// emptiness and unit.
-pub fn cell_json(c: &Cell) -> (Value, String, bool, Option<String>) {
+/// A cell's value as JSON: an integer, an exact decimal string for amounts, or null when
+/// printed empty.
+fn cell_value(c: &Cell) -> Value {
     match c {
-        Cell::Empty(p) => (Value::Null, p.clone(), true, None),
-        Cell::Count(n) => (json!(n), n.to_string(), false, None),
-        Cell::Delta(n) => (json!(n), n.to_string(), false, None),
-        Cell::Amount(a) => (
-            json!(a.value.to_string()),
-            a.to_string(),
-            false,
-            a.unit.clone(),
-        ),
+        Cell::Empty(_) => Value::Null,
+        Cell::Count(n) => Value::from(*n),
+        Cell::Delta(n) => Value::from(*n),
+        Cell::Amount(a) => Value::String(a.value.to_string()),
+    }
+}
+
+/// The printed text of a cell when it differs from its value's text: a unit, or the dash
+/// of a cell printed empty.
+fn printed_if_different(c: &Cell) -> Option<String> {
+    match c {
+        Cell::Empty(p) if !p.is_empty() => Some(p.clone()),
+        Cell::Amount(a) if a.unit.as_deref().is_some_and(|u| !u.is_empty()) => Some(a.to_string()),
+        _ => None,
     }
 }
 
@@ -73,64 +78,11 @@ pub fn cell_from_csv(kind: Kind, value: &str, printed: &str, empty: &str) -> Opt
     }
 }
 
-/// Every cell of a report, in printed order: (key, table, row, column, row label, column
-/// label, kind, cell).
-pub struct CellRow<'a> {
-    pub key: String,
-    pub table: &'static str,
-    pub row: &'static str,
-    pub column: &'static str,
-    pub block: String,
-    pub row_label: String,
-    pub column_label: String,
-    pub kind: Kind,
-    pub cell: &'a Cell,
-}
-
-pub fn cells<'a>(r: &'a Report, lang: &str) -> Vec<CellRow<'a>> {
-    let f = formats();
-    let mut out = Vec::new();
-    for (ti, t) in f.tables_of(r.format()).enumerate() {
-        let data = &r.tables[ti];
-        for (ri, row) in t.rows.iter().enumerate() {
-            for (pos, &ci) in row.columns.iter().enumerate() {
-                if let Some(c) = data.cell(ri, pos) {
-                    let col = &t.columns[ci];
-                    out.push(CellRow {
-                        key: format!("{}.{}.{}", t.key, row.key, col.key),
-                        table: &t.key,
-                        row: &row.key,
-                        column: &col.key,
-                        block: t.blocks[row.block]
-                            .caption
-                            .as_ref()
-                            .map_or(String::new(), |c| c.get(lang).to_string()),
-                        row_label: t.row_label(ri, lang).to_string(),
-                        column_label: t.column_label(ci, lang).to_string(),
-                        kind: col.kind,
-                        cell: &c.value,
-                    });
-                }
-            }
-        }
-    }
-    out
-}
-
 fn report_paths(r: &Report) -> (String, String) {
     (
         format!("data/reports/{}/{}.json", r.agency, r.year),
         format!("data/reports/{}/{}.csv", r.agency, r.year),
     )
-}
-
-/// The text a value prints as by default (`""` for null).
-fn plain(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
 }
 
 /// A map serialized in the given order (tables, rows and cells in printed order).
@@ -228,11 +180,10 @@ pub fn report_json(archive: &Archive<'_>, i: usize) -> Result<String, String> {
                         continue;
                     };
                     let key = t.columns[ci].key.as_str();
-                    let (value, text, _, _) = cell_json(&c.value);
-                    if text != plain(&value) {
+                    if let Some(text) = printed_if_different(&c.value) {
                         printed.push((key, text));
                     }
-                    cells.push((key, value));
+                    cells.push((key, cell_value(&c.value)));
                 }
                 RowDoc {
                     key: &row.key,
@@ -346,12 +297,46 @@ pub const REPORT_CSV_HEADER: &[&str] = &["key", "value", "printed", "empty"];
 /// The per-report CSV: one row per cell, keyed `table.row.column`. The labels of every key
 /// are in the codebook, `data/cells.csv`.
 pub fn report_csv(r: &Report) -> Result<Vec<u8>, String> {
-    let mut rows = vec![REPORT_CSV_HEADER.iter().map(|s| s.to_string()).collect()];
-    for c in cells(r, "zh-CN") {
-        let (value, printed, empty, _) = cell_json(c.cell);
-        rows.push(vec![c.key, plain(&value), printed, empty.to_string()]);
+    use std::fmt::Write as _;
+    let f = formats();
+    // A UTF-8 BOM, so Excel opens Chinese text correctly.
+    let mut out = Vec::with_capacity(12 * 1024);
+    out.extend_from_slice(b"\xEF\xBB\xBF");
+    let mut w = csv::WriterBuilder::new()
+        .buffer_capacity(1024)
+        .from_writer(out);
+    let err = |e: csv::Error| e.to_string();
+    w.write_record(REPORT_CSV_HEADER).map_err(err)?;
+    let (mut key, mut value) = (String::new(), String::new());
+    for (t, data) in f.tables_of(r.format()).zip(&r.tables) {
+        for (ri, row) in t.rows.iter().enumerate() {
+            for (pos, &ci) in row.columns.iter().enumerate() {
+                let Some(c) = data.cell(ri, pos).map(|c| &c.value) else {
+                    continue;
+                };
+                key.clear();
+                let _ = write!(key, "{}.{}.{}", t.key, row.key, t.columns[ci].key);
+                value.clear();
+                match c {
+                    Cell::Empty(_) => {}
+                    Cell::Count(n) => {
+                        let _ = write!(value, "{n}");
+                    }
+                    Cell::Delta(n) => {
+                        let _ = write!(value, "{n}");
+                    }
+                    Cell::Amount(a) => {
+                        let _ = write!(value, "{}", a.value);
+                    }
+                }
+                let printed = printed_if_different(c);
+                let empty = if c.is_empty() { "true" } else { "false" };
+                w.write_record([&key, &value, printed.as_ref().unwrap_or(&value), empty])
+                    .map_err(err)?;
+            }
+        }
     }
-    csv_bytes(rows)
+    w.into_inner().map_err(|e| e.to_string())
 }
 
 /// The codebook: every cell key of every format with its official labels.

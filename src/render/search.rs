@@ -12,10 +12,10 @@
 //! Files are JavaScript (`gk.shard(…)`) rather than JSON so the search also works from disk
 //! (file:// forbids `fetch`), and on any static server.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use super::{Archive, Sink, markdown, urls};
 use crate::format::formats;
@@ -151,16 +151,18 @@ fn encode(ids: &[u32]) -> String {
         }
         let mut d = id - prev;
         prev = id;
-        let mut buf = Vec::new();
+        // Digits from the right; a u32 has at most 7 base-36 digits.
+        let mut buf = [0u8; 8];
+        let mut at = buf.len();
         loop {
-            buf.push(b"0123456789abcdefghijklmnopqrstuvwxyz"[(d % 36) as usize]);
+            at -= 1;
+            buf[at] = b"0123456789abcdefghijklmnopqrstuvwxyz"[(d % 36) as usize];
             d /= 36;
             if d == 0 {
                 break;
             }
         }
-        buf.reverse();
-        out.push_str(std::str::from_utf8(&buf).unwrap_or("0"));
+        out.push_str(std::str::from_utf8(&buf[at..]).unwrap_or("0"));
     }
     out
 }
@@ -194,7 +196,7 @@ pub struct SearchIndex {
     pub order: Vec<usize>,
     docs: Vec<Doc>,
     grams: Vec<(Vec<u64>, Vec<u64>)>,
-    postings: HashMap<u64, Postings>,
+    postings: FxHashMap<u64, Postings>,
     total: usize,
     shards: u32,
 }
@@ -220,7 +222,7 @@ impl SearchIndex {
         let order = doc_order(archive);
         let docs: Vec<Doc> = order.par_iter().map(|&i| doc(archive, i)).collect();
         let grams: Vec<(Vec<u64>, Vec<u64>)> = docs.par_iter().map(grams_of).collect();
-        let mut postings: HashMap<u64, Postings> = HashMap::new();
+        let mut postings: FxHashMap<u64, Postings> = FxHashMap::default();
         let mut total = 0usize;
         for (id, (body, meta)) in grams.iter().enumerate() {
             for g in body {

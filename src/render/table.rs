@@ -5,6 +5,9 @@
 //! groups, the single 15-cell row of 四) lives here, once. Header cells carry ids and data
 //! cells a `headers` list, so screen readers announce every label of a cell.
 
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, RwLock};
+
 use serde::Serialize;
 
 use crate::format::{Layout, Table};
@@ -27,6 +30,8 @@ pub struct GridCell {
     pub note: usize,
     /// `table.row.column` key of a data cell.
     pub key: String,
+    /// Row index and position in the row of a data cell's value.
+    pub slot: Option<(usize, usize)>,
 }
 
 impl GridCell {
@@ -48,6 +53,7 @@ impl GridCell {
             class: String::new(),
             note: 0,
             key: String::new(),
+            slot: None,
         }
     }
 }
@@ -80,11 +86,10 @@ pub fn esc(s: &str) -> std::borrow::Cow<'_, str> {
 }
 
 impl GridCell {
-    fn write_html(&self, out: &mut String, empty_label: &str) {
+    /// The start tag up to (not including) the class attribute.
+    fn write_open(&self, out: &mut String) {
         use std::fmt::Write as _;
-        let tag = if self.th { "th" } else { "td" };
-        out.push('<');
-        out.push_str(tag);
+        out.push_str(if self.th { "<th" } else { "<td" });
         if !self.scope.is_empty() {
             let _ = write!(out, " scope=\"{}\"", self.scope);
         }
@@ -100,60 +105,190 @@ impl GridCell {
         if !self.headers.is_empty() {
             let _ = write!(out, " headers=\"{}\"", esc(&self.headers));
         }
+    }
+
+    /// A header or corner cell, whose content is the same for every report.
+    fn write_static(&self, out: &mut String) {
+        self.write_open(out);
         if !self.class.is_empty() {
-            let _ = write!(out, " class=\"{}\"", self.class);
+            out.push_str(" class=\"");
+            out.push_str(&self.class);
+            out.push('"');
         }
         out.push('>');
-        if !self.th && self.text.is_empty() && self.class.contains("empty") {
-            let _ = write!(out, "<span class=\"sr-only\">{}</span>", esc(empty_label));
-        } else {
-            out.push_str(&esc(&self.text));
+        out.push_str(&esc(&self.text));
+        out.push_str(if self.th { "</th>" } else { "</td>" });
+    }
+}
+
+/// A data cell's value and marks in one report.
+struct CellState<'a> {
+    value: Option<&'a Cell>,
+    /// Footnote number of an acknowledged finding concerning the cell (0 = none).
+    note: usize,
+    /// Whether the footnote mark goes on this cell (else it is only highlighted).
+    primary: bool,
+}
+
+impl<'a> CellState<'a> {
+    fn of<N: CellNotes>(data: &'a TableData, row: usize, pos: usize, key: &str, notes: &N) -> Self {
+        let (note, primary) = notes.note_for(key);
+        CellState {
+            value: data.cell(row, pos).map(|c| &c.value),
+            note,
+            primary,
         }
-        if self.note > 0 {
+    }
+
+    /// The CSS classes after `num`.
+    fn class_suffix(&self) -> &'static str {
+        match (self.value, self.note > 0) {
+            (Some(Cell::Empty(_)), false) => " empty",
+            (Some(Cell::Empty(_)), true) => " empty ack",
+            (None, false) => " missing",
+            (None, true) => " missing ack",
+            (Some(_), false) => "",
+            (Some(_), true) => " ack",
+        }
+    }
+
+    fn text(&self) -> String {
+        self.value.map(Cell::to_string).unwrap_or_default()
+    }
+
+    /// Everything after `class="num`: the rest of the classes, the content, the footnote
+    /// mark and the end tag.
+    fn write_rest(&self, out: &mut String, empty_label: &str) {
+        use std::fmt::Write as _;
+        out.push_str(self.class_suffix());
+        out.push_str("\">");
+        match self.value {
+            Some(Cell::Empty(printed)) if printed.is_empty() => {
+                out.push_str("<span class=\"sr-only\">");
+                out.push_str(&esc(empty_label));
+                out.push_str("</span>");
+            }
+            Some(Cell::Empty(printed)) => out.push_str(&esc(printed)),
+            Some(Cell::Count(n)) => {
+                let _ = write!(out, "{n}");
+            }
+            Some(Cell::Delta(n)) => {
+                let _ = write!(out, "{n}");
+            }
+            Some(Cell::Amount(a)) => out.push_str(&esc(&a.to_string())),
+            None => {}
+        }
+        if self.primary && self.note > 0 {
             let _ = write!(
                 out,
                 "<sup class=\"mark\"><a href=\"#note-{0}\">{0}</a></sup>",
                 self.note
             );
         }
-        out.push_str("</");
-        out.push_str(tag);
-        out.push('>');
+        out.push_str("</td>");
     }
 }
 
-impl Grid {
-    /// The table as HTML, in a scrollable region labelled `caption`. Written here rather than
-    /// in a template because a report page holds hundreds of cells (see BENCHMARKS.md);
-    /// the layout still comes entirely from the format description.
-    pub fn to_html(&self, caption: &str, empty_label: &str) -> String {
-        let mut out = String::with_capacity(64 * (self.head.len() + self.body.len()) * 8);
-        let cap = esc(caption);
-        out.push_str(&format!(
-            "<div class=\"table-scroll\" role=\"region\" aria-label=\"{cap}\" tabindex=\"0\">\n<table class=\"official {}\">\n<caption>{cap}</caption>\n",
-            self.layout
-        ));
-        for (rows, tag) in [(&self.head, "thead"), (&self.body, "tbody")] {
+/// A table's HTML with its data cells left open: the layout (spans, ids, `headers`) is the
+/// same for every report of a format, so it is laid out once per table, language and id
+/// prefix, and each report only fills in its values (see BENCHMARKS.md).
+pub struct Compiled {
+    layout: &'static str,
+    /// Static HTML, each followed by a data cell (row index, position, `table.row.column`).
+    parts: Vec<(String, (usize, usize), String)>,
+    tail: String,
+}
+
+impl Compiled {
+    fn new(skeleton: &Grid) -> Self {
+        let mut parts = Vec::new();
+        let mut cur = String::new();
+        for (rows, tag) in [(&skeleton.head, "thead"), (&skeleton.body, "tbody")] {
             if rows.is_empty() {
                 continue;
             }
-            out.push('<');
-            out.push_str(tag);
-            out.push_str(">\n");
+            cur.push('<');
+            cur.push_str(tag);
+            cur.push_str(">\n");
             for row in rows {
-                out.push_str("<tr>");
+                cur.push_str("<tr>");
                 for c in row {
-                    c.write_html(&mut out, empty_label);
+                    match c.slot {
+                        Some(slot) => {
+                            c.write_open(&mut cur);
+                            cur.push_str(" class=\"num");
+                            parts.push((std::mem::take(&mut cur), slot, c.key.clone()));
+                        }
+                        None => c.write_static(&mut cur),
+                    }
                 }
-                out.push_str("</tr>\n");
+                cur.push_str("</tr>\n");
             }
-            out.push_str("</");
-            out.push_str(tag);
-            out.push_str(">\n");
+            cur.push_str("</");
+            cur.push_str(tag);
+            cur.push_str(">\n");
         }
-        out.push_str("</table>\n</div>\n");
+        cur.push_str("</table>\n</div>\n");
+        Compiled {
+            layout: skeleton.layout,
+            parts,
+            tail: cur,
+        }
+    }
+
+    /// The table filled with `data`, in a scrollable region labelled `caption`.
+    pub fn render<N: CellNotes>(
+        &self,
+        caption: &str,
+        data: &TableData,
+        notes: &N,
+        empty_label: &str,
+    ) -> String {
+        let size = self.parts.iter().map(|p| p.0.len() + 48).sum::<usize>() + self.tail.len();
+        let mut out = String::with_capacity(size + 256);
+        let cap = esc(caption);
+        out.push_str("<div class=\"table-scroll\" role=\"region\" aria-label=\"");
+        out.push_str(&cap);
+        out.push_str("\" tabindex=\"0\">\n<table class=\"official ");
+        out.push_str(self.layout);
+        out.push_str("\">\n<caption>");
+        out.push_str(&cap);
+        out.push_str("</caption>\n");
+        for (html, (row, pos), key) in &self.parts {
+            out.push_str(html);
+            CellState::of(data, *row, *pos, key, notes).write_rest(&mut out, empty_label);
+        }
+        out.push_str(&self.tail);
         out
     }
+}
+
+/// The HTML of `table` filled with `data` (see [`Compiled`]); the layout is computed on the
+/// first call for a table, language and prefix, and reused.
+pub fn html<N: CellNotes>(
+    table: &Table,
+    data: &TableData,
+    lang: &str,
+    prefix: &str,
+    caption: &str,
+    empty_label: &str,
+    notes: &N,
+) -> String {
+    type Cache = RwLock<HashMap<(String, String, String), Arc<Compiled>>>;
+    static CACHE: LazyLock<Cache> = LazyLock::new(Default::default);
+    let key = (table.id.clone(), lang.to_string(), prefix.to_string());
+    let cached = CACHE.read().ok().and_then(|c| c.get(&key).cloned());
+    let compiled = match cached {
+        Some(c) => c,
+        None => {
+            let c = Arc::new(Compiled::new(&skeleton(table, lang, prefix)));
+            if let Ok(mut cache) = CACHE.write() {
+                cache.insert(key, c.clone());
+            }
+            c
+        }
+    };
+    compiled.render(caption, data, notes, empty_label)
 }
 
 /// Marks for data cells: the footnote number of the acknowledged finding concerning a cell
@@ -177,7 +312,8 @@ impl<F: Fn(&str) -> (usize, bool)> CellNotes for F {
 
 struct Ctx<'a, N: CellNotes> {
     table: &'a Table,
-    data: &'a TableData,
+    /// `None` lays out the table without values (see [`Compiled`]).
+    data: Option<&'a TableData>,
     lang: &'a str,
     prefix: &'a str,
     notes: &'a N,
@@ -214,16 +350,14 @@ impl<N: CellNotes> Ctx<'_, N> {
         let r = &self.table.rows[row];
         let col = &self.table.columns[r.columns[pos]];
         let key = format!("{}.{}.{}", self.table.key, r.key, col.key);
-        let (text, mut class) = match self.data.cell(row, pos).map(|c| &c.value) {
-            Some(Cell::Empty(printed)) => (printed.clone(), "num empty".to_string()),
-            Some(v) => (v.to_string(), "num".to_string()),
-            None => (String::new(), "num missing".to_string()),
+        let (text, class, note) = match self.data {
+            Some(data) => {
+                let st = CellState::of(data, row, pos, &key, self.notes);
+                let note = if st.primary { st.note } else { 0 };
+                (st.text(), format!("num{}", st.class_suffix()), note)
+            }
+            None => (String::new(), "num".to_string(), 0),
         };
-        let (n, primary) = self.notes.note_for(&key);
-        if n > 0 {
-            class.push_str(" ack");
-        }
-        let note = if primary { n } else { 0 };
         GridCell {
             text,
             th: false,
@@ -235,6 +369,7 @@ impl<N: CellNotes> Ctx<'_, N> {
             class,
             note,
             key,
+            slot: Some((row, pos)),
         }
     }
 }
@@ -248,17 +383,31 @@ pub fn grid<N: CellNotes>(
     prefix: &str,
     notes: &N,
 ) -> Grid {
-    let ctx = Ctx {
+    layout(&Ctx {
         table,
-        data,
+        data: Some(data),
         lang,
         prefix,
         notes,
-    };
-    match table.layout {
-        Layout::Blocks => blocks(&ctx),
-        Layout::Matrix => matrix(&ctx),
-        Layout::SingleRow => single_row(&ctx),
+    })
+}
+
+/// The grid of `table` without values.
+fn skeleton(table: &Table, lang: &str, prefix: &str) -> Grid {
+    layout(&Ctx {
+        table,
+        data: None,
+        lang,
+        prefix,
+        notes: &(),
+    })
+}
+
+fn layout<N: CellNotes>(ctx: &Ctx<'_, N>) -> Grid {
+    match ctx.table.layout {
+        Layout::Blocks => blocks(ctx),
+        Layout::Matrix => matrix(ctx),
+        Layout::SingleRow => single_row(ctx),
     }
 }
 

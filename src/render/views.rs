@@ -185,15 +185,18 @@ fn figure_num(theme: &Theme, v: FigureValue) -> Num {
             class: "empty",
             title: s(theme, "empty_title").into(),
         },
-        FigureValue::Value { sum, empty: 0 } => Num {
-            text: sum.to_string(),
-            sort: sum.to_string(),
-            class: "num",
-            title: String::new(),
-        },
+        FigureValue::Value { sum, empty: 0 } => {
+            let text = derive::decimal_text(sum);
+            Num {
+                sort: text.clone(),
+                text,
+                class: "num",
+                title: String::new(),
+            }
+        }
         FigureValue::Value { sum, empty } => Num {
-            text: format!("{sum}*"),
-            sort: sum.to_string(),
+            text: format!("{}*", derive::decimal_text(sum)),
+            sort: derive::decimal_text(sum),
             class: "num partial",
             title: s(theme, "partial_title").replace("{n}", &empty.to_string()),
         },
@@ -219,9 +222,9 @@ fn rate_num(theme: &Theme, v: Option<rust_decimal::Decimal>) -> Num {
 
 fn signed(v: rust_decimal::Decimal) -> String {
     if v.is_sign_positive() && !v.is_zero() {
-        format!("+{v}")
+        format!("+{}", derive::decimal_text(v))
     } else {
-        v.to_string()
+        derive::decimal_text(v)
     }
 }
 
@@ -653,17 +656,14 @@ fn agency(theme: &Theme, archive: &Archive<'_>, slug: &str) -> PageData {
 }
 
 /// Label of a comparison row: `row / column`, or the figure name.
-fn compare_label(row: &derive::CompareRow, lang: &str) -> (String, String) {
-    (
-        row.row_label.get(lang).to_string(),
-        row.column_label.get(lang).to_string(),
-    )
+fn compare_label<'a>(row: &'a derive::CompareRow, lang: &str) -> (&'a str, &'a str) {
+    (row.row_label.get(lang), row.column_label.get(lang))
 }
 
-fn section_title(table: &str, lang: &str) -> String {
+fn section_title<'a>(table: &'a str, lang: &str) -> &'a str {
     formats()
         .section_for_table(table)
-        .map_or(table.to_string(), |s| s.label(lang).to_string())
+        .map_or(table, |s| s.label(lang))
 }
 
 fn compare(theme: &Theme, archive: &Archive<'_>, slug: &str) -> PageData {
@@ -719,7 +719,7 @@ fn compare(theme: &Theme, archive: &Archive<'_>, slug: &str) -> PageData {
         if sections.last().is_none_or(|s| s.table != row.table) {
             sections.push(CompareSection {
                 table: row.table.clone(),
-                title: section_title(&row.table, lang),
+                title: section_title(&row.table, lang).to_string(),
                 rows: Vec::new(),
             });
         }
@@ -742,8 +742,8 @@ fn compare(theme: &Theme, archive: &Archive<'_>, slug: &str) -> PageData {
         let cells: Vec<Num> = values.into_iter().map(|v| figure_num(theme, v)).collect();
         if let Some(sec) = sections.last_mut() {
             sec.rows.push(CompareRowView {
-                row: rl,
-                column: cl,
+                row: rl.to_string(),
+                column: cl.to_string(),
                 approximate: row.approximate.as_ref().map(|l| l.get(lang).to_string()),
                 cells,
                 ..CompareRowView::default()
@@ -932,8 +932,15 @@ fn report(theme: &Theme, archive: &Archive<'_>, i: usize) -> PageData {
         };
         let table = sec.table.as_deref().and_then(|key| {
             let (t, data) = r.table(key)?;
-            let grid = table::grid(t, data, lang, &format!("s{}", si + 1), &note_for);
-            Some(grid.to_html(&title, s(theme, "empty_cell_sr")))
+            Some(table::html(
+                t,
+                data,
+                lang,
+                &format!("s{}", si + 1),
+                &title,
+                s(theme, "empty_cell_sr"),
+                &note_for,
+            ))
         });
         let notes: Vec<AckView> = match &sec.table {
             Some(key) => acks.iter().filter(|x| x.table == *key).cloned().collect(),
@@ -1002,11 +1009,11 @@ fn report(theme: &Theme, archive: &Archive<'_>, i: usize) -> PageData {
             let (rl, cl) = compare_label(row, lang);
             rows.push(change_row(
                 theme,
-                &rl,
-                &cl,
+                rl,
+                cl,
                 before,
                 now,
-                &section_title(&row.table, lang),
+                section_title(&row.table, lang),
             ));
         }
         Versus {
@@ -1093,19 +1100,19 @@ fn theme_lang(theme: &Theme) -> String {
     s(theme, "lang_code").to_string()
 }
 
-fn change_row(
+fn change_row<'a>(
     theme: &Theme,
-    row: &str,
-    column: &str,
+    row: &'a str,
+    column: &'a str,
     prev: FigureValue,
     cur: FigureValue,
-    group: &str,
-) -> ChangeRow {
+    group: &'a str,
+) -> ChangeRow<'a> {
     let c = derive::change(prev, cur);
     ChangeRow {
-        group: group.to_string(),
-        row: row.to_string(),
-        column: column.to_string(),
+        group,
+        row,
+        column,
         prev: figure_num(theme, prev),
         cur: figure_num(theme, cur),
         abs: c.absolute.map_or_else(|| "—".to_string(), signed),
@@ -1237,10 +1244,10 @@ pub(super) struct YearPage {
     rates: Vec<RateDef>,
 }
 
-struct ChangeRow {
-    group: String,
-    row: String,
-    column: String,
+struct ChangeRow<'a> {
+    group: &'a str,
+    row: &'a str,
+    column: &'a str,
     prev: Num,
     cur: Num,
     abs: String,
@@ -1304,7 +1311,7 @@ fn run_of<T>(items: &[T], i: usize, key: impl Fn(&T) -> &str) -> usize {
 }
 
 /// The rows of the "compared with last year" table, with a group row per section.
-fn change_rows_html(rows: &[ChangeRow]) -> String {
+fn change_rows_html(rows: &[ChangeRow<'_>]) -> String {
     use std::fmt::Write as _;
     let mut out = String::with_capacity(rows.len() * 100);
     let mut group = "";
@@ -1314,17 +1321,17 @@ fn change_rows_html(rows: &[ChangeRow]) -> String {
             let _ = writeln!(
                 out,
                 "<tr class=\"group\"><th scope=\"rowgroup\" colspan=\"6\">{}</th></tr>",
-                esc(&r.group)
+                esc(r.group)
             );
-            group = &r.group;
+            group = r.group;
             left = 0;
         }
         let first = left == 0;
         if first {
-            left = run_of(rows, i, |x| x.row.as_str()).min(run_of(rows, i, |x| x.group.as_str()));
+            left = run_of(rows, i, |x| x.row).min(run_of(rows, i, |x| x.group));
         }
         out.push_str("<tr>");
-        label_cells(&mut out, &r.row, &r.column, left, first, "");
+        label_cells(&mut out, r.row, r.column, left, first, "");
         left -= 1;
         num_td(&mut out, &r.prev);
         num_td(&mut out, &r.cur);
