@@ -75,7 +75,10 @@ pub fn figure(report: &Report, figure: &Figure, column: Option<&str>) -> FigureV
 
 /// The sum of located cells; empty or unread cells are counted, not added.
 fn sum(report: &Report, locs: &[CellLoc]) -> FigureValue {
-    let mut total = Decimal::ZERO;
+    // Counts add as integers (Decimal addition is the slow part of every page with figures);
+    // only amounts go through Decimal.
+    let mut whole: i128 = 0;
+    let mut decimal = Decimal::ZERO;
     let mut empty = 0;
     let mut known = 0;
     for l in locs {
@@ -83,20 +86,28 @@ fn sum(report: &Report, locs: &[CellLoc]) -> FigureValue {
             .tables
             .get(l.table)
             .and_then(|t| t.cell(l.row, l.pos))
-            .map(|c| c.value.decimal())
+            .map(|c| &c.value)
         {
-            Some(Some(v)) => {
-                total += v;
-                known += 1;
+            Some(Cell::Count(n)) => whole += i128::from(*n),
+            Some(Cell::Delta(n)) => whole += i128::from(*n),
+            Some(Cell::Amount(a)) => decimal += a.value,
+            Some(Cell::Empty(_)) | None => {
+                empty += 1;
+                continue;
             }
-            _ => empty += 1,
         }
+        known += 1;
     }
     if known == 0 && empty > 0 {
-        FigureValue::Empty
-    } else {
-        FigureValue::Value { sum: total, empty }
+        return FigureValue::Empty;
     }
+    let total = match Decimal::try_from_i128_with_scale(whole, 0) {
+        Ok(w) if decimal.is_zero() && decimal.scale() == 0 => w,
+        Ok(w) => w + decimal,
+        // Beyond Decimal's 96 bits: not a number any report prints.
+        Err(_) => Decimal::MAX,
+    };
+    FigureValue::Value { sum: total, empty }
 }
 
 /// A figure by id.

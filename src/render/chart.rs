@@ -44,6 +44,26 @@ pub fn nice_scale(max: f64) -> (f64, f64) {
     ((max / step).ceil() * step, step)
 }
 
+/// A coordinate with one decimal, exactly as `format!("{:.1}", v)` writes it. Exact float
+/// formatting was a tenth of the chart time; away from a rounding tie, rounding `10 v` to an
+/// integer gives the same digits.
+struct P(f64);
+
+impl std::fmt::Display for P {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let t = self.0 * 10.0;
+        let frac = t - t.trunc();
+        // Below 1e9 the product is within 1e-7 of 10 v, far from the 1e-6 margin kept around
+        // ties; negative values keep the exact path for "-0.0".
+        if t.is_sign_positive() && t < 1e9 && (frac - 0.5).abs() > 1e-6 {
+            let n = t.round() as u64;
+            write!(f, "{}.{}", n / 10, n % 10)
+        } else {
+            write!(f, "{:.1}", self.0)
+        }
+    }
+}
+
 /// `12345` → `12,345`; decimals kept to two places.
 pub fn fmt_num(v: f64) -> String {
     if (v - v.round()).abs() < 1e-9 {
@@ -82,15 +102,15 @@ fn legend(out: &mut String, series: &[Series], x0: f64, y: f64, max_w: f64) -> f
         }
         let _ = write!(
             out,
-            r#"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="{}" stroke-width="3" stroke-dasharray="{}"/><text x="{:.1}" y="{:.1}" class="legend">{}</text>"#,
-            x,
-            y - 4.0,
-            x + 22.0,
-            y - 4.0,
+            r#"<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="{}" stroke-width="3" stroke-dasharray="{}"/><text x="{}" y="{}" class="legend">{}</text>"#,
+            P(x),
+            P(y - 4.0),
+            P(x + 22.0),
+            P(y - 4.0),
             COLORS[i % COLORS.len()],
             DASHES[i % DASHES.len()],
-            x + 27.0,
-            y,
+            P(x + 27.0),
+            P(y),
             esc(&s.name)
         );
         x += w;
@@ -134,11 +154,13 @@ pub fn line_chart(
         let y = plot_top + plot_h - v / top * plot_h;
         let _ = write!(
             body,
-            r#"<line x1="{left:.1}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" class="grid"/><text x="{:.1}" y="{:.1}" class="tick" text-anchor="end">{}</text>"#,
-            left + plot_w,
-            left - 6.0,
-            y + 4.0,
-            fmt_num(v)
+            r#"<line x1="{left}" y1="{y}" x2="{}" y2="{y}" class="grid"/><text x="{}" y="{}" class="tick" text-anchor="end">{}</text>"#,
+            P(left + plot_w),
+            P(left - 6.0),
+            P(y + 4.0),
+            fmt_num(v),
+            left = P(left),
+            y = P(y)
         );
         v += step;
     }
@@ -149,8 +171,9 @@ pub fn line_chart(
         let x = left + slot * (i as f64 + 0.5);
         let _ = write!(
             body,
-            r#"<text x="{x:.1}" y="{:.1}" class="tick" text-anchor="middle">{}</text>"#,
-            plot_top + plot_h + 18.0,
+            r#"<text x="{}" y="{}" class="tick" text-anchor="middle">{}</text>"#,
+            P(x),
+            P(plot_top + plot_h + 18.0),
             esc(c)
         );
     }
@@ -164,10 +187,11 @@ pub fn line_chart(
                 Some(v) => {
                     let x = left + slot * (i as f64 + 0.5);
                     let y = plot_top + plot_h - v / top * plot_h;
-                    let _ = write!(path, "{}{x:.1} {y:.1} ", if pen { "L" } else { "M" });
+                    let (x, y) = (P(x), P(y));
+                    let _ = write!(path, "{}{x} {y} ", if pen { "L" } else { "M" });
                     let _ = write!(
                         body,
-                        r#"<circle cx="{x:.1}" cy="{y:.1}" r="3.5" fill="{color}"><title>{} {}: {}</title></circle>"#,
+                        r#"<circle cx="{x}" cy="{y}" r="3.5" fill="{color}"><title>{} {}: {}</title></circle>"#,
                         esc(&s.name),
                         esc(&categories[i]),
                         fmt_num(*v)
@@ -237,9 +261,9 @@ pub fn bar_chart(
         let y = 6.0 + row * i as f64;
         let _ = write!(
             out,
-            r#"<text x="{:.1}" y="{:.1}" class="tick" text-anchor="end">{}</text>"#,
-            left - 8.0,
-            y + 15.0,
+            r#"<text x="{}" y="{}" class="tick" text-anchor="end">{}</text>"#,
+            P(left - 8.0),
+            P(y + 15.0),
             esc(label)
         );
         let value_text = shown.get(i).map_or("—", String::as_str);
@@ -252,14 +276,17 @@ pub fn bar_chart(
         };
         let _ = write!(
             out,
-            r#"<rect x="{left:.1}" y="{:.1}" width="{w:.1}" height="{:.1}" fill="{}"><title>{}: {}</title></rect><text x="{x_text:.1}" y="{:.1}" class="value">{}</text>"#,
-            y + 3.0,
-            row - 7.0,
+            r#"<rect x="{left}" y="{}" width="{w}" height="{}" fill="{}"><title>{}: {}</title></rect><text x="{x_text}" y="{}" class="value">{}</text>"#,
+            P(y + 3.0),
+            P(row - 7.0),
             COLORS[0],
             esc(&labels[i]),
             esc(value_text),
-            y + 15.0,
-            esc(value_text)
+            P(y + 15.0),
+            esc(value_text),
+            left = P(left),
+            w = P(w),
+            x_text = P(x_text)
         );
     }
     out.push_str("</svg>");
@@ -277,6 +304,26 @@ mod tests {
         assert_eq!(nice_scale(3119.0), (4000.0, 1000.0));
         assert_eq!(nice_scale(23.0), (30.0, 10.0));
         assert_eq!(nice_scale(2.0), (2.0, 1.0));
+    }
+
+    #[test]
+    fn coordinates_print_as_exact_formatting_does() {
+        let mut values = vec![
+            0.0, -0.0, -0.04, 0.05, 0.15, 0.25, 0.35, 2.45, 1e9, 1e12, -3.25,
+        ];
+        // Ties and near-ties on a grid of twentieths, and pseudo-random values (an LCG).
+        values.extend((0..200_000).map(|k| k as f64 / 20.0));
+        values.extend((0..200_000).map(|k| k as f64 * 0.05 + 1e-7));
+        let mut x: u64 = 42;
+        for _ in 0..200_000 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            values.push((x >> 11) as f64 / (1u64 << 53) as f64 * 2000.0 - 100.0);
+        }
+        for v in values {
+            assert_eq!(P(v).to_string(), format!("{v:.1}"), "{v:e}");
+        }
     }
 
     #[test]

@@ -136,7 +136,15 @@ struct TableDoc<'a> {
 struct FigureDoc<'a> {
     label: &'a str,
     label_en: &'a str,
-    result: Value,
+    /// `null` when the report's format has no counterpart.
+    result: Option<FigureResult>,
+}
+
+#[derive(Serialize)]
+struct FigureResult {
+    /// The exact sum, or `null` when every cell was printed empty.
+    value: Option<String>,
+    empty_cells: usize,
 }
 
 #[derive(Serialize)]
@@ -211,13 +219,24 @@ pub fn report_json(archive: &Archive<'_>, i: usize) -> Result<String, String> {
         .filter(|x| x.per_column.is_none())
         .map(|fig| {
             let result = match derive::figure(r, fig, None) {
-                derive::FigureValue::NotComparable => Value::Null,
-                derive::FigureValue::Empty => {
-                    json!({ "value": null, "empty_cells": fig.cells_in(r.format, None).map_or(0, <[_]>::len) })
-                }
-                derive::FigureValue::Value { sum, empty } => json!({ "value": sum.to_string(), "empty_cells": empty }),
+                derive::FigureValue::NotComparable => None,
+                derive::FigureValue::Empty => Some(FigureResult {
+                    value: None,
+                    empty_cells: fig.cells_in(r.format, None).map_or(0, <[_]>::len),
+                }),
+                derive::FigureValue::Value { sum, empty } => Some(FigureResult {
+                    value: Some(derive::decimal_text(sum)),
+                    empty_cells: empty,
+                }),
             };
-            (fig.id.as_str(), FigureDoc { label: &fig.label.zh, label_en: &fig.label.en, result })
+            (
+                fig.id.as_str(),
+                FigureDoc {
+                    label: &fig.label.zh,
+                    label_en: &fig.label.en,
+                    result,
+                },
+            )
         })
         .collect();
     let rates = f
@@ -516,20 +535,28 @@ fn bulk_json_value(v: &str) -> Value {
     }
 }
 
-/// A bulk row as a JSON array: metadata as strings, cells through [`bulk_json_value`].
+/// A bulk row as a JSON array: metadata as strings, cells as [`bulk_json_value`] gives them
+/// (written directly: a `Value` per cell cost more than the rest of the row).
 fn bulk_json_row(row: &[String]) -> String {
-    let values: Vec<Value> = row
-        .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            if i < BULK_META.len() {
-                json!(v)
-            } else {
-                bulk_json_value(v)
-            }
-        })
-        .collect();
-    Value::Array(values).to_string()
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(row.iter().map(|v| v.len() + 4).sum::<usize>() + 2);
+    out.push('[');
+    for (i, v) in row.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        if i < BULK_META.len() {
+            out.push_str(&Value::from(v.as_str()).to_string());
+        } else if v.is_empty() {
+            out.push_str("null");
+        } else if let Ok(n) = v.parse::<i64>() {
+            let _ = write!(out, "{n}");
+        } else {
+            out.push_str(&bulk_json_value(v).to_string());
+        }
+    }
+    out.push(']');
+    out
 }
 
 /// One report's row of the bulk tables, encoded once: memory stays a few KB per report

@@ -44,9 +44,14 @@ fn feed(
 ) -> Result<String, String> {
     let base = &archive.site.config.base_url;
     let mut idx: Vec<usize> = reports.to_vec();
-    idx.sort_by(|&a, &b| {
-        let (ra, rb) = (archive.report(a), archive.report(b));
-        (entry_date(rb), rb.year, &ra.agency).cmp(&(entry_date(ra), ra.year, &rb.agency))
+    // Newest first; the keys are computed once per report (the site feed sorts them all).
+    idx.sort_by_cached_key(|&i| {
+        let r = archive.report(i);
+        (
+            std::cmp::Reverse(entry_date(r)),
+            std::cmp::Reverse(r.year),
+            r.agency.as_str(),
+        )
     });
     idx.truncate(FEED_LENGTH);
     let entries: Vec<Value> = idx

@@ -4,6 +4,7 @@
 //! formatted here (exact, as printed), so templates only lay out.
 
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
@@ -171,35 +172,46 @@ struct Num {
     title: String,
 }
 
-fn figure_num(theme: &Theme, v: FigureValue) -> Num {
+/// A figure cell's text, sort key, class and explanation; fixed strings are borrowed from
+/// the theme (the "compared with last year" table writes ~100 of them per report).
+type NumParts<'t> = (Cow<'t, str>, Cow<'t, str>, &'static str, Cow<'t, str>);
+
+fn figure_parts(theme: &Theme, v: FigureValue) -> NumParts<'_> {
     match v {
-        FigureValue::NotComparable => Num {
-            text: s(theme, "not_comparable").into(),
-            sort: String::new(),
-            class: "na",
-            title: s(theme, "not_comparable_title").into(),
-        },
-        FigureValue::Empty => Num {
-            text: s(theme, "empty_mark").into(),
-            sort: String::new(),
-            class: "empty",
-            title: s(theme, "empty_title").into(),
-        },
+        FigureValue::NotComparable => (
+            s(theme, "not_comparable").into(),
+            "".into(),
+            "na",
+            s(theme, "not_comparable_title").into(),
+        ),
+        FigureValue::Empty => (
+            s(theme, "empty_mark").into(),
+            "".into(),
+            "empty",
+            s(theme, "empty_title").into(),
+        ),
         FigureValue::Value { sum, empty: 0 } => {
             let text = derive::decimal_text(sum);
-            Num {
-                sort: text.clone(),
-                text,
-                class: "num",
-                title: String::new(),
-            }
+            (text.clone().into(), text.into(), "num", "".into())
         }
-        FigureValue::Value { sum, empty } => Num {
-            text: format!("{}*", derive::decimal_text(sum)),
-            sort: derive::decimal_text(sum),
-            class: "num partial",
-            title: s(theme, "partial_title").replace("{n}", &empty.to_string()),
-        },
+        FigureValue::Value { sum, empty } => (
+            format!("{}*", derive::decimal_text(sum)).into(),
+            derive::decimal_text(sum).into(),
+            "num partial",
+            s(theme, "partial_title")
+                .replace("{n}", &empty.to_string())
+                .into(),
+        ),
+    }
+}
+
+fn figure_num(theme: &Theme, v: FigureValue) -> Num {
+    let (text, sort, class, title) = figure_parts(theme, v);
+    Num {
+        text: text.into_owned(),
+        sort: sort.into_owned(),
+        class,
+        title: title.into_owned(),
     }
 }
 
@@ -982,7 +994,6 @@ fn report(theme: &Theme, archive: &Archive<'_>, i: usize) -> PageData {
             .filter(|x| x.key)
             .map(|fig| {
                 change_row(
-                    theme,
                     fig.label.get(lang),
                     "",
                     derive::figure(p, fig, None),
@@ -1008,7 +1019,6 @@ fn report(theme: &Theme, archive: &Archive<'_>, i: usize) -> PageData {
             }
             let (rl, cl) = compare_label(row, lang);
             rows.push(change_row(
-                theme,
                 rl,
                 cl,
                 before,
@@ -1019,7 +1029,7 @@ fn report(theme: &Theme, archive: &Archive<'_>, i: usize) -> PageData {
         Versus {
             prev: year_label(theme, p.year),
             cur: year_label(theme, r.year),
-            body: change_rows_html(&rows),
+            body: change_rows_html(theme, &rows),
             omitted,
         }
     });
@@ -1101,24 +1111,19 @@ fn theme_lang(theme: &Theme) -> String {
 }
 
 fn change_row<'a>(
-    theme: &Theme,
     row: &'a str,
     column: &'a str,
     prev: FigureValue,
     cur: FigureValue,
     group: &'a str,
 ) -> ChangeRow<'a> {
-    let c = derive::change(prev, cur);
     ChangeRow {
         group,
         row,
         column,
-        prev: figure_num(theme, prev),
-        cur: figure_num(theme, cur),
-        abs: c.absolute.map_or_else(|| "—".to_string(), signed),
-        rel: c
-            .relative
-            .map_or_else(|| "—".to_string(), |v| format!("{}%", signed(v))),
+        prev,
+        cur,
+        change: derive::change(prev, cur),
     }
 }
 
@@ -1223,7 +1228,7 @@ fn compare_rows_html(sections: &[CompareSection], width: usize) -> String {
             }
             left -= 1;
             for n in &r.cells {
-                num_td(&mut out, n);
+                num_td(&mut out, n.class, &n.title, &n.text);
             }
             out.push_str("</tr>\n");
         }
@@ -1248,10 +1253,9 @@ struct ChangeRow<'a> {
     group: &'a str,
     row: &'a str,
     column: &'a str,
-    prev: Num,
-    cur: Num,
-    abs: String,
-    rel: String,
+    prev: FigureValue,
+    cur: FigureValue,
+    change: derive::Change,
 }
 
 #[derive(Serialize)]
@@ -1266,16 +1270,21 @@ struct Versus {
 
 /// A `<td>` of a figure in a Rust-rendered table (right-aligned by CSS; only notable
 /// values carry a class and an explanation).
-fn num_td(out: &mut String, n: &Num) {
-    use std::fmt::Write as _;
+fn num_td(out: &mut String, class: &str, title: &str, text: &str) {
     out.push_str("<td");
-    if n.class != "num" {
-        let _ = write!(out, " class=\"{}\"", n.class);
+    if class != "num" {
+        out.push_str(" class=\"");
+        out.push_str(class);
+        out.push('"');
     }
-    if !n.title.is_empty() {
-        let _ = write!(out, " title=\"{}\"", esc(&n.title));
+    if !title.is_empty() {
+        out.push_str(" title=\"");
+        out.push_str(&esc(title));
+        out.push('"');
     }
-    let _ = write!(out, ">{}</td>", esc(&n.text));
+    out.push('>');
+    out.push_str(&esc(text));
+    out.push_str("</td>");
 }
 
 /// The two label cells of a figure row: a row label spanning its columns (written once, on
@@ -1311,9 +1320,9 @@ fn run_of<T>(items: &[T], i: usize, key: impl Fn(&T) -> &str) -> usize {
 }
 
 /// The rows of the "compared with last year" table, with a group row per section.
-fn change_rows_html(rows: &[ChangeRow<'_>]) -> String {
+fn change_rows_html(theme: &Theme, rows: &[ChangeRow<'_>]) -> String {
     use std::fmt::Write as _;
-    let mut out = String::with_capacity(rows.len() * 100);
+    let mut out = String::with_capacity(rows.len() * 180);
     let mut group = "";
     let mut left = 0;
     for (i, r) in rows.iter().enumerate() {
@@ -1333,9 +1342,24 @@ fn change_rows_html(rows: &[ChangeRow<'_>]) -> String {
         out.push_str("<tr>");
         label_cells(&mut out, r.row, r.column, left, first, "");
         left -= 1;
-        num_td(&mut out, &r.prev);
-        num_td(&mut out, &r.cur);
-        let _ = writeln!(out, "<td>{}</td><td>{}</td></tr>", esc(&r.abs), esc(&r.rel));
+        for v in [r.prev, r.cur] {
+            let (text, _, class, title) = figure_parts(theme, v);
+            num_td(&mut out, class, &title, &text);
+        }
+        out.push_str("<td>");
+        match r.change.absolute {
+            Some(v) => out.push_str(&signed(v)),
+            None => out.push('—'),
+        }
+        out.push_str("</td><td>");
+        match r.change.relative {
+            Some(v) => {
+                out.push_str(&signed(v));
+                out.push('%');
+            }
+            None => out.push('—'),
+        }
+        out.push_str("</td></tr>\n");
     }
     out
 }
