@@ -53,7 +53,7 @@ measure() {
     user=$(grep 'User time' "$BENCH_DIR/time.txt" | awk -F': ' '{print $2}')
     sys=$(grep 'System time' "$BENCH_DIR/time.txt" | awk -F': ' '{print $2}')
     rss=$(grep 'Maximum resident' "$BENCH_DIR/time.txt" | awk -F': ' '{print $2}')
-    walls+=("$wall"); cpus+=("$(echo "$user + $sys" | bc)"); rsss+=("$(echo "scale=0; $rss / 1024" | bc)")
+    walls+=("$wall"); cpus+=("$(echo "$user + $sys" | bc | sed "s/^\./0./")"); rsss+=("$(echo "scale=0; $rss / 1024" | bc)")
   done
   median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
   echo "$(median "${walls[@]}") $(median "${cpus[@]}") $(median "${rsss[@]}")"
