@@ -45,8 +45,8 @@ pub fn nice_scale(max: f64) -> (f64, f64) {
 }
 
 /// A coordinate with one decimal, exactly as `format!("{:.1}", v)` writes it. Exact float
-/// formatting was a tenth of the chart time; away from a rounding tie, rounding `10 v` to an
-/// integer gives the same digits.
+/// formatting was most of the time spent drawing charts; away from a rounding tie, rounding
+/// `10 v` to an integer gives the same digits.
 struct P(f64);
 
 impl std::fmt::Display for P {

@@ -97,6 +97,8 @@ pub struct Archive<'a> {
     /// Acknowledged findings per report path, numbered.
     pub acks: HashMap<String, Vec<AckView>>,
     pub compare_rows: Vec<crate::derive::CompareRow>,
+    /// The official tables laid out once, filled per report page.
+    pub tables: table::Layouts,
 }
 
 impl<'a> Archive<'a> {
@@ -145,6 +147,7 @@ impl<'a> Archive<'a> {
             by_year,
             acks,
             compare_rows: crate::derive::comparison_rows(crate::format::formats()),
+            tables: table::Layouts::new(&site.config.language),
         }
     }
 

@@ -1,16 +1,14 @@
 //! The official layouts of the statistics tables, as grids of cells with their row and
 //! column spans, computed from the format description.
 //!
-//! Templates render a [`Grid`] generically; the layout logic (two-level headers, nested row
-//! groups, the single 15-cell row of 四) lives here, once. Header cells carry ids and data
-//! cells a `headers` list, so screen readers announce every label of a cell.
-
-use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, RwLock};
+//! The layout logic (two-level headers, nested row groups, the single 15-cell row of 四) lives
+//! here, once: a [`Grid`] per table is compiled into HTML with open data cells
+//! ([`Compiled`]) that each report fills. Header cells carry ids and data cells a `headers`
+//! list, so screen readers announce every label of a cell.
 
 use serde::Serialize;
 
-use crate::format::{Layout, Table};
+use crate::format::{Layout, Table, formats};
 use crate::model::{Cell, TableData};
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -24,10 +22,9 @@ pub struct GridCell {
     pub id: String,
     /// Space-separated ids of the header cells labelling this data cell.
     pub headers: String,
-    /// CSS classes: `num`, `empty`, `ack`, `caption`, `corner`.
+    /// CSS classes: `num` (a data cell; a report adds `empty`, `missing`, `ack`), `caption`,
+    /// `corner`.
     pub class: String,
-    /// Footnote number of an acknowledged inconsistency on this cell (0 = none).
-    pub note: usize,
     /// `table.row.column` key of a data cell.
     pub key: String,
     /// Row index and position in the row of a data cell's value.
@@ -51,7 +48,6 @@ impl GridCell {
             id,
             headers: String::new(),
             class: String::new(),
-            note: 0,
             key: String::new(),
             slot: None,
         }
@@ -152,10 +148,6 @@ impl<'a> CellState<'a> {
         }
     }
 
-    fn text(&self) -> String {
-        self.value.map(Cell::to_string).unwrap_or_default()
-    }
-
     /// Everything after `class="num`: the rest of the classes, the content, the footnote
     /// mark and the end tag.
     fn write_rest(&self, out: &mut String, empty_label: &str) {
@@ -190,13 +182,21 @@ impl<'a> CellState<'a> {
 }
 
 /// A table's HTML with its data cells left open: the layout (spans, ids, `headers`) is the
-/// same for every report of a format, so it is laid out once per table, language and id
-/// prefix, and each report only fills in its values (see BENCHMARKS.md).
+/// same for every report of a format, so it is laid out once per archive and each report only
+/// fills in its values (see BENCHMARKS.md).
 pub struct Compiled {
     layout: &'static str,
-    /// Static HTML, each followed by a data cell (row index, position, `table.row.column`).
-    parts: Vec<(String, (usize, usize), String)>,
+    parts: Vec<Part>,
     tail: String,
+}
+
+/// Static HTML up to a data cell's classes, and where that cell's value is.
+struct Part {
+    html: String,
+    row: usize,
+    pos: usize,
+    /// `table.row.column`, for the acknowledged-finding marks.
+    key: String,
 }
 
 impl Compiled {
@@ -214,10 +214,15 @@ impl Compiled {
                 cur.push_str("<tr>");
                 for c in row {
                     match c.slot {
-                        Some(slot) => {
+                        Some((row, pos)) => {
                             c.write_open(&mut cur);
                             cur.push_str(" class=\"num");
-                            parts.push((std::mem::take(&mut cur), slot, c.key.clone()));
+                            parts.push(Part {
+                                html: std::mem::take(&mut cur),
+                                row,
+                                pos,
+                                key: c.key.clone(),
+                            });
                         }
                         None => c.write_static(&mut cur),
                     }
@@ -244,7 +249,7 @@ impl Compiled {
         notes: &N,
         empty_label: &str,
     ) -> String {
-        let size = self.parts.iter().map(|p| p.0.len() + 48).sum::<usize>() + self.tail.len();
+        let size = self.parts.iter().map(|p| p.html.len() + 48).sum::<usize>() + self.tail.len();
         let mut out = String::with_capacity(size + 256);
         let cap = esc(caption);
         out.push_str("<div class=\"table-scroll\" role=\"region\" aria-label=\"");
@@ -254,41 +259,44 @@ impl Compiled {
         out.push_str("\">\n<caption>");
         out.push_str(&cap);
         out.push_str("</caption>\n");
-        for (html, (row, pos), key) in &self.parts {
-            out.push_str(html);
-            CellState::of(data, *row, *pos, key, notes).write_rest(&mut out, empty_label);
+        for p in &self.parts {
+            out.push_str(&p.html);
+            CellState::of(data, p.row, p.pos, &p.key, notes).write_rest(&mut out, empty_label);
         }
         out.push_str(&self.tail);
         out
     }
 }
 
-/// The HTML of `table` filled with `data` (see [`Compiled`]); the layout is computed on the
-/// first call for a table, language and prefix, and reused.
-pub fn html<N: CellNotes>(
-    table: &Table,
-    data: &TableData,
-    lang: &str,
-    prefix: &str,
-    caption: &str,
-    empty_label: &str,
-    notes: &N,
-) -> String {
-    type Cache = RwLock<HashMap<(String, String, String), Arc<Compiled>>>;
-    static CACHE: LazyLock<Cache> = LazyLock::new(Default::default);
-    let key = (table.id.clone(), lang.to_string(), prefix.to_string());
-    let cached = CACHE.read().ok().and_then(|c| c.get(&key).cloned());
-    let compiled = match cached {
-        Some(c) => c,
-        None => {
-            let c = Arc::new(Compiled::new(&skeleton(table, lang, prefix)));
-            if let Ok(mut cache) = CACHE.write() {
-                cache.insert(key, c.clone());
-            }
-            c
-        }
-    };
-    compiled.render(caption, data, notes, empty_label)
+/// The compiled table of every format and section in one language, by format index and
+/// section position; ids are prefixed with the section (`s3r5`), unique on a report page.
+pub struct Layouts(Vec<Vec<Option<Compiled>>>);
+
+impl Layouts {
+    pub fn new(lang: &str) -> Self {
+        let f = formats();
+        Layouts(
+            f.formats
+                .iter()
+                .map(|fmt| {
+                    f.sections
+                        .iter()
+                        .enumerate()
+                        .map(|(si, sec)| {
+                            let (_, t) = f.table_of(fmt, sec.table.as_deref()?)?;
+                            let prefix = format!("s{}", si + 1);
+                            Some(Compiled::new(&grid(t, lang, &prefix)))
+                        })
+                        .collect()
+                })
+                .collect(),
+        )
+    }
+
+    /// The table of section `section` (position in [`Formats::sections`]) in format `format`.
+    pub fn get(&self, format: usize, section: usize) -> Option<&Compiled> {
+        self.0.get(format)?.get(section)?.as_ref()
+    }
 }
 
 /// Marks for data cells: the footnote number of the acknowledged finding concerning a cell
@@ -310,16 +318,13 @@ impl<F: Fn(&str) -> (usize, bool)> CellNotes for F {
     }
 }
 
-struct Ctx<'a, N: CellNotes> {
+struct Ctx<'a> {
     table: &'a Table,
-    /// `None` lays out the table without values (see [`Compiled`]).
-    data: Option<&'a TableData>,
     lang: &'a str,
     prefix: &'a str,
-    notes: &'a N,
 }
 
-impl<N: CellNotes> Ctx<'_, N> {
+impl Ctx<'_> {
     /// A short id, unique on the page: prefix (the section, `s3`) + kind + index, e.g. `s3r5`
     /// for row 5, `s3c1` for column 1, `s3g0` for a group, `s3r2c4` for a column of row 2.
     fn id(&self, kind: &str, key: &str) -> String {
@@ -349,71 +354,39 @@ impl<N: CellNotes> Ctx<'_, N> {
     fn data_cell(&self, row: usize, pos: usize, headers: Vec<String>) -> GridCell {
         let r = &self.table.rows[row];
         let col = &self.table.columns[r.columns[pos]];
-        let key = format!("{}.{}.{}", self.table.key, r.key, col.key);
-        let (text, class, note) = match self.data {
-            Some(data) => {
-                let st = CellState::of(data, row, pos, &key, self.notes);
-                let note = if st.primary { st.note } else { 0 };
-                (st.text(), format!("num{}", st.class_suffix()), note)
-            }
-            None => (String::new(), "num".to_string(), 0),
-        };
         GridCell {
-            text,
+            text: String::new(),
             th: false,
             scope: "",
             colspan: 1,
             rowspan: 1,
             id: String::new(),
             headers: headers.join(" "),
-            class,
-            note,
-            key,
+            class: "num".to_string(),
+            key: format!("{}.{}.{}", self.table.key, r.key, col.key),
             slot: Some((row, pos)),
         }
     }
 }
 
-/// The grid of `table` filled with `data`, as printed in the official format. `prefix` makes
-/// ids unique on the page; `notes` numbers the acknowledged cells.
-pub fn grid<N: CellNotes>(
-    table: &Table,
-    data: &TableData,
-    lang: &str,
-    prefix: &str,
-    notes: &N,
-) -> Grid {
-    layout(&Ctx {
+/// The grid of `table` as printed in the official format, data cells without values.
+/// `prefix` makes ids unique on the page.
+pub fn grid(table: &Table, lang: &str, prefix: &str) -> Grid {
+    let ctx = Ctx {
         table,
-        data: Some(data),
         lang,
         prefix,
-        notes,
-    })
-}
-
-/// The grid of `table` without values.
-fn skeleton(table: &Table, lang: &str, prefix: &str) -> Grid {
-    layout(&Ctx {
-        table,
-        data: None,
-        lang,
-        prefix,
-        notes: &(),
-    })
-}
-
-fn layout<N: CellNotes>(ctx: &Ctx<'_, N>) -> Grid {
-    match ctx.table.layout {
-        Layout::Blocks => blocks(ctx),
-        Layout::Matrix => matrix(ctx),
-        Layout::SingleRow => single_row(ctx),
+    };
+    match table.layout {
+        Layout::Blocks => blocks(&ctx),
+        Layout::Matrix => matrix(&ctx),
+        Layout::SingleRow => single_row(&ctx),
     }
 }
 
 /// 二: per block a caption row, a header row (信息内容 + columns), then the rows. Blocks with
 /// fewer columns stretch their last column across the rest, as the printed table does.
-fn blocks<N: CellNotes>(c: &Ctx<'_, N>) -> Grid {
+fn blocks(c: &Ctx<'_>) -> Grid {
     let t = c.table;
     let width = t.blocks.iter().map(|b| b.columns.len()).max().unwrap_or(1) as u32;
     let corner = t.corner.as_ref().map_or("", |l| l.get(c.lang)).to_string();
@@ -468,8 +441,8 @@ fn blocks<N: CellNotes>(c: &Ctx<'_, N>) -> Grid {
 }
 
 /// Column headers with their groups: (header rows, ids of the headers of each column).
-fn column_headers<N: CellNotes>(
-    c: &Ctx<'_, N>,
+fn column_headers(
+    c: &Ctx<'_>,
     columns: &[usize],
     top: Option<&str>,
     corner: Option<GridCell>,
@@ -553,7 +526,7 @@ fn column_headers<N: CellNotes>(
 
 /// 三: a corner note, 申请人情况 over seven columns in two levels, and rows nested in groups
 /// (三、本年度办理结果 › （三）不予公开 › 1.属于国家秘密).
-fn matrix<N: CellNotes>(c: &Ctx<'_, N>) -> Grid {
+fn matrix(c: &Ctx<'_>) -> Grid {
     let t = c.table;
     let columns: Vec<usize> = t
         .blocks
@@ -635,7 +608,7 @@ fn matrix<N: CellNotes>(c: &Ctx<'_, N>) -> Grid {
 
 /// 四: the rows become column groups of one printed data row (行政复议 | 行政诉讼 › 未经复议直接起诉,
 /// 复议后起诉), each with its five columns.
-fn single_row<N: CellNotes>(c: &Ctx<'_, N>) -> Grid {
+fn single_row(c: &Ctx<'_>) -> Grid {
     let t = c.table;
     let depth = t
         .rows
@@ -705,32 +678,6 @@ fn single_row<N: CellNotes>(c: &Ctx<'_, N>) -> Grid {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::format::formats;
-    use crate::model::CellData;
-
-    fn zero_data(t: &Table) -> TableData {
-        TableData {
-            rows: t
-                .rows
-                .iter()
-                .map(|r| {
-                    Some(crate::model::RowData {
-                        cells: r
-                            .columns
-                            .iter()
-                            .map(|_| CellData {
-                                value: Cell::Count(0),
-                                span: Default::default(),
-                            })
-                            .collect(),
-                        span: Default::default(),
-                        key_span: Default::default(),
-                    })
-                })
-                .collect(),
-            span: None,
-        }
-    }
 
     /// Sum of colspans per grid row must be equal, counting cells spanning from rows above.
     fn widths(rows: &[Vec<GridCell>]) -> Vec<u32> {
@@ -758,7 +705,7 @@ mod tests {
         let f = formats();
         for fmt in ["2021", "2019"] {
             let (_, t) = f.table_of(f.format(fmt).unwrap(), "requests").unwrap();
-            let g = grid(t, &zero_data(t), "zh-CN", "r", &());
+            let g = grid(t, "zh-CN", "r");
             let mut all = g.head.clone();
             all.extend(g.body.clone());
             let w = widths(&all);
@@ -809,7 +756,7 @@ mod tests {
     fn appeals_is_one_row_of_fifteen() {
         let f = formats();
         let (_, t) = f.table_of(f.format("2021").unwrap(), "appeals").unwrap();
-        let g = grid(t, &zero_data(t), "zh-CN", "a", &());
+        let g = grid(t, "zh-CN", "a");
         assert_eq!(g.body.len(), 1);
         assert_eq!(g.body[0].len(), 15);
         assert_eq!(g.head.len(), 3);
@@ -827,7 +774,7 @@ mod tests {
     fn proactive_blocks_have_captions_and_stretch_short_blocks() {
         let f = formats();
         let (_, t) = f.table_of(f.format("2021").unwrap(), "proactive").unwrap();
-        let g = grid(t, &zero_data(t), "zh-CN", "p", &());
+        let g = grid(t, "zh-CN", "p");
         let w = widths(&g.body);
         assert!(w.iter().all(|&x| x == 4), "{w:?}");
         assert_eq!(g.body.iter().filter(|r| r[0].class == "caption").count(), 4);

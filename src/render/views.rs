@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::chart::{self, Series};
-use super::table::{self, esc};
+use super::table::esc;
 use super::{Archive, Page, PageKind, Theme, markdown, urls};
 use crate::derive::{self, FigureValue};
 use crate::diag::Diagnostic;
@@ -194,14 +194,17 @@ fn figure_parts(theme: &Theme, v: FigureValue) -> NumParts<'_> {
             let text = derive::decimal_text(sum);
             (text.clone().into(), text.into(), "num", "".into())
         }
-        FigureValue::Value { sum, empty } => (
-            format!("{}*", derive::decimal_text(sum)).into(),
-            derive::decimal_text(sum).into(),
-            "num partial",
-            s(theme, "partial_title")
-                .replace("{n}", &empty.to_string())
-                .into(),
-        ),
+        FigureValue::Value { sum, empty } => {
+            let sort = derive::decimal_text(sum);
+            (
+                format!("{sort}*").into(),
+                sort.into(),
+                "num partial",
+                s(theme, "partial_title")
+                    .replace("{n}", &empty.to_string())
+                    .into(),
+            )
+        }
     }
 }
 
@@ -943,16 +946,9 @@ fn report(theme: &Theme, archive: &Archive<'_>, i: usize) -> PageData {
             _ => sec.label(lang).to_string(),
         };
         let table = sec.table.as_deref().and_then(|key| {
-            let (t, data) = r.table(key)?;
-            Some(table::html(
-                t,
-                data,
-                lang,
-                &format!("s{}", si + 1),
-                &title,
-                s(theme, "empty_cell_sr"),
-                &note_for,
-            ))
+            let (_, data) = r.table(key)?;
+            let layout = archive.tables.get(r.format, si)?;
+            Some(layout.render(&title, data, &note_for, s(theme, "empty_cell_sr")))
         });
         let notes: Vec<AckView> = match &sec.table {
             Some(key) => acks.iter().filter(|x| x.table == *key).cloned().collect(),
