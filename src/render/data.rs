@@ -20,17 +20,6 @@ use crate::model::{Amount, Cell, Report};
 pub const SCHEMA: &str = include_str!("report.schema.json");
 pub const SCHEMA_VERSION: u32 = 1;
 
-/// A cell's value as JSON: an integer, an exact decimal string for amounts, or null when
-/// printed empty.
-fn cell_value(c: &Cell) -> Value {
-    match c {
-        Cell::Empty(_) => Value::Null,
-        Cell::Count(n) => Value::from(*n),
-        Cell::Delta(n) => Value::from(*n),
-        Cell::Amount(a) => Value::String(a.value.to_string()),
-    }
-}
-
 /// The printed text of a cell when it differs from its value's text: a unit, or the dash
 /// of a cell printed empty.
 fn printed_if_different(c: &Cell) -> Option<String> {
@@ -85,59 +74,305 @@ fn report_paths(r: &Report) -> (String, String) {
     )
 }
 
-/// A map serialized in the given order (tables, rows and cells in printed order).
-struct Ordered<'a, T>(Vec<(&'a str, T)>);
-
-fn ordered_is_empty<T>(o: &Ordered<'_, T>) -> bool {
-    o.0.is_empty()
+/// The parts of the per-report JSON and CSV that are the same in every report of a format
+/// (labels, keys, column lists), serialized once: a report then only writes its values.
+struct DataPieces {
+    /// `"format":{…}`, with the comma before it.
+    format: Vec<u8>,
+    tables: Vec<TablePieces>,
+    /// Figures without per-column cells: (index into `figures`, `"id":{…,"result":`).
+    figures: Vec<(usize, Vec<u8>)>,
+    /// Per rate: `"id":{…,"percent":`.
+    rates: Vec<Vec<u8>>,
 }
 
-impl<T: Serialize> Serialize for Ordered<'_, T> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut m = s.serialize_map(Some(self.0.len()))?;
-        for (k, v) in &self.0 {
-            m.serialize_entry(k, v)?;
-        }
-        m.end()
+struct TablePieces {
+    /// `"key":{"label":…,"columns":[…],"rows":[`
+    head: Vec<u8>,
+    rows: Vec<RowPieces>,
+}
+
+struct RowPieces {
+    /// `{"key":…,"label":…,"label_en":…,"block":…,"cells":{`
+    head: Vec<u8>,
+    /// Per cell position: `"column":`
+    cells: Vec<Vec<u8>>,
+    /// Per cell position: the CSV key `table.row.column`.
+    csv_keys: Vec<String>,
+}
+
+/// Appends `v` as JSON (strings escaped by serde_json, so the text is what `Serialize` gives).
+fn put<T: Serialize + ?Sized>(out: &mut Vec<u8>, v: &T) {
+    // Writing into a Vec cannot fail, and these values always serialize.
+    let _ = serde_json::to_writer(&mut *out, v);
+}
+
+/// `"key":` for a JSON object member.
+fn put_key(out: &mut Vec<u8>, key: &str) {
+    put(out, key);
+    out.push(b':');
+}
+
+fn data_pieces() -> &'static [DataPieces] {
+    static PIECES: std::sync::OnceLock<Vec<DataPieces>> = std::sync::OnceLock::new();
+    PIECES.get_or_init(|| {
+        let f = formats();
+        f.formats
+            .iter()
+            .map(|fmt| {
+                let mut format = b",\"format\":".to_vec();
+                put(
+                    &mut format,
+                    &json!({ "id": fmt.id, "name": fmt.label.zh, "document": fmt.document }),
+                );
+                let tables = f
+                    .tables_of(fmt)
+                    .map(|t| {
+                        let mut head = Vec::new();
+                        put_key(&mut head, &t.key);
+                        head.extend_from_slice(b"{\"label\":");
+                        put(
+                            &mut head,
+                            f.section_for_table(&t.key).map_or("", |s| s.zh.as_str()),
+                        );
+                        head.extend_from_slice(b",\"columns\":");
+                        let columns: Vec<Value> = t
+                            .columns
+                            .iter()
+                            .enumerate()
+                            .map(|(ci, c)| {
+                                json!({
+                                    "key": c.key,
+                                    "label": t.column_label(ci, "zh"),
+                                    "label_en": t.column_label(ci, "en"),
+                                    "unit": c.unit,
+                                })
+                            })
+                            .collect();
+                        put(&mut head, &columns);
+                        head.extend_from_slice(b",\"rows\":[");
+                        let rows = t
+                            .rows
+                            .iter()
+                            .enumerate()
+                            .map(|(ri, row)| {
+                                let mut head = Vec::new();
+                                put(
+                                    &mut head,
+                                    &json!({
+                                        "key": row.key,
+                                        "label": t.row_label(ri, "zh"),
+                                        "label_en": t.row_label(ri, "en"),
+                                        "block": t.blocks[row.block].caption.as_ref().map(|c| c.zh.as_str()),
+                                    }),
+                                );
+                                head.pop();
+                                head.extend_from_slice(b",\"cells\":{");
+                                let cells = row
+                                    .columns
+                                    .iter()
+                                    .map(|&ci| {
+                                        let mut k = Vec::new();
+                                        put_key(&mut k, &t.columns[ci].key);
+                                        k
+                                    })
+                                    .collect();
+                                let csv_keys = row
+                                    .columns
+                                    .iter()
+                                    .map(|&ci| format!("{}.{}.{}", t.key, row.key, t.columns[ci].key))
+                                    .collect();
+                                RowPieces {
+                                    head,
+                                    cells,
+                                    csv_keys,
+                                }
+                            })
+                            .collect();
+                        TablePieces { head, rows }
+                    })
+                    .collect();
+                let figures = f
+                    .figures
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, x)| x.per_column.is_none())
+                    .map(|(i, fig)| {
+                        let mut p = Vec::new();
+                        put_key(&mut p, &fig.id);
+                        put(&mut p, &json!({ "label": fig.label.zh, "label_en": fig.label.en }));
+                        p.pop();
+                        p.extend_from_slice(b",\"result\":");
+                        (i, p)
+                    })
+                    .collect();
+                let rates = f
+                    .rates
+                    .iter()
+                    .map(|rate| {
+                        let mut p = Vec::new();
+                        put_key(&mut p, &rate.id);
+                        put(
+                            &mut p,
+                            &json!({
+                                "label": rate.label.zh,
+                                "label_en": rate.label.en,
+                                "definition": rate.definition.zh,
+                            }),
+                        );
+                        p.pop();
+                        p.extend_from_slice(b",\"percent\":");
+                        p
+                    })
+                    .collect();
+                DataPieces {
+                    format,
+                    tables,
+                    figures,
+                    rates,
+                }
+            })
+            .collect()
+    })
+}
+
+/// Appends a cell's value as JSON: an integer, an exact decimal string, or null.
+fn put_cell(out: &mut Vec<u8>, c: &Cell) {
+    use std::io::Write as _;
+    let _ = match c {
+        Cell::Empty(_) => out.write_all(b"null"),
+        Cell::Count(n) => write!(out, "{n}"),
+        Cell::Delta(n) => write!(out, "{n}"),
+        Cell::Amount(a) => write!(out, "\"{}\"", a.value),
+    };
+}
+
+/// The per-report JSON document (schema: `report.schema.json`). Tables are listed by row,
+/// with each column's label given once per table. Written from [`DataPieces`]; the text is
+/// what serde_json gives for the document's fields in this order.
+pub fn report_json(archive: &Archive<'_>, i: usize) -> Vec<u8> {
+    let f = formats();
+    let pieces = &data_pieces()[archive.report(i).format];
+    let r = archive.report(i);
+    let prev = archive.previous(i).map(|j| archive.report(j));
+    let a = archive.agency(&r.agency);
+    let mut out = Vec::with_capacity(20 * 1024);
+    out.extend_from_slice(b"{\"schema_version\":");
+    put(&mut out, &SCHEMA_VERSION);
+    out.extend_from_slice(b",\"agency\":");
+    put(
+        &mut out,
+        &json!({
+            "slug": r.agency,
+            "name": a.map(|a| a.name.as_str()),
+            "short_name": a.map(|a| a.short()),
+            "level": a.map(|a| a.level.key()),
+            "region": a.and_then(|a| a.region.as_deref()),
+            "parent": a.and_then(|a| a.parent.as_deref()),
+        }),
+    );
+    out.extend_from_slice(b",\"year\":");
+    put(&mut out, &r.year);
+    out.extend_from_slice(&pieces.format);
+    out.extend_from_slice(b",\"title\":");
+    put(&mut out, &r.title(a.map_or(&r.agency, |a| &a.name)));
+    for (key, v) in [
+        ("agency_name_printed", &r.meta.agency_name),
+        ("published", &r.meta.published),
+        ("source_url", &r.meta.source_url),
+        ("source", &r.meta.source),
+    ] {
+        out.push(b',');
+        put_key(&mut out, key);
+        put(&mut out, v);
     }
-}
-
-#[derive(Serialize)]
-struct RowDoc<'a> {
-    key: &'a str,
-    label: &'a str,
-    label_en: &'a str,
-    block: Option<&'a str>,
-    /// Values by column key: integer, exact decimal string, or null when printed empty.
-    cells: Ordered<'a, Value>,
-    /// The printed text of the cells whose print differs from their value (a unit, a dash
-    /// for an empty cell); omitted when there are none.
-    #[serde(skip_serializing_if = "ordered_is_empty")]
-    printed: Ordered<'a, String>,
-}
-
-#[derive(Serialize)]
-struct ColumnDoc<'a> {
-    key: &'a str,
-    label: &'a str,
-    label_en: &'a str,
-    unit: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct TableDoc<'a> {
-    label: &'a str,
-    columns: Vec<ColumnDoc<'a>>,
-    rows: Vec<RowDoc<'a>>,
-}
-
-#[derive(Serialize)]
-struct FigureDoc<'a> {
-    label: &'a str,
-    label_en: &'a str,
-    /// `null` when the report's format has no counterpart.
-    result: Option<FigureResult>,
+    out.extend_from_slice(b",\"page\":");
+    put(&mut out, &urls::report(&r.agency, r.year));
+    out.extend_from_slice(b",\"tables\":{");
+    for (ti, (t, data)) in pieces.tables.iter().zip(&r.tables).enumerate() {
+        if ti > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(&t.head);
+        for (ri, row) in t.rows.iter().enumerate() {
+            if ri > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(&row.head);
+            let mut printed = Vec::new();
+            let mut first = true;
+            for (pos, key) in row.cells.iter().enumerate() {
+                let Some(c) = data.cell(ri, pos) else {
+                    continue;
+                };
+                if !first {
+                    out.push(b',');
+                }
+                first = false;
+                out.extend_from_slice(key);
+                put_cell(&mut out, &c.value);
+                if let Some(text) = printed_if_different(&c.value) {
+                    printed.push((key, text));
+                }
+            }
+            out.push(b'}');
+            if !printed.is_empty() {
+                out.extend_from_slice(b",\"printed\":{");
+                for (n, (key, text)) in printed.iter().enumerate() {
+                    if n > 0 {
+                        out.push(b',');
+                    }
+                    out.extend_from_slice(key);
+                    put(&mut out, text);
+                }
+                out.push(b'}');
+            }
+            out.push(b'}');
+        }
+        out.extend_from_slice(b"]}");
+    }
+    out.extend_from_slice(b"},\"figures\":{");
+    for (n, (fi, head)) in pieces.figures.iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(head);
+        let fig = &f.figures[*fi];
+        let result = match derive::figure(r, fig, None) {
+            derive::FigureValue::NotComparable => None,
+            derive::FigureValue::Empty => Some(FigureResult {
+                value: None,
+                empty_cells: fig.cells_in(r.format, None).map_or(0, <[_]>::len),
+            }),
+            derive::FigureValue::Value { sum, empty } => Some(FigureResult {
+                value: Some(derive::decimal_text(sum)),
+                empty_cells: empty,
+            }),
+        };
+        put(&mut out, &result);
+        out.push(b'}');
+    }
+    out.extend_from_slice(b"},\"rates\":{");
+    for (n, (rate, head)) in f.rates.iter().zip(&pieces.rates).enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(head);
+        put(
+            &mut out,
+            &derive::rate(r, prev, rate).map(|d| d.to_string()),
+        );
+        out.push(b'}');
+    }
+    out.extend_from_slice(b"},\"validation\":");
+    let acknowledged: Vec<Value> = archive
+        .acks
+        .get(&r.path)
+        .map(|v| v.iter().map(|x| json!({ "check": x.code, "label": x.label, "note": x.note, "cells": x.cells })).collect())
+        .unwrap_or_default();
+    put(&mut out, &json!({ "acknowledged": acknowledged }));
+    out.push(b'}');
+    out
 }
 
 #[derive(Serialize)]
@@ -147,160 +382,6 @@ struct FigureResult {
     empty_cells: usize,
 }
 
-#[derive(Serialize)]
-struct RateDoc<'a> {
-    label: &'a str,
-    label_en: &'a str,
-    definition: &'a str,
-    percent: Option<String>,
-}
-
-/// The per-report JSON document (schema: `report.schema.json`). Tables are listed by row,
-/// with each column's label given once per table.
-pub fn report_json(archive: &Archive<'_>, i: usize) -> Result<String, String> {
-    let f = formats();
-    let r = archive.report(i);
-    let prev = archive.previous(i).map(|j| archive.report(j));
-    let a = archive.agency(&r.agency);
-    let mut tables = Vec::new();
-    for (ti, t) in f.tables_of(r.format()).enumerate() {
-        let data = &r.tables[ti];
-        let columns = t
-            .columns
-            .iter()
-            .enumerate()
-            .map(|(ci, c)| ColumnDoc {
-                key: &c.key,
-                label: t.column_label(ci, "zh"),
-                label_en: t.column_label(ci, "en"),
-                unit: c.unit.as_deref(),
-            })
-            .collect();
-        let rows = t
-            .rows
-            .iter()
-            .enumerate()
-            .map(|(ri, row)| {
-                let mut cells = Vec::new();
-                let mut printed = Vec::new();
-                for (pos, &ci) in row.columns.iter().enumerate() {
-                    let Some(c) = data.cell(ri, pos) else {
-                        continue;
-                    };
-                    let key = t.columns[ci].key.as_str();
-                    if let Some(text) = printed_if_different(&c.value) {
-                        printed.push((key, text));
-                    }
-                    cells.push((key, cell_value(&c.value)));
-                }
-                RowDoc {
-                    key: &row.key,
-                    label: t.row_label(ri, "zh"),
-                    label_en: t.row_label(ri, "en"),
-                    block: t.blocks[row.block].caption.as_ref().map(|c| c.zh.as_str()),
-                    cells: Ordered(cells),
-                    printed: Ordered(printed),
-                }
-            })
-            .collect();
-        let label = f.section_for_table(&t.key).map_or("", |s| s.zh.as_str());
-        tables.push((
-            t.key.as_str(),
-            TableDoc {
-                label,
-                columns,
-                rows,
-            },
-        ));
-    }
-    let figures = f
-        .figures
-        .iter()
-        .filter(|x| x.per_column.is_none())
-        .map(|fig| {
-            let result = match derive::figure(r, fig, None) {
-                derive::FigureValue::NotComparable => None,
-                derive::FigureValue::Empty => Some(FigureResult {
-                    value: None,
-                    empty_cells: fig.cells_in(r.format, None).map_or(0, <[_]>::len),
-                }),
-                derive::FigureValue::Value { sum, empty } => Some(FigureResult {
-                    value: Some(derive::decimal_text(sum)),
-                    empty_cells: empty,
-                }),
-            };
-            (
-                fig.id.as_str(),
-                FigureDoc {
-                    label: &fig.label.zh,
-                    label_en: &fig.label.en,
-                    result,
-                },
-            )
-        })
-        .collect();
-    let rates = f
-        .rates
-        .iter()
-        .map(|rate| {
-            (
-                rate.id.as_str(),
-                RateDoc {
-                    label: &rate.label.zh,
-                    label_en: &rate.label.en,
-                    definition: &rate.definition.zh,
-                    percent: derive::rate(r, prev, rate).map(|d| d.to_string()),
-                },
-            )
-        })
-        .collect();
-    let acknowledged: Vec<Value> = archive
-        .acks
-        .get(&r.path)
-        .map(|v| v.iter().map(|x| json!({ "check": x.code, "label": x.label, "note": x.note, "cells": x.cells })).collect())
-        .unwrap_or_default();
-    #[derive(Serialize)]
-    struct Doc<'a> {
-        schema_version: u32,
-        agency: Value,
-        year: i32,
-        format: Value,
-        title: String,
-        agency_name_printed: Option<&'a str>,
-        published: Option<&'a str>,
-        source_url: Option<&'a str>,
-        source: Option<&'a str>,
-        page: String,
-        tables: Ordered<'a, TableDoc<'a>>,
-        figures: Ordered<'a, FigureDoc<'a>>,
-        rates: Ordered<'a, RateDoc<'a>>,
-        validation: Value,
-    }
-    let doc = Doc {
-        schema_version: SCHEMA_VERSION,
-        agency: json!({
-            "slug": r.agency,
-            "name": a.map(|a| a.name.clone()),
-            "short_name": a.map(|a| a.short().to_string()),
-            "level": a.map(|a| a.level.key()),
-            "region": a.and_then(|a| a.region.clone()),
-            "parent": a.and_then(|a| a.parent.clone()),
-        }),
-        year: r.year,
-        format: json!({ "id": r.format().id, "name": r.format().label.zh, "document": r.format().document }),
-        title: r.title(a.map_or(&r.agency, |a| &a.name)),
-        agency_name_printed: r.meta.agency_name.as_deref(),
-        published: r.meta.published.as_deref(),
-        source_url: r.meta.source_url.as_deref(),
-        source: r.meta.source.as_deref(),
-        page: urls::report(&r.agency, r.year),
-        tables: Ordered(tables),
-        figures: Ordered(figures),
-        rates: Ordered(rates),
-        validation: json!({ "acknowledged": acknowledged }),
-    };
-    serde_json::to_string(&doc).map_err(|e| e.to_string())
-}
 fn csv_bytes(rows: Vec<Vec<String>>) -> Result<Vec<u8>, String> {
     // A UTF-8 BOM, so Excel opens Chinese text correctly.
     let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
@@ -316,8 +397,7 @@ pub const REPORT_CSV_HEADER: &[&str] = &["key", "value", "printed", "empty"];
 /// The per-report CSV: one row per cell, keyed `table.row.column`. The labels of every key
 /// are in the codebook, `data/cells.csv`.
 pub fn report_csv(r: &Report) -> Result<Vec<u8>, String> {
-    use std::fmt::Write as _;
-    let f = formats();
+    use std::io::Write as _;
     // A UTF-8 BOM, so Excel opens Chinese text correctly.
     let mut out = Vec::with_capacity(12 * 1024);
     out.extend_from_slice(b"\xEF\xBB\xBF");
@@ -326,32 +406,29 @@ pub fn report_csv(r: &Report) -> Result<Vec<u8>, String> {
         .from_writer(out);
     let err = |e: csv::Error| e.to_string();
     w.write_record(REPORT_CSV_HEADER).map_err(err)?;
-    let (mut key, mut value) = (String::new(), String::new());
-    for (t, data) in f.tables_of(r.format()).zip(&r.tables) {
+    let mut value = Vec::new();
+    for (t, data) in data_pieces()[r.format].tables.iter().zip(&r.tables) {
         for (ri, row) in t.rows.iter().enumerate() {
-            for (pos, &ci) in row.columns.iter().enumerate() {
+            for (pos, key) in row.csv_keys.iter().enumerate() {
                 let Some(c) = data.cell(ri, pos).map(|c| &c.value) else {
                     continue;
                 };
-                key.clear();
-                let _ = write!(key, "{}.{}.{}", t.key, row.key, t.columns[ci].key);
                 value.clear();
-                match c {
-                    Cell::Empty(_) => {}
-                    Cell::Count(n) => {
-                        let _ = write!(value, "{n}");
-                    }
-                    Cell::Delta(n) => {
-                        let _ = write!(value, "{n}");
-                    }
-                    Cell::Amount(a) => {
-                        let _ = write!(value, "{}", a.value);
-                    }
-                }
+                let _ = match c {
+                    Cell::Empty(_) => Ok(()),
+                    Cell::Count(n) => write!(value, "{n}"),
+                    Cell::Delta(n) => write!(value, "{n}"),
+                    Cell::Amount(a) => write!(value, "{}", a.value),
+                };
                 let printed = printed_if_different(c);
-                let empty = if c.is_empty() { "true" } else { "false" };
-                w.write_record([&key, &value, printed.as_ref().unwrap_or(&value), empty])
-                    .map_err(err)?;
+                let empty: &[u8] = if c.is_empty() { b"true" } else { b"false" };
+                w.write_record([
+                    key.as_bytes(),
+                    &value,
+                    printed.as_ref().map_or(&value[..], |p| p.as_bytes()),
+                    empty,
+                ])
+                .map_err(err)?;
             }
         }
     }
@@ -681,7 +758,7 @@ impl BulkTable {
 pub fn write_report(archive: &Archive<'_>, i: usize, sink: &dyn Sink) -> Result<(), String> {
     let r = archive.report(i);
     let (jp, cp) = report_paths(r);
-    sink.write(&jp, report_json(archive, i)?.as_bytes())?;
+    sink.write(&jp, &report_json(archive, i))?;
     sink.write(&cp, &report_csv(r)?)
 }
 
