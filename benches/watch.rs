@@ -92,10 +92,7 @@ fn main() {
             .and_then(|p| p.file_name())
             .map(|n| n.to_string_lossy().to_string())
             .unwrap_or_default();
-        let page = dir
-            .join("public/agencies")
-            .join(&agency)
-            .join("2022/index.html");
+        let page = dir.join("public/agencies").join(&agency).join("2022.html");
         let before = std::fs::metadata(&page).expect("the page exists").ino();
         let text = std::fs::read_to_string(report).expect("read the report");
         let (edited, marker) = if k % 2 == 0 {
@@ -173,7 +170,7 @@ fn main() {
                 .and_then(|p| p.file_name())
                 .expect("agency"),
         )
-        .join("2022/index.html");
+        .join("2022.html");
     assert!(
         std::fs::read_to_string(sample)
             .expect("read")

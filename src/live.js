@@ -5,7 +5,7 @@
   var base = document.currentScript ? document.currentScript.getAttribute("data-base") || "/" : "/";
   var overlay = null;
 
-  // The output file this page was served from, e.g. "agencies/pingtan/2021/index.html".
+  // The output file this page was served from, e.g. "agencies/pingtan/2021.html".
   function currentFile() {
     var p = decodeURIComponent(location.pathname);
     if (base !== "/" && p.indexOf(base) === 0) p = "/" + p.slice(base.length);

@@ -142,9 +142,9 @@ fn every_internal_link_and_asset_resolves() {
         "years/index.html",
         "years/2021/index.html",
         "agencies/pingtan/index.html",
-        "agencies/pingtan/compare/index.html",
-        "agencies/pingtan/2021/index.html",
-        "agencies/biaokou-town/2021/index.html",
+        "agencies/pingtan/compare.html",
+        "agencies/pingtan/2021.html",
+        "agencies/biaokou-town/2021.html",
     ] {
         assert!(public.join(p).is_file(), "{p} missing");
     }
@@ -355,11 +355,9 @@ fn script_in_prose_and_metadata_is_inert() {
             assert_ne!(el.value().name(), "iframe", "{}", page.display());
         }
     }
-    let report = std::fs::read_to_string(
-        site.path()
-            .join("public/agencies/biaokou-town/2021/index.html"),
-    )
-    .unwrap();
+    let report =
+        std::fs::read_to_string(site.path().join("public/agencies/biaokou-town/2021.html"))
+            .unwrap();
     assert!(
         report.contains("&lt;script&gt;alert(&#x27;t&#x27;)&lt;/script&gt;标题")
             || report.contains("&lt;script&gt;alert(&#39;t&#39;)&lt;/script&gt;标题"),
@@ -380,8 +378,7 @@ fn english_site_uses_english_labels() {
     let out = build(site.path());
     assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
     let report =
-        std::fs::read_to_string(site.path().join("public/agencies/pingtan/2021/index.html"))
-            .unwrap();
+        std::fs::read_to_string(site.path().join("public/agencies/pingtan/2021.html")).unwrap();
     assert!(report.contains("<html lang=\"en\""));
     assert!(
         report.contains("III. Disclosure applications received and handled"),
@@ -400,11 +397,8 @@ fn english_site_uses_english_labels() {
 #[test]
 fn seed_township_report_page() {
     let site = built_example();
-    let html = std::fs::read_to_string(
-        site.path()
-            .join("public/agencies/biaokou-town/2021/index.html"),
-    )
-    .unwrap();
+    let html = std::fs::read_to_string(site.path().join("public/agencies/biaokou-town/2021.html"))
+        .unwrap();
     insta::assert_snapshot!("biaokou_town_2021_report_page", html);
 }
 
@@ -414,14 +408,14 @@ fn seed_township_report_page() {
 fn rates_on_the_example_reports() {
     let site = built_example();
     let read = |p: &str| std::fs::read_to_string(site.path().join("public").join(p)).unwrap();
-    let pt = read("agencies/pingtan/2021/index.html");
+    let pt = read("agencies/pingtan/2021.html");
     assert!(pt.contains("50.72%"), "平潭 2021 公开率");
-    let pt22 = read("agencies/pingtan/2022/index.html");
+    let pt22 = read("agencies/pingtan/2022.html");
     // 新收申请同比变化: (74 − 70) / 70 = 5.71%.
     assert!(pt22.contains("5.71%"));
     // 行政复议纠错率 2022: 1 / (2 − 0) = 50.00%.
     assert!(pt22.contains("50.00%"));
-    let sh = read("agencies/shanghai-gov-office/2019/index.html");
+    let sh = read("agencies/shanghai-gov-office/2019.html");
     let doc = Html::parse_document(&sh);
     let sel = Selector::parse(".rate-list dd strong").unwrap();
     let first = doc.select(&sel).next().unwrap().text().collect::<String>();
@@ -442,12 +436,12 @@ fn comparisons_list_figures_and_count_the_zero_ones() {
     let cells = Selector::parse("td").unwrap();
     for (page, table, note) in [
         (
-            "agencies/pingtan/2022/index.html",
+            "agencies/pingtan/2022.html",
             "section.versus table",
             "项两年均为0",
         ),
         (
-            "agencies/pingtan/compare/index.html",
+            "agencies/pingtan/compare.html",
             "table.compare",
             "项在各年度均为0",
         ),

@@ -49,22 +49,19 @@ fn readers_queries_find_the_right_reports_with_highlighted_snippets() {
     assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
     let queries = [
         // Prose of the seed township (俵口镇 2021), section 五.
-        (
-            "政务新媒体",
-            "agencies/biaokou-town/2021/index.html#section-5",
-        ),
+        ("政务新媒体", "agencies/biaokou-town/2021.html#section-5"),
         // A 2019-format report (上海市人民政府办公厅 2019), section 一.
         (
             "顺延至下一年度",
-            "agencies/shanghai-gov-office/2019/index.html#section-1",
+            "agencies/shanghai-gov-office/2019.html#section-1",
         ),
         // An agency name (title and agency metadata).
-        ("沭阳县发展和改革局", "agencies/shuyang-fgj/2023/index.html"),
+        ("沭阳县发展和改革局", "agencies/shuyang-fgj/2023.html"),
         // Mixed digits and Chinese, and a phrase with a fee figure.
-        ("2021年全区", "agencies/pingtan/2021/index.html#section-1"),
+        ("2021年全区", "agencies/pingtan/2021.html#section-1"),
         (
             "信息处理费3940元",
-            "agencies/huaian-city/2024/index.html#section-6",
+            "agencies/huaian-city/2024.html#section-6",
         ),
     ];
     let r = run_search(
@@ -90,10 +87,13 @@ fn readers_queries_find_the_right_reports_with_highlighted_snippets() {
         all.len() > in_2019.len() && !in_2019.is_empty(),
         "{all:?} / {in_2019:?}"
     );
-    assert!(in_2019.iter().all(|u| u.contains("/2019/")), "{in_2019:?}");
+    assert!(
+        in_2019.iter().all(|u| u.contains("/2019.html")),
+        "{in_2019:?}"
+    );
     assert_eq!(
         in_2019.len(),
-        all.iter().filter(|u| u.contains("/2019/")).count(),
+        all.iter().filter(|u| u.contains("/2019.html")).count(),
         "{all:?} / {in_2019:?}"
     );
     assert!(!townships.is_empty(), "{all:?}");
@@ -165,7 +165,7 @@ fn recall_on_a_generated_archive() {
         if q.chars().any(char::is_whitespace) {
             continue;
         }
-        samples.push((q, format!("agencies/{}/{}/index.html", r.agency, r.year)));
+        samples.push((q, gongkai::render::urls::report(&r.agency, r.year)));
     }
     let r = run_search(
         &tmp.path().join("public"),

@@ -206,8 +206,8 @@ fn atomic_save(path: &Path, text: &str) {
     std::fs::rename(&tmp, path).unwrap();
 }
 
-const PAGE: &str = "/agencies/pingtan/2021/";
-const PAGE_FILE: &str = "agencies/pingtan/2021/index.html";
+const PAGE: &str = "/agencies/pingtan/2021.html";
+const PAGE_FILE: &str = "agencies/pingtan/2021.html";
 
 #[test]
 fn serve_reloads_shows_errors_and_recovers() {
@@ -330,10 +330,10 @@ fn serve_reloads_shows_errors_and_recovers() {
         root.join("content/huaian"),
     )
     .unwrap();
-    let v = events.reload_of("agencies/huaian/2024/index.html");
+    let v = events.reload_of("agencies/huaian/2024.html");
     assert_eq!(v["all"], true, "structural change: full rebuild");
-    assert_eq!(server.get("/agencies/huaian/2024/").0, 200);
-    let (status, _, body) = server.get("/agencies/huaian-city/2024/");
+    assert_eq!(server.get("/agencies/huaian/2024.html").0, 200);
+    let (status, _, body) = server.get("/agencies/huaian-city/2024.html");
     assert_eq!(status, 404);
     assert!(
         body.contains("页面不存在") && body.contains("/__gongkai/live.js"),
@@ -344,13 +344,10 @@ fn serve_reloads_shows_errors_and_recovers() {
 
     // 6. Delete a report.
     std::fs::remove_file(root.join("content/pingtan/2019.md")).unwrap();
-    events.reload_of("agencies/pingtan/2019/index.html");
-    assert_eq!(server.get("/agencies/pingtan/2019/").0, 404);
+    events.reload_of("agencies/pingtan/2019.html");
+    assert_eq!(server.get("/agencies/pingtan/2019.html").0, 404);
     assert!(
-        !server
-            .get("/agencies/pingtan/")
-            .2
-            .contains("2019/index.html"),
+        !server.get("/agencies/pingtan/").2.contains("2019.html"),
         "agency page no longer lists it"
     );
 
@@ -363,8 +360,8 @@ fn serve_reloads_shows_errors_and_recovers() {
     )
     .unwrap();
     std::fs::rename(&incoming, root.join("content/biaokou-copy")).unwrap();
-    events.reload_of("agencies/biaokou-copy/2021/index.html");
-    assert_eq!(server.get("/agencies/biaokou-copy/2021/").0, 200);
+    events.reload_of("agencies/biaokou-copy/2021.html");
+    assert_eq!(server.get("/agencies/biaokou-copy/2021.html").0, 200);
 
     let log = server.interrupt();
     assert!(log.contains("stopped"), "{log}");
@@ -437,7 +434,7 @@ fn the_server_serves_only_the_output_folder() {
     assert!(head.contains("location: /agencies/pingtan/"), "{head}");
     // The site also answers under the path of its base_url (the 404 page links that way).
     assert_eq!(server.get("/gongkai/static/style.css").0, 200);
-    assert_eq!(server.get("/gongkai/agencies/pingtan/2021/").0, 200);
+    assert_eq!(server.get("/gongkai/agencies/pingtan/2021.html").0, 200);
     let (status, _, body) = server.get("/no/such/page/");
     assert_eq!(status, 404);
     assert!(body.contains("页面不存在"));

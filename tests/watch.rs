@@ -73,7 +73,7 @@ fn a_sequence_of_edits_ends_where_a_full_build_does() {
     let (written, full) = built(&s.apply(&[p]));
     assert!(!full, "an edit is incremental");
     assert!(
-        written.contains(&"agencies/pingtan/2021/index.html".to_string()),
+        written.contains(&"agencies/pingtan/2021.html".to_string()),
         "{written:?}"
     );
     assert!(
@@ -168,7 +168,7 @@ fn a_sequence_of_edits_ends_where_a_full_build_does() {
     .unwrap();
     built(&s.apply(&[t]));
     assert!(
-        std::fs::read_to_string(root.join("public/agencies/pingtan/2021/index.html"))
+        std::fs::read_to_string(root.join("public/agencies/pingtan/2021.html"))
             .unwrap()
             .contains("report custom")
     );
@@ -179,9 +179,7 @@ fn a_sequence_of_edits_ends_where_a_full_build_does() {
     std::fs::remove_file(&p).unwrap();
     built(&s.apply(&[p]));
     assert!(
-        !root
-            .join("public/agencies/pingtan/2019/index.html")
-            .exists(),
+        !root.join("public/agencies/pingtan/2019.html").exists(),
         "no stale page"
     );
     assert_same_as_full_build(root, "report deleted");
@@ -195,10 +193,7 @@ fn a_sequence_of_edits_ends_where_a_full_build_does() {
         root.join("content/huaian"),
     ]));
     assert!(!root.join("public/agencies/huaian-city").exists());
-    assert!(
-        root.join("public/agencies/huaian/2024/index.html")
-            .is_file()
-    );
+    assert!(root.join("public/agencies/huaian/2024.html").is_file());
     assert_same_as_full_build(root, "agency renamed");
     std::fs::create_dir_all(root.join("content/new-town")).unwrap();
     std::fs::write(
