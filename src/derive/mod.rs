@@ -121,11 +121,23 @@ pub fn figure_by_id(report: &Report, id: &str) -> FigureValue {
 /// A decimal as text, exactly as `Decimal`'s `Display` writes it; whole numbers (most figures)
 /// take the fast integer path.
 pub fn decimal_text(d: Decimal) -> String {
-    if d.scale() == 0 && !d.is_zero() {
-        d.mantissa().to_string()
+    let mut out = String::new();
+    write_decimal(&mut out, d);
+    out
+}
+
+/// [`decimal_text`] appended to `out`.
+pub fn write_decimal(out: &mut String, d: Decimal) {
+    use std::fmt::Write as _;
+    let _ = if d.scale() == 0 && !d.is_zero() {
+        // Through i64 when it fits: formatting an i128 is several times slower.
+        match i64::try_from(d.mantissa()) {
+            Ok(n) => write!(out, "{n}"),
+            Err(_) => write!(out, "{}", d.mantissa()),
+        }
     } else {
-        d.to_string()
-    }
+        write!(out, "{d}")
+    };
 }
 
 /// `part ÷ whole` as a percentage rounded half-up to two decimals; `None` when the whole is 0.
@@ -133,6 +145,24 @@ pub fn percent(part: Decimal, whole: Decimal) -> Option<Decimal> {
     if whole.is_zero() {
         return None;
     }
+    // Whole numbers (nearly every figure) in integer arithmetic: Decimal division was a
+    // tenth of a report page. Same result as the general path (tested).
+    if part.scale() == 0 && whole.scale() == 0 {
+        // Mantissas have at most 96 bits, so neither product overflows an i128.
+        let (n, d) = (part.mantissa() * 10_000, whole.mantissa());
+        let (mut q, r) = (n / d, n % d);
+        if r.unsigned_abs() * 2 >= d.unsigned_abs() {
+            q += if (n < 0) == (d < 0) { 1 } else { -1 };
+        }
+        if let Ok(v) = Decimal::try_from_i128_with_scale(q, 2) {
+            return Some(v);
+        }
+    }
+    percent_exact(part, whole)
+}
+
+/// [`percent`] in Decimal arithmetic.
+fn percent_exact(part: Decimal, whole: Decimal) -> Option<Decimal> {
     let v = part.checked_mul(Decimal::ONE_HUNDRED)?.checked_div(whole)?;
     let mut v = v.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero);
     // Always two decimals (`0.00`, `50.00`), as shown on the site and in the data.
@@ -412,6 +442,34 @@ mod tests {
     }
 
     /// §8: 平潭 2023 "予以公开及部分公开42件，占51.85%" = 42/81.
+    #[test]
+    fn integer_percent_is_the_decimal_percent() {
+        let mut values: Vec<i64> = (-300..=300).collect();
+        values.extend([
+            999,
+            1000,
+            1001,
+            3333,
+            20_000,
+            99_999,
+            1_000_000,
+            123_456_789,
+            -7_777_777,
+            i64::from(u32::MAX),
+            i64::MAX / 10_000,
+            i64::MAX,
+            i64::MIN + 1,
+        ]);
+        for &a in &values {
+            for &b in &values {
+                let (a, b) = (Decimal::from(a), Decimal::from(b));
+                let fast = percent(a, b).map(|v| v.to_string());
+                let exact = percent_exact(a, b).map(|v| v.to_string());
+                assert_eq!(fast, exact, "{a} / {b}");
+            }
+        }
+    }
+
     #[test]
     fn percent_matches_the_published_examples() {
         assert_eq!(show_percent(percent(d("42"), d("81"))), "51.85%");

@@ -64,7 +64,11 @@ pub struct Grid {
 
 /// Escapes text for element content and attribute values: pages, SVG charts, feeds, sitemap.
 pub fn esc(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.contains(['&', '<', '>', '"', '\'']) {
+    // A byte scan: every character escaped is ASCII, and most labels need nothing.
+    if !s
+        .bytes()
+        .any(|b| matches!(b, b'&' | b'<' | b'>' | b'"' | b'\''))
+    {
         return std::borrow::Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);

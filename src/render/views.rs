@@ -235,11 +235,23 @@ fn rate_num(theme: &Theme, v: Option<rust_decimal::Decimal>) -> Num {
     }
 }
 
-fn signed(v: rust_decimal::Decimal) -> String {
+/// A change with its sign: `+3`, `-2`, `0`.
+fn write_signed(out: &mut String, v: rust_decimal::Decimal) {
     if v.is_sign_positive() && !v.is_zero() {
-        format!("+{}", derive::decimal_text(v))
+        out.push('+');
+    }
+    derive::write_decimal(out, v);
+}
+
+/// A figure's `<td>`; a plain value (most rows) is written without building its parts.
+fn figure_td(out: &mut String, theme: &Theme, v: FigureValue) {
+    if let FigureValue::Value { sum, empty: 0 } = v {
+        out.push_str("<td>");
+        derive::write_decimal(out, sum);
+        out.push_str("</td>");
     } else {
-        derive::decimal_text(v)
+        let (text, _, class, title) = figure_parts(theme, v);
+        num_td(out, class, &title, &text);
     }
 }
 
@@ -705,10 +717,14 @@ fn compare(theme: &Theme, archive: &Archive<'_>, slug: &str) -> PageData {
         .filter(|x| x.key)
         .map(|fig| CompareRowView {
             row: fig.label.get(lang).to_string(),
-            cells: idx
-                .iter()
-                .map(|&i| figure_num(theme, derive::figure(archive.report(i), fig, None)))
-                .collect(),
+            cells: idx.iter().fold(String::new(), |mut out, &i| {
+                figure_td(
+                    &mut out,
+                    theme,
+                    derive::figure(archive.report(i), fig, None),
+                );
+                out
+            }),
             ..CompareRowView::default()
         })
         .collect();
@@ -718,13 +734,12 @@ fn compare(theme: &Theme, archive: &Archive<'_>, slug: &str) -> PageData {
         .map(|rate| CompareRowView {
             row: rate.label.get(lang).to_string(),
             definition: rate.definition.get(lang).to_string(),
-            cells: idx
-                .iter()
-                .map(|&i| {
-                    let prev = archive.previous(i).map(|j| archive.report(j));
-                    rate_num(theme, derive::rate(archive.report(i), prev, rate))
-                })
-                .collect(),
+            cells: idx.iter().fold(String::new(), |mut out, &i| {
+                let prev = archive.previous(i).map(|j| archive.report(j));
+                let n = rate_num(theme, derive::rate(archive.report(i), prev, rate));
+                num_td(&mut out, n.class, &n.title, &n.text);
+                out
+            }),
             ..CompareRowView::default()
         })
         .collect();
@@ -754,7 +769,10 @@ fn compare(theme: &Theme, archive: &Archive<'_>, slug: &str) -> PageData {
             continue;
         }
         let (rl, cl) = compare_label(row, lang);
-        let cells: Vec<Num> = values.into_iter().map(|v| figure_num(theme, v)).collect();
+        let mut cells = String::new();
+        for v in values {
+            figure_td(&mut cells, theme, v);
+        }
         if let Some(sec) = sections.last_mut() {
             sec.rows.push(CompareRowView {
                 row: rl.to_string(),
@@ -1167,7 +1185,8 @@ struct CompareRowView {
     column: String,
     approximate: Option<String>,
     definition: String,
-    cells: Vec<Num>,
+    /// The row's `<td>`s, one per year.
+    cells: String,
 }
 
 struct CompareSection {
@@ -1223,9 +1242,7 @@ fn compare_rows_html(sections: &[CompareSection], width: usize) -> String {
                 );
             }
             left -= 1;
-            for n in &r.cells {
-                num_td(&mut out, n.class, &n.title, &n.text);
-            }
+            out.push_str(&r.cells);
             out.push_str("</tr>\n");
         }
     }
@@ -1288,25 +1305,25 @@ fn num_td(out: &mut String, class: &str, title: &str, text: &str) {
 fn label_cells(out: &mut String, row: &str, column: &str, span: usize, first: bool, extra: &str) {
     use std::fmt::Write as _;
     if column.is_empty() {
-        let _ = write!(
-            out,
-            "<th scope=\"row\" colspan=\"2\">{}{extra}</th>",
-            esc(row)
-        );
+        out.push_str("<th scope=\"row\" colspan=\"2\">");
+        out.push_str(&esc(row));
+        out.push_str(extra);
+        out.push_str("</th>");
         return;
     }
     if first {
         if span > 1 {
-            let _ = write!(
-                out,
-                "<th scope=\"rowgroup\" rowspan=\"{span}\">{}</th>",
-                esc(row)
-            );
+            let _ = write!(out, "<th scope=\"rowgroup\" rowspan=\"{span}\">");
         } else {
-            let _ = write!(out, "<th scope=\"rowgroup\">{}</th>", esc(row));
+            out.push_str("<th scope=\"rowgroup\">");
         }
+        out.push_str(&esc(row));
+        out.push_str("</th>");
     }
-    let _ = write!(out, "<th scope=\"row\">{}{extra}</th>", esc(column));
+    out.push_str("<th scope=\"row\">");
+    out.push_str(&esc(column));
+    out.push_str(extra);
+    out.push_str("</th>");
 }
 
 /// How many consecutive items, from `i`, share the same row label.
@@ -1333,24 +1350,27 @@ fn change_rows_html(theme: &Theme, rows: &[ChangeRow<'_>]) -> String {
         }
         let first = left == 0;
         if first {
-            left = run_of(rows, i, |x| x.row).min(run_of(rows, i, |x| x.group));
+            // The run ends where the row label or the group changes (scanning the whole
+            // group from every row made this table quadratic in the group's length).
+            left = rows[i..]
+                .iter()
+                .take_while(|x| x.row == r.row && x.group == r.group)
+                .count();
         }
         out.push_str("<tr>");
         label_cells(&mut out, r.row, r.column, left, first, "");
         left -= 1;
-        for v in [r.prev, r.cur] {
-            let (text, _, class, title) = figure_parts(theme, v);
-            num_td(&mut out, class, &title, &text);
-        }
+        figure_td(&mut out, theme, r.prev);
+        figure_td(&mut out, theme, r.cur);
         out.push_str("<td>");
         match r.change.absolute {
-            Some(v) => out.push_str(&signed(v)),
+            Some(v) => write_signed(&mut out, v),
             None => out.push('—'),
         }
         out.push_str("</td><td>");
         match r.change.relative {
             Some(v) => {
-                out.push_str(&signed(v));
+                write_signed(&mut out, v);
                 out.push('%');
             }
             None => out.push('—'),
