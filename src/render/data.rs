@@ -236,15 +236,29 @@ fn data_pieces() -> &'static [DataPieces] {
     })
 }
 
-/// Appends a cell's value as JSON: an integer, an exact decimal string, or null.
-fn put_cell(out: &mut Vec<u8>, c: &Cell) {
+/// A cell's value as the data files write it: the number, or an amount's exact decimal
+/// without its unit; nothing for a cell printed empty.
+fn write_value(out: &mut Vec<u8>, c: &Cell) {
     use std::io::Write as _;
     let _ = match c {
-        Cell::Empty(_) => out.write_all(b"null"),
+        Cell::Empty(_) => Ok(()),
         Cell::Count(n) => write!(out, "{n}"),
         Cell::Delta(n) => write!(out, "{n}"),
-        Cell::Amount(a) => write!(out, "\"{}\"", a.value),
+        Cell::Amount(a) => write!(out, "{}", a.value),
     };
+}
+
+/// Appends a cell's value as JSON: an integer, an exact decimal string, or null.
+fn put_cell(out: &mut Vec<u8>, c: &Cell) {
+    match c {
+        Cell::Empty(_) => out.extend_from_slice(b"null"),
+        Cell::Amount(_) => {
+            out.push(b'"');
+            write_value(out, c);
+            out.push(b'"');
+        }
+        _ => write_value(out, c),
+    }
 }
 
 /// The per-report JSON document (schema: `report.schema.json`). Tables are listed by row,
@@ -397,7 +411,6 @@ pub const REPORT_CSV_HEADER: &[&str] = &["key", "value", "printed", "empty"];
 /// The per-report CSV: one row per cell, keyed `table.row.column`. The labels of every key
 /// are in the codebook, `data/cells.csv`.
 pub fn report_csv(r: &Report) -> Result<Vec<u8>, String> {
-    use std::io::Write as _;
     // A UTF-8 BOM, so Excel opens Chinese text correctly.
     let mut out = Vec::with_capacity(12 * 1024);
     out.extend_from_slice(b"\xEF\xBB\xBF");
@@ -414,12 +427,7 @@ pub fn report_csv(r: &Report) -> Result<Vec<u8>, String> {
                     continue;
                 };
                 value.clear();
-                let _ = match c {
-                    Cell::Empty(_) => Ok(()),
-                    Cell::Count(n) => write!(value, "{n}"),
-                    Cell::Delta(n) => write!(value, "{n}"),
-                    Cell::Amount(a) => write!(value, "{}", a.value),
-                };
+                write_value(&mut value, c);
                 let printed = printed_if_different(c);
                 let empty: &[u8] = if c.is_empty() { b"true" } else { b"false" };
                 w.write_record([

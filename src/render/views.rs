@@ -1327,7 +1327,7 @@ fn label_cells(out: &mut String, row: &str, column: &str, span: usize, first: bo
 }
 
 /// How many consecutive items, from `i`, share the same row label.
-fn run_of<T>(items: &[T], i: usize, key: impl Fn(&T) -> &str) -> usize {
+fn run_of<'a, T, K: PartialEq>(items: &'a [T], i: usize, key: impl Fn(&'a T) -> K) -> usize {
     let k = key(&items[i]);
     items[i..].iter().take_while(|x| key(x) == k).count()
 }
@@ -1350,12 +1350,9 @@ fn change_rows_html(theme: &Theme, rows: &[ChangeRow<'_>]) -> String {
         }
         let first = left == 0;
         if first {
-            // The run ends where the row label or the group changes (scanning the whole
-            // group from every row made this table quadratic in the group's length).
-            left = rows[i..]
-                .iter()
-                .take_while(|x| x.row == r.row && x.group == r.group)
-                .count();
+            // One run per row label within a group (two separate runs rescanned the whole
+            // group from every row: quadratic in the group's length).
+            left = run_of(rows, i, |x| (x.row, x.group));
         }
         out.push_str("<tr>");
         label_cells(&mut out, r.row, r.column, left, first, "");
