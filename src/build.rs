@@ -123,34 +123,35 @@ pub fn render_site(
     let mut files = t.stage("pages", || {
         write_all(theme, &archive, &pages, &staging, progress)
     })?;
-    let (index, stats) = t.stage("search", || {
-        let index = render::search::SearchIndex::build(&archive);
-        let stats = index.write_all(&staging);
-        (index, stats)
-    });
-    let stats = stats.map_err(output_error)?;
-    files += stats.files;
-    // A one-off build frees the index before the data stage: peak memory is the larger of
-    // the two, not their sum.
-    let index = keep_state.then_some(index);
-    let bulk = t
-        .stage("bulk", || render::data::BulkTable::build(&archive))
-        .map_err(output_error)?;
-    files += t
-        .stage("data", || -> Result<usize, String> {
-            bulk.order
-                .par_iter()
-                .try_for_each(|&i| render::data::write_report(&archive, i, &staging))?;
-            Ok(bulk.order.len() * 2
-                + bulk.write(&archive, None, &staging)?
-                + render::data::write_static(&archive, &staging)?)
-        })
-        .map_err(output_error)?;
-    files += t
-        .stage("feeds", || {
+    // The search index, the data files and the feeds are independent: built side by side,
+    // each fills the cores where another waits (on writes, or in its serial parts).
+    let (((index, stats), data), feeds) = t.stage("search, data, feeds", || {
+        let search_and_data = || {
+            rayon::join(
+                || {
+                    let index = render::search::SearchIndex::build(&archive);
+                    let stats = index.write_all(&staging);
+                    (keep_state.then_some(index), stats)
+                },
+                || -> Result<(render::data::BulkTable, usize), String> {
+                    let bulk = render::data::BulkTable::build(&archive)?;
+                    bulk.order
+                        .par_iter()
+                        .try_for_each(|&i| render::data::write_report(&archive, i, &staging))?;
+                    let n = bulk.order.len() * 2
+                        + bulk.write(&archive, None, &staging)?
+                        + render::data::write_static(&archive, &staging)?;
+                    Ok((bulk, n))
+                },
+            )
+        };
+        rayon::join(search_and_data, || {
             render::feeds::write(theme, &archive, &pages, &staging)
         })
-        .map_err(output_error)?;
+    });
+    let stats = stats.map_err(output_error)?;
+    let (bulk, data_files) = data.map_err(output_error)?;
+    files += stats.files + data_files + feeds.map_err(output_error)?;
     t.stage("commit", || staging.commit())
         .map_err(output_error)?;
     Ok(Rendered {

@@ -72,3 +72,46 @@ fn generated_archive_checks_to_exactly_its_acknowledged_inconsistencies() {
     .unwrap();
     assert_eq!(a, b);
 }
+
+/// The figures and rates every page shows are computed once per report; they must be the
+/// values computed directly, against the same agency's previous-year report (which change
+/// rates use), on real reports (amounts, empty cells) and on generated ones.
+#[test]
+fn shared_metrics_are_the_direct_computation() {
+    use gongkai::derive::{figure, rate};
+    use gongkai::format::formats;
+    let tmp = tempfile::tempdir().unwrap();
+    let opts = Options {
+        agencies: 20,
+        years: 5,
+        first_year: 2019,
+        seed: 7,
+    };
+    generate(&opts, tmp.path()).unwrap();
+    for root in [common::repo(), tmp.path().to_path_buf()] {
+        let loaded = gongkai::load::load_site(&root).expect("loads");
+        let diags = gongkai::check::check(&loaded);
+        let site = &loaded.site;
+        let archive = gongkai::render::Archive::new(site, &diags.items);
+        let mut with_prev = 0;
+        for (i, r) in site.reports.iter().enumerate() {
+            let prev = site
+                .reports
+                .iter()
+                .find(|p| p.agency == r.agency && p.year == r.year - 1);
+            with_prev += usize::from(prev.is_some());
+            let m = archive.metrics(i);
+            for fig in &formats().figures {
+                assert_eq!(m.figure(fig), figure(r, fig, None), "{} {}", r.path, fig.id);
+            }
+            for rt in &formats().rates {
+                assert_eq!(m.rate(rt), rate(r, prev, rt), "{} {}", r.path, rt.id);
+            }
+        }
+        assert!(
+            with_prev > 0,
+            "{}: no report has a previous year",
+            root.display()
+        );
+    }
+}

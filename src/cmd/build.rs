@@ -54,7 +54,7 @@ pub fn run(root: Option<&Path>, timings: bool) -> i32 {
             if timings {
                 for st in &b.timings.stages {
                     eprintln!(
-                        "  {:<8} {:>8.3} s   cpu {:>7.2} s   peak memory {:>5} MB",
+                        "  {:<19} {:>7.3} s   cpu {:>7.2} s   peak memory {:>5} MB",
                         st.name,
                         st.wall.as_secs_f64(),
                         st.cpu.as_secs_f64(),

@@ -182,18 +182,63 @@ pub fn show_percent(p: Option<Decimal>) -> String {
 /// change rates). `None` ("—") when a cell is empty, a figure is not comparable, or the
 /// denominator is 0.
 pub fn rate(report: &Report, prev: Option<&Report>, rate: &Rate) -> Option<Decimal> {
+    rate_of(rate, |id| figure_by_id(report, id), prev)
+}
+
+/// [`rate`] over this year's figures given by `cur`.
+fn rate_of(
+    rate: &Rate,
+    cur: impl Fn(&str) -> FigureValue,
+    prev: Option<&Report>,
+) -> Option<Decimal> {
     if let Some(id) = &rate.change_of {
-        let cur = figure_by_id(report, id).exact()?;
+        let now = cur(id).exact()?;
         let before = figure_by_id(prev?, id).exact()?;
-        return percent(cur - before, before);
+        return percent(now - before, before);
     }
     let total = |terms: &[(i8, String)]| -> Option<Decimal> {
         terms.iter().try_fold(Decimal::ZERO, |acc, (sign, id)| {
-            let v = figure_by_id(report, id).exact()?;
+            let v = cur(id).exact()?;
             Some(if *sign < 0 { acc - v } else { acc + v })
         })
     };
     percent(total(&rate.numerator)?, total(&rate.denominator)?)
+}
+
+/// Every figure (whole, not per column) and rate of one report, in the order of
+/// [`Formats::figures`] and [`Formats::rates`]. A report's numbers appear on many pages and
+/// data files; computed once, they are looked up by index everywhere else.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Metrics {
+    pub figures: Vec<FigureValue>,
+    pub rates: Vec<Option<Decimal>>,
+}
+
+impl Metrics {
+    /// The metrics of `report`; `prev` is the agency's previous-year report.
+    pub fn of(report: &Report, prev: Option<&Report>) -> Metrics {
+        let f = formats();
+        let figures: Vec<FigureValue> = f.figures.iter().map(|x| figure(report, x, None)).collect();
+        let by_id = |id: &str| {
+            f.figures
+                .iter()
+                .position(|x| x.id == id)
+                .map_or(FigureValue::NotComparable, |i| figures[i])
+        };
+        let rates = f.rates.iter().map(|r| rate_of(r, by_id, prev)).collect();
+        Metrics { figures, rates }
+    }
+
+    pub fn figure(&self, fig: &Figure) -> FigureValue {
+        self.figures
+            .get(fig.index)
+            .copied()
+            .unwrap_or(FigureValue::NotComparable)
+    }
+
+    pub fn rate(&self, rate: &Rate) -> Option<Decimal> {
+        self.rates.get(rate.index).copied().flatten()
+    }
 }
 
 /// The change of a figure on last year: absolute and relative (percent).

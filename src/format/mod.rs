@@ -305,6 +305,8 @@ impl Formats {
 /// A named quantity: the sum of some cells, defined per format (§7 mapping).
 #[derive(Debug, Clone)]
 pub struct Figure {
+    /// Position in [`Formats::figures`]: where its value sits in a report's derived metrics.
+    pub index: usize,
     pub id: String,
     pub label: Label,
     /// Shown in trend charts and comparison tables.
@@ -346,6 +348,8 @@ impl Figure {
 /// A derived rate (§8): Σ numerator ÷ Σ denominator over figures, or a year-on-year change.
 #[derive(Debug, Clone)]
 pub struct Rate {
+    /// Position in [`Formats::rates`].
+    pub index: usize,
     pub id: String,
     pub label: Label,
     /// (sign, figure id)
@@ -628,7 +632,9 @@ pub fn parse(text: &str) -> Result<Formats, String> {
     let figures = raw
         .figures
         .into_iter()
-        .map(|f| Figure {
+        .enumerate()
+        .map(|(index, f)| Figure {
+            index,
             id: f.id,
             label: Label { zh: f.zh, en: f.en },
             key: f.key,
@@ -646,7 +652,9 @@ pub fn parse(text: &str) -> Result<Formats, String> {
     let rates = raw
         .rates
         .into_iter()
-        .map(|r| Rate {
+        .enumerate()
+        .map(|(index, r)| Rate {
+            index,
             id: r.id,
             label: Label { zh: r.zh, en: r.en },
             numerator: signed(&r.numerator),

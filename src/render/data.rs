@@ -268,7 +268,7 @@ pub fn report_json(archive: &Archive<'_>, i: usize) -> Vec<u8> {
     let f = formats();
     let pieces = &data_pieces()[archive.report(i).format];
     let r = archive.report(i);
-    let prev = archive.previous(i).map(|j| archive.report(j));
+    let m = archive.metrics(i);
     let a = archive.agency(&r.agency);
     let mut out = Vec::with_capacity(20 * 1024);
     out.extend_from_slice(b"{\"schema_version\":");
@@ -352,7 +352,7 @@ pub fn report_json(archive: &Archive<'_>, i: usize) -> Vec<u8> {
         }
         out.extend_from_slice(head);
         let fig = &f.figures[*fi];
-        let result = match derive::figure(r, fig, None) {
+        let result = match m.figure(fig) {
             derive::FigureValue::NotComparable => None,
             derive::FigureValue::Empty => Some(FigureResult {
                 value: None,
@@ -372,10 +372,7 @@ pub fn report_json(archive: &Archive<'_>, i: usize) -> Vec<u8> {
             out.push(b',');
         }
         out.extend_from_slice(head);
-        put(
-            &mut out,
-            &derive::rate(r, prev, rate).map(|d| d.to_string()),
-        );
+        put(&mut out, &m.rate(rate).map(|d| d.to_string()));
         out.push(b'}');
     }
     out.extend_from_slice(b"},\"validation\":");
@@ -590,11 +587,11 @@ fn bulk_row(archive: &Archive<'_>, i: usize, locations: &Locations) -> Vec<Strin
             },
         });
     }
-    let prev = archive.previous(i).map(|j| archive.report(j));
+    let m = archive.metrics(i);
     row.extend(
         f.rates
             .iter()
-            .map(|rate| derive::rate(r, prev, rate).map_or(String::new(), |d| d.to_string())),
+            .map(|rate| m.rate(rate).map_or(String::new(), |d| d.to_string())),
     );
     row
 }

@@ -101,6 +101,9 @@ pub struct Archive<'a> {
     pub compare_rows: Vec<crate::derive::CompareRow>,
     /// The official tables laid out once, filled per report page.
     pub tables: table::Layouts,
+    /// Each report's figures and rates, computed on first use (by whichever page or data
+    /// file needs them first) and then shared.
+    metrics: Vec<std::sync::OnceLock<crate::derive::Metrics>>,
 }
 
 impl<'a> Archive<'a> {
@@ -150,7 +153,17 @@ impl<'a> Archive<'a> {
             acks,
             compare_rows: crate::derive::comparison_rows(crate::format::formats()),
             tables: table::Layouts::new(&site.config.language),
+            metrics: (0..site.reports.len())
+                .map(|_| std::sync::OnceLock::new())
+                .collect(),
         }
+    }
+
+    /// The figures and rates of report `i`.
+    pub fn metrics(&self, i: usize) -> &crate::derive::Metrics {
+        self.metrics[i].get_or_init(|| {
+            crate::derive::Metrics::of(self.report(i), self.previous(i).map(|j| self.report(j)))
+        })
     }
 
     pub fn agency(&self, slug: &str) -> Option<&'a Agency> {

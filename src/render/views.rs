@@ -282,19 +282,14 @@ fn key_columns(lang: &str) -> Vec<Column> {
 
 fn key_cells(theme: &Theme, archive: &Archive<'_>, i: usize) -> Vec<Num> {
     let f = formats();
-    let r = archive.report(i);
-    let prev = archive.previous(i).map(|j| archive.report(j));
+    let m = archive.metrics(i);
     let mut cells: Vec<Num> = f
         .figures
         .iter()
         .filter(|x| x.key)
-        .map(|x| figure_num(theme, derive::figure(r, x, None)))
+        .map(|x| figure_num(theme, m.figure(x)))
         .collect();
-    cells.extend(
-        f.rates
-            .iter()
-            .map(|rate| rate_num(theme, derive::rate(r, prev, rate))),
-    );
+    cells.extend(f.rates.iter().map(|rate| rate_num(theme, m.rate(rate))));
     cells
 }
 
@@ -546,7 +541,7 @@ fn year_total(archive: &Archive<'_>, idx: &[usize], fig: &crate::format::Figure)
     let mut empty = 0;
     let mut any = false;
     for &i in idx {
-        match derive::figure(archive.report(i), fig, None) {
+        match archive.metrics(i).figure(fig) {
             FigureValue::Value { sum: v, empty: e } => {
                 sum += v;
                 empty += e;
@@ -614,7 +609,9 @@ fn agency(theme: &Theme, archive: &Archive<'_>, slug: &str) -> PageData {
                     .iter()
                     .map(|y| {
                         let i = by_year.get(y)?;
-                        derive::figure(archive.report(*i), fig, None)
+                        archive
+                            .metrics(*i)
+                            .figure(fig)
                             .known()
                             .and_then(|d| d.to_string().parse().ok())
                     })
@@ -718,11 +715,7 @@ fn compare(theme: &Theme, archive: &Archive<'_>, slug: &str) -> PageData {
         .map(|fig| CompareRowView {
             row: fig.label.get(lang).to_string(),
             cells: idx.iter().fold(String::new(), |mut out, &i| {
-                figure_td(
-                    &mut out,
-                    theme,
-                    derive::figure(archive.report(i), fig, None),
-                );
+                figure_td(&mut out, theme, archive.metrics(i).figure(fig));
                 out
             }),
             ..CompareRowView::default()
@@ -735,8 +728,7 @@ fn compare(theme: &Theme, archive: &Archive<'_>, slug: &str) -> PageData {
             row: rate.label.get(lang).to_string(),
             definition: rate.definition.get(lang).to_string(),
             cells: idx.iter().fold(String::new(), |mut out, &i| {
-                let prev = archive.previous(i).map(|j| archive.report(j));
-                let n = rate_num(theme, derive::rate(archive.report(i), prev, rate));
+                let n = rate_num(theme, archive.metrics(i).rate(rate));
                 num_td(&mut out, n.class, &n.title, &n.text);
                 out
             }),
@@ -837,7 +829,7 @@ fn year(theme: &Theme, archive: &Archive<'_>, y: i32) -> PageData {
         .iter()
         .map(|&i| {
             let v = new_fig.map_or(FigureValue::NotComparable, |fig| {
-                derive::figure(archive.report(i), fig, None)
+                archive.metrics(i).figure(fig)
             });
             (
                 v.exact().and_then(|d| d.to_string().parse().ok()),
@@ -849,13 +841,7 @@ fn year(theme: &Theme, archive: &Archive<'_>, y: i32) -> PageData {
     let (rvals, rshown): (Vec<Option<f64>>, Vec<String>) = idx
         .iter()
         .map(|&i| {
-            let v = rate.and_then(|rt| {
-                derive::rate(
-                    archive.report(i),
-                    archive.previous(i).map(|j| archive.report(j)),
-                    rt,
-                )
-            });
+            let v = rate.and_then(|rt| archive.metrics(i).rate(rt));
             (
                 v.and_then(|d| d.to_string().parse().ok()),
                 derive::show_percent(v),
@@ -1010,8 +996,8 @@ fn report(theme: &Theme, archive: &Archive<'_>, i: usize) -> PageData {
                 change_row(
                     fig.label.get(lang),
                     "",
-                    derive::figure(p, fig, None),
-                    derive::figure(r, fig, None),
+                    archive.metrics(j).figure(fig),
+                    archive.metrics(i).figure(fig),
                     s(theme, "key_figures"),
                 )
             })
@@ -1054,10 +1040,7 @@ fn report(theme: &Theme, archive: &Archive<'_>, i: usize) -> PageData {
         .map(|rate| RateView {
             label: rate.label.get(lang).to_string(),
             definition: rate.definition.get(lang).to_string(),
-            value: rate_num(
-                theme,
-                derive::rate(r, prev_i.map(|j| archive.report(j)), rate),
-            ),
+            value: rate_num(theme, archive.metrics(i).rate(rate)),
         })
         .collect();
     PageData::Report(Box::new(ReportPage {
