@@ -34,6 +34,9 @@ pub struct Built {
     pub timings: Timings,
     /// Sizes of the search index.
     pub search: render::search::IndexStats,
+    /// The model the site was built from (one allocation per cell and row: freeing it is
+    /// measurable at 10,000 reports, which a command about to exit can skip).
+    pub site: crate::model::Site,
 }
 
 /// Why a build produced nothing; the previous output is untouched in every case.
@@ -85,6 +88,7 @@ pub fn build(root: &Path, progress: Progress) -> Result<Built, Failure> {
         sources: loaded.sources,
         timings: t,
         search: r.stats,
+        site: loaded.site,
     })
 }
 

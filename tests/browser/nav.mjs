@@ -27,6 +27,10 @@ try {
   await page.waitForLoadState();
   check((await page.locator("h1").innerText()).includes("2021"), "agency → report page");
   check(await page.locator("table.official.matrix").count() === 1, "report page shows the 三 table");
+  // Data cells carry no class (CSS aligns them); the corner text does not take their style.
+  const align = (sel) => page.locator(sel).first().evaluate((el) => getComputedStyle(el).textAlign);
+  check(await align("table.official.matrix tbody td:not([class])") === "right", "official table numbers are right-aligned");
+  check(await align("table.official.matrix td.corner") !== "right", "the corner note is not aligned as a number");
   await page.locator(".pager a", { hasText: "本年度全部报告" }).click();
   await page.waitForLoadState();
   check((await page.locator("h1").innerText()).includes("2021"), "report → year page");
