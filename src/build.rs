@@ -250,7 +250,18 @@ pub fn write_all(
     let plain = progress == Progress::Auto && bar.is_none() && pages.len() >= 1000;
     let done = AtomicUsize::new(0);
     let step = (pages.len() / 4).max(1);
-    let errors: Vec<Diagnostic> = pages
+    // Pages listing the whole archive (a year page has a row per agency) first, so that no
+    // core is left rendering one of them alone at the end.
+    let big = |p: &&render::Page| {
+        use render::PageKind::*;
+        matches!(p.kind, Home | Agencies | Years | Year(_))
+    };
+    let order: Vec<&render::Page> = pages
+        .iter()
+        .filter(big)
+        .chain(pages.iter().filter(|p| !big(p)))
+        .collect();
+    let errors: Vec<Diagnostic> = order
         .par_iter()
         .filter_map(|page| {
             let result = render::render_page(theme, archive, page).and_then(|html| {
