@@ -289,29 +289,27 @@ fn key_cells(theme: &Theme, archive: &Archive<'_>, i: usize) -> String {
     let mut out = String::with_capacity(1024);
     for x in f.figures.iter().filter(|x| x.key) {
         let (text, sort, class, title) = figure_parts(theme, m.figure(x));
-        num_cell(&mut out, &text, &sort, class, &title);
+        write_td(&mut out, class, &sort, &title, &text);
     }
     for rate in &f.rates {
         let n = rate_num(theme, m.rate(rate));
-        num_cell(&mut out, &n.text, &n.sort, n.class, &n.title);
+        write_td(&mut out, n.class, &n.sort, &n.title, &n.text);
     }
     out
 }
 
-/// A figure's `<td>` with its class and sort key, as `partials/num.html` renders a [`Num`].
-fn num_cell(out: &mut String, text: &str, sort: &str, class: &str, title: &str) {
-    out.push_str("<td class=\"");
-    out.push_str(&esc(class));
-    out.push('"');
-    if !sort.is_empty() {
-        out.push_str(" data-sort=\"");
-        out.push_str(&esc(sort));
-        out.push('"');
-    }
-    if !title.is_empty() {
-        out.push_str(" title=\"");
-        out.push_str(&esc(title));
-        out.push('"');
+/// A `<td>` with the attributes that are not empty, in the order `partials/num.html` uses
+/// (which always names the class; [`num_td`] leaves out the common one).
+fn write_td(out: &mut String, class: &str, sort: &str, title: &str, text: &str) {
+    out.push_str("<td");
+    for (name, value) in [("class", class), ("data-sort", sort), ("title", title)] {
+        if !value.is_empty() {
+            out.push(' ');
+            out.push_str(name);
+            out.push_str("=\"");
+            out.push_str(&esc(value));
+            out.push('"');
+        }
     }
     out.push('>');
     out.push_str(&esc(text));
@@ -1293,20 +1291,13 @@ struct Versus {
 /// A `<td>` of a figure in a Rust-rendered table (right-aligned by CSS; only notable
 /// values carry a class and an explanation).
 fn num_td(out: &mut String, class: &str, title: &str, text: &str) {
-    out.push_str("<td");
-    if class != "num" {
-        out.push_str(" class=\"");
-        out.push_str(class);
-        out.push('"');
-    }
-    if !title.is_empty() {
-        out.push_str(" title=\"");
-        out.push_str(&esc(title));
-        out.push('"');
-    }
-    out.push('>');
-    out.push_str(&esc(text));
-    out.push_str("</td>");
+    write_td(
+        out,
+        if class == "num" { "" } else { class },
+        "",
+        title,
+        text,
+    );
 }
 
 /// The two label cells of a figure row: a row label spanning its columns (written once, on
