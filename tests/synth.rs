@@ -82,10 +82,8 @@ fn shared_metrics_are_the_direct_computation() {
     use gongkai::format::formats;
     let tmp = tempfile::tempdir().unwrap();
     let opts = Options {
-        agencies: 20,
-        years: 5,
-        first_year: 2019,
         seed: 7,
+        ..Options::default()
     };
     generate(&opts, tmp.path()).unwrap();
     for root in [common::repo(), tmp.path().to_path_buf()] {

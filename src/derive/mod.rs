@@ -486,7 +486,7 @@ mod tests {
         }
     }
 
-    /// §8: 平潭 2023 "予以公开及部分公开42件，占51.85%" = 42/81.
+    /// The integer path of [`percent`] gives the Decimal path's result, extremes included.
     #[test]
     fn integer_percent_is_the_decimal_percent() {
         let mut values: Vec<i64> = (-300..=300).collect();
@@ -515,6 +515,7 @@ mod tests {
         }
     }
 
+    /// §8: 平潭 2023 "予以公开及部分公开42件，占51.85%" = 42/81.
     #[test]
     fn percent_matches_the_published_examples() {
         assert_eq!(show_percent(percent(d("42"), d("81"))), "51.85%");
