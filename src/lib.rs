@@ -14,6 +14,7 @@ pub mod format;
 pub mod import;
 pub mod load;
 pub mod model;
+pub mod numtext;
 pub mod output;
 pub mod render;
 pub mod serve;

@@ -42,7 +42,9 @@ pub struct Amount {
 
 impl fmt::Display for Amount {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.value)?;
+        let mut text = String::new();
+        crate::numtext::decimal(&mut text, self.value);
+        f.write_str(&text)?;
         if let Some(u) = &self.unit {
             write!(f, "{u}")?;
         }
@@ -91,8 +93,8 @@ impl fmt::Display for Cell {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Cell::Empty(s) => f.write_str(s),
-            Cell::Count(n) => write!(f, "{n}"),
-            Cell::Delta(n) => write!(f, "{n}"),
+            Cell::Count(n) => f.write_str(itoa::Buffer::new().format(*n)),
+            Cell::Delta(n) => f.write_str(itoa::Buffer::new().format(*n)),
             Cell::Amount(a) => write!(f, "{a}"),
         }
     }

@@ -118,8 +118,7 @@ pub fn figure_by_id(report: &Report, id: &str) -> FigureValue {
     }
 }
 
-/// A decimal as text, exactly as `Decimal`'s `Display` writes it; whole numbers (most figures)
-/// take the fast integer path.
+/// A decimal as text, exactly as `Decimal`'s `Display` writes it.
 pub fn decimal_text(d: Decimal) -> String {
     let mut out = String::new();
     write_decimal(&mut out, d);
@@ -128,16 +127,7 @@ pub fn decimal_text(d: Decimal) -> String {
 
 /// [`decimal_text`] appended to `out`.
 pub fn write_decimal(out: &mut String, d: Decimal) {
-    use std::fmt::Write as _;
-    let _ = if d.scale() == 0 && !d.is_zero() {
-        // Through i64 when it fits: formatting an i128 is several times slower.
-        match i64::try_from(d.mantissa()) {
-            Ok(n) => write!(out, "{n}"),
-            Err(_) => write!(out, "{}", d.mantissa()),
-        }
-    } else {
-        write!(out, "{d}")
-    };
+    crate::numtext::decimal(out, d);
 }
 
 /// `part ÷ whole` as a percentage rounded half-up to two decimals; `None` when the whole is 0.
@@ -173,6 +163,12 @@ fn percent_exact(part: Decimal, whole: Decimal) -> Option<Decimal> {
 /// `51.85%`, or `—` when there is no value.
 pub fn show_percent(p: Option<Decimal>) -> String {
     match p {
+        // Rates carry two decimals already; the digits are then written as they are.
+        Some(v) if v.scale() == 2 => {
+            let mut out = decimal_text(v);
+            out.push('%');
+            out
+        }
         Some(v) => format!("{v:.2}%"),
         None => "—".into(),
     }
@@ -525,6 +521,11 @@ mod tests {
         assert_eq!(percent(d("1"), d("2")).unwrap().to_string(), "50.00");
         assert_eq!(show_percent(percent(d("5"), d("0"))), "—");
         assert_eq!(show_percent(None), "—");
+        // The two-decimal fast path writes what `{:.2}` writes.
+        for m in (-30_000i64..30_000).step_by(7).chain([i64::MAX, -1, 0, 1]) {
+            let v = Decimal::new(m, 2);
+            assert_eq!(show_percent(Some(v)), format!("{v:.2}%"), "{v:?}");
+        }
     }
 
     #[test]

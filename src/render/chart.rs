@@ -57,7 +57,9 @@ impl std::fmt::Display for P {
         // ties; negative values keep the exact path for "-0.0".
         if t.is_sign_positive() && t < 1e9 && (frac - 0.5).abs() > 1e-6 {
             let n = t.round() as u64;
-            write!(f, "{}.{}", n / 10, n % 10)
+            f.write_str(itoa::Buffer::new().format(n / 10))?;
+            f.write_char('.')?;
+            f.write_char(char::from(b'0' + (n % 10) as u8))
         } else {
             write!(f, "{:.1}", self.0)
         }

@@ -15,6 +15,7 @@ use super::{Archive, Sink, urls};
 use crate::derive;
 use crate::format::{Kind, formats};
 use crate::model::{Amount, Cell, Report};
+use crate::numtext;
 
 /// The JSON Schema of `data/reports/<agency>/<year>.json` (draft 2020-12).
 pub const SCHEMA: &str = include_str!("report.schema.json");
@@ -239,13 +240,12 @@ fn data_pieces() -> &'static [DataPieces] {
 /// A cell's value as the data files write it: the number, or an amount's exact decimal
 /// without its unit; nothing for a cell printed empty.
 fn write_value(out: &mut Vec<u8>, c: &Cell) {
-    use std::io::Write as _;
-    let _ = match c {
-        Cell::Empty(_) => Ok(()),
-        Cell::Count(n) => write!(out, "{n}"),
-        Cell::Delta(n) => write!(out, "{n}"),
-        Cell::Amount(a) => write!(out, "{}", a.value),
-    };
+    match c {
+        Cell::Empty(_) => {}
+        Cell::Count(n) => numtext::int(out, *n),
+        Cell::Delta(n) => numtext::int(out, *n),
+        Cell::Amount(a) => numtext::decimal(out, a.value),
+    }
 }
 
 /// Appends a cell's value as JSON: an integer, an exact decimal string, or null.
@@ -411,11 +411,7 @@ pub fn report_csv(r: &Report) -> Result<Vec<u8>, String> {
     // A UTF-8 BOM, so Excel opens Chinese text correctly.
     let mut out = Vec::with_capacity(12 * 1024);
     out.extend_from_slice(b"\xEF\xBB\xBF");
-    let mut w = csv::WriterBuilder::new()
-        .buffer_capacity(1024)
-        .from_writer(out);
-    let err = |e: csv::Error| e.to_string();
-    w.write_record(REPORT_CSV_HEADER).map_err(err)?;
+    out.extend(csv_record(REPORT_CSV_HEADER.iter().map(|h| h.as_bytes()))?);
     let mut value = Vec::new();
     for (t, data) in data_pieces()[r.format].tables.iter().zip(&r.tables) {
         for (ri, row) in t.rows.iter().enumerate() {
@@ -425,18 +421,33 @@ pub fn report_csv(r: &Report) -> Result<Vec<u8>, String> {
                 };
                 value.clear();
                 write_value(&mut value, c);
-                let printed = printed_if_different(c);
                 let empty: &[u8] = if c.is_empty() { b"true" } else { b"false" };
-                w.write_record([
-                    key.as_bytes(),
-                    &value,
-                    printed.as_ref().map_or(&value[..], |p| p.as_bytes()),
-                    empty,
-                ])
-                .map_err(err)?;
+                match printed_if_different(c) {
+                    // Text as printed goes through the csv crate, which quotes it as needed.
+                    Some(p) => {
+                        out.extend(csv_record([key.as_bytes(), &value, p.as_bytes(), empty])?)
+                    }
+                    // A key, a number twice and a flag never need quoting (keys: tested), and a
+                    // csv writer per row cost more than the rest of the data files.
+                    None => {
+                        for field in [key.as_bytes(), b",", &value, b",", &value, b",", empty] {
+                            out.extend_from_slice(field);
+                        }
+                        out.push(b'\n');
+                    }
+                }
             }
         }
     }
+    Ok(out)
+}
+
+/// One CSV record (with its line end), quoted by the csv crate.
+fn csv_record<'a>(fields: impl IntoIterator<Item = &'a [u8]>) -> Result<Vec<u8>, String> {
+    let mut w = csv::WriterBuilder::new()
+        .buffer_capacity(256)
+        .from_writer(Vec::new());
+    w.write_record(fields).map_err(|e| e.to_string())?;
     w.into_inner().map_err(|e| e.to_string())
 }
 
@@ -563,11 +574,11 @@ fn cell_locations(keys: &[String]) -> Locations {
         .collect()
 }
 
-fn bulk_row(archive: &Archive<'_>, i: usize, locations: &Locations) -> Vec<String> {
-    let f = formats();
+/// A report's metadata columns of the bulk tables ([`BULK_META`]).
+fn bulk_meta(archive: &Archive<'_>, i: usize) -> [String; 9] {
     let r = archive.report(i);
     let a = archive.agency(&r.agency);
-    let mut row = vec![
+    [
         r.agency.clone(),
         a.map_or(String::new(), |a| a.name.clone()),
         a.map_or(String::new(), |a| a.level.key().to_string()),
@@ -577,23 +588,7 @@ fn bulk_row(archive: &Archive<'_>, i: usize, locations: &Locations) -> Vec<Strin
         r.title(a.map_or(&r.agency, |a| &a.name)),
         r.meta.published.clone().unwrap_or_default(),
         r.meta.source_url.clone().unwrap_or_default(),
-    ];
-    for loc in &locations[r.format] {
-        row.push(match loc {
-            None => "NA".into(),
-            Some((ti, ri, pos)) => match r.tables[*ti].cell(*ri, *pos).map(|c| &c.value) {
-                Some(Cell::Empty(_)) | None => String::new(),
-                Some(c) => c.to_string(),
-            },
-        });
-    }
-    let m = archive.metrics(i);
-    row.extend(
-        f.rates
-            .iter()
-            .map(|rate| m.rate(rate).map_or(String::new(), |d| d.to_string())),
-    );
-    row
+    ]
 }
 
 /// Report indices in a stable order: agency display order, then year.
@@ -603,42 +598,6 @@ fn order(archive: &Archive<'_>) -> Vec<usize> {
         .iter()
         .flat_map(|a| archive.by_agency.get(&a.slug).cloned().unwrap_or_default())
         .collect()
-}
-
-/// A bulk-CSV cell as JSON: integers as numbers, printed-empty as null, `NA` and other text
-/// as strings.
-fn bulk_json_value(v: &str) -> Value {
-    if v.is_empty() {
-        Value::Null
-    } else if let Ok(n) = v.parse::<i64>() {
-        json!(n)
-    } else {
-        json!(v)
-    }
-}
-
-/// A bulk row as a JSON array: metadata as strings, cells as [`bulk_json_value`] gives them
-/// (written directly: a `Value` per cell cost more than the rest of the row).
-fn bulk_json_row(row: &[String]) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::with_capacity(row.iter().map(|v| v.len() + 4).sum::<usize>() + 2);
-    out.push('[');
-    for (i, v) in row.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        if i < BULK_META.len() {
-            out.push_str(&Value::from(v.as_str()).to_string());
-        } else if v.is_empty() {
-            out.push_str("null");
-        } else if let Ok(n) = v.parse::<i64>() {
-            let _ = write!(out, "{n}");
-        } else {
-            out.push_str(&bulk_json_value(v).to_string());
-        }
-    }
-    out.push(']');
-    out
 }
 
 /// One report's row of the bulk tables, encoded once: memory stays a few KB per report
@@ -651,20 +610,92 @@ struct BulkRow {
     json: String,
 }
 
-/// Encodes a row as one CSV line.
-fn csv_line(row: &[String]) -> Result<Vec<u8>, String> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(row).map_err(|e| e.to_string())?;
-    w.into_inner().map_err(|e| e.to_string())
-}
-
 impl BulkRow {
+    /// The row's CSV line and JSON array, written side by side: metadata as text (quoted by
+    /// the csv crate and serde_json), then one column per cell: empty / `null` for a cell
+    /// printed empty, `NA` where the report's format has no such cell, numbers as numbers
+    /// (an amount as a JSON string, exact, as printed), then the rates. Only an amount's unit
+    /// could need CSV quoting; it goes through the csv crate.
     fn new(archive: &Archive<'_>, i: usize, locations: &Locations) -> Result<BulkRow, String> {
-        let row = bulk_row(archive, i, locations);
+        let r = archive.report(i);
+        let meta = bulk_meta(archive, i);
+        let mut csv = csv_record(meta.iter().map(|m| m.as_bytes()))?;
+        csv.pop(); // The line end: the cells follow.
+        let mut json = String::with_capacity(2048);
+        json.push('[');
+        for (n, m) in meta.iter().enumerate() {
+            if n > 0 {
+                json.push(',');
+            }
+            json.push_str(&serde_json::to_string(m).map_err(|e| e.to_string())?);
+        }
+        let mut text = String::new();
+        let number = |csv: &mut Vec<u8>, json: &mut String, text: &str| -> Result<(), String> {
+            if text.parse::<i64>().is_ok() {
+                csv.extend_from_slice(text.as_bytes());
+                json.push_str(text);
+            } else if text
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+            {
+                csv.extend_from_slice(text.as_bytes());
+                json.push('"');
+                json.push_str(text);
+                json.push('"');
+            } else {
+                let mut field = csv_record([text.as_bytes()])?;
+                field.pop();
+                csv.extend(field);
+                json.push_str(&serde_json::to_string(text).map_err(|e| e.to_string())?);
+            }
+            Ok(())
+        };
+        for loc in &locations[r.format] {
+            csv.push(b',');
+            json.push(',');
+            let cell = match loc {
+                None => {
+                    csv.extend_from_slice(b"NA");
+                    json.push_str("\"NA\"");
+                    continue;
+                }
+                Some((ti, ri, pos)) => r.tables[*ti].cell(*ri, *pos).map(|c| &c.value),
+            };
+            text.clear();
+            match cell {
+                Some(Cell::Empty(_)) | None => {
+                    json.push_str("null");
+                    continue;
+                }
+                Some(Cell::Count(n)) => numtext::int(&mut text, *n),
+                Some(Cell::Delta(n)) => numtext::int(&mut text, *n),
+                // As printed, unit included (a cell's `Display`).
+                Some(Cell::Amount(a)) => {
+                    numtext::decimal(&mut text, a.value);
+                    text.push_str(a.unit.as_deref().unwrap_or(""));
+                }
+            }
+            number(&mut csv, &mut json, &text)?;
+        }
+        let m = archive.metrics(i);
+        for rate in &formats().rates {
+            csv.push(b',');
+            json.push(',');
+            match m.rate(rate) {
+                Some(d) => {
+                    text.clear();
+                    numtext::decimal(&mut text, d);
+                    number(&mut csv, &mut json, &text)?;
+                }
+                None => json.push_str("null"),
+            }
+        }
+        csv.push(b'\n');
+        json.push(']');
         Ok(BulkRow {
-            year: archive.report(i).year,
-            csv: csv_line(&row)?,
-            json: bulk_json_row(&row),
+            year: r.year,
+            csv,
+            json,
         })
     }
 }
@@ -692,7 +723,7 @@ impl BulkTable {
             .collect::<Result<Vec<_>, String>>()?;
         let header = bulk_header(&keys);
         let mut header_csv = b"\xEF\xBB\xBF".to_vec();
-        header_csv.extend(csv_line(&header)?);
+        header_csv.extend(csv_record(header.iter().map(|h| h.as_bytes()))?);
         Ok(BulkTable {
             order,
             header_json: serde_json::to_string(&header).map_err(|e| e.to_string())?,
@@ -828,4 +859,30 @@ pub fn api_index(archive: &Archive<'_>) -> Value {
         "years": years,
         "agencies": agencies,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The per-report CSV writes keys without the csv crate: they must never need quoting.
+    #[test]
+    fn csv_keys_need_no_quoting() {
+        let mut n = 0;
+        for p in data_pieces() {
+            for t in &p.tables {
+                for row in &t.rows {
+                    for k in &row.csv_keys {
+                        n += 1;
+                        assert!(
+                            k.bytes()
+                                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.'),
+                            "{k}"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(n > 300, "{n} keys");
+    }
 }

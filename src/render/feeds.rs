@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use super::table::esc;
-use super::{Archive, Page, PageKind, Sink, Theme, markdown, urls};
+use super::{Archive, Page, PageKind, Sink, Theme, urls};
 use crate::model::Report;
 
 /// How many entries the archive-wide feed keeps.
@@ -20,13 +20,14 @@ fn entry_date(r: &Report) -> String {
         .unwrap_or_else(|| format!("{}-12-31", r.year))
 }
 
-fn summary(r: &Report) -> String {
-    let text: String = r
+fn summary(archive: &Archive<'_>, i: usize) -> String {
+    let r = archive.report(i);
+    let text = r
         .sections
         .iter()
-        .find(|s| s.num.as_deref() == Some("一"))
-        .map(|s| markdown::to_text(r.section_text(s)))
-        .unwrap_or_default();
+        .zip(archive.section_texts(i))
+        .find(|(s, _)| s.num.as_deref() == Some("一"))
+        .map_or("", |(_, t)| t.as_str());
     let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut out: String = flat.chars().take(200).collect();
     if flat.chars().count() > 200 {
@@ -67,7 +68,7 @@ fn feed(
                 "id": url,
                 "link": url,
                 "updated": format!("{}T00:00:00+08:00", entry_date(r)),
-                "summary": summary(r),
+                "summary": summary(archive, i),
                 "author": name,
             })
         })

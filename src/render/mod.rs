@@ -104,6 +104,9 @@ pub struct Archive<'a> {
     /// Each report's figures and rates, computed on first use (by whichever page or data
     /// file needs them first) and then shared.
     metrics: Vec<std::sync::OnceLock<crate::derive::Metrics>>,
+    /// Each report's sections as plain text, made on first use: search documents and feed
+    /// summaries both need them, and parsing the Markdown once is enough.
+    texts: Vec<std::sync::OnceLock<Vec<String>>>,
 }
 
 impl<'a> Archive<'a> {
@@ -156,6 +159,9 @@ impl<'a> Archive<'a> {
             metrics: (0..site.reports.len())
                 .map(|_| std::sync::OnceLock::new())
                 .collect(),
+            texts: (0..site.reports.len())
+                .map(|_| std::sync::OnceLock::new())
+                .collect(),
         }
     }
 
@@ -163,6 +169,17 @@ impl<'a> Archive<'a> {
     pub fn metrics(&self, i: usize) -> &crate::derive::Metrics {
         self.metrics[i].get_or_init(|| {
             crate::derive::Metrics::of(self.report(i), self.previous(i).map(|j| self.report(j)))
+        })
+    }
+
+    /// The plain text of each section of report `i` (in `report.sections` order).
+    pub fn section_texts(&self, i: usize) -> &[String] {
+        self.texts[i].get_or_init(|| {
+            let r = self.report(i);
+            r.sections
+                .iter()
+                .map(|s| markdown::to_text(r.section_text(s)))
+                .collect()
         })
     }
 

@@ -17,7 +17,7 @@ use std::fmt::Write as _;
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::{Archive, Sink, markdown, urls};
+use super::{Archive, Sink, urls};
 use crate::format::formats;
 
 /// Documents per file under `search/docs/`.
@@ -118,13 +118,14 @@ fn doc(archive: &Archive<'_>, i: usize) -> Doc {
     let sections = r
         .sections
         .iter()
-        .map(|s| {
+        .zip(archive.section_texts(i))
+        .map(|(s, text)| {
             let pos = s
                 .num
                 .as_ref()
                 .and_then(|n| f.sections.iter().position(|x| &x.num == n))
                 .map_or(0, |p| p + 1);
-            (pos, s.heading.clone(), markdown::to_text(r.section_text(s)))
+            (pos, s.heading.clone(), text.clone())
         })
         .collect();
     Doc {

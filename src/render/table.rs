@@ -171,12 +171,8 @@ impl<'a> CellState<'a> {
                 out.push_str("</span>");
             }
             Some(Cell::Empty(printed)) => out.push_str(&esc(printed)),
-            Some(Cell::Count(n)) => {
-                let _ = write!(out, "{n}");
-            }
-            Some(Cell::Delta(n)) => {
-                let _ = write!(out, "{n}");
-            }
+            Some(Cell::Count(n)) => crate::numtext::int(out, *n),
+            Some(Cell::Delta(n)) => crate::numtext::int(out, *n),
             Some(Cell::Amount(a)) => out.push_str(&esc(&a.to_string())),
             None => {}
         }

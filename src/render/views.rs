@@ -222,7 +222,7 @@ fn rate_num(theme: &Theme, v: Option<rust_decimal::Decimal>) -> Num {
     match v {
         Some(p) => Num {
             text: derive::show_percent(Some(p)),
-            sort: p.to_string(),
+            sort: derive::decimal_text(p),
             class: "num",
             title: String::new(),
         },
