@@ -127,6 +127,7 @@ pub fn load(root: &Path, config: &SiteConfig) -> Result<Theme, Vec<Diagnostic>> 
     };
     let mut tera = Tera::new();
     tera.autoescape_on([".html", ".xml", ".svg"]);
+    tera.register_filter("safe", safe);
     let sources: Vec<(String, String)> = templates
         .iter()
         .map(|(n, (t, _))| (n.clone(), t.clone()))
@@ -166,6 +167,17 @@ pub fn load(root: &Path, config: &SiteConfig) -> Result<Theme, Vec<Diagnostic>> 
     })
 }
 
+/// Tera's `safe`, without copying a string: the built-in copies its input into a new string,
+/// and pages pass every table and section through it (megabytes per build). Other values
+/// print as they did (as text, marked safe).
+fn safe(value: tera::Value, _: tera::Kwargs, _: &tera::State) -> tera::Value {
+    if value.as_str().is_some() {
+        value.mark_safe()
+    } else {
+        tera::Value::safe_string(&value.to_string())
+    }
+}
+
 impl Theme {
     /// Values every page sees (`t`, `site`, `lang`), set once instead of per page.
     pub fn set_globals(&mut self, site: &crate::model::Site) {
@@ -188,6 +200,31 @@ pub fn parse_strings(text: &str, lang: &str) -> Result<BTreeMap<String, String>,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The replacement `safe` prints what the built-in printed: strings unescaped, other
+    /// values as text; without it the same template escapes.
+    #[test]
+    fn safe_marks_without_changing_the_text() {
+        let render = |with_filter: bool, tpl: &str| {
+            let mut tera = Tera::new();
+            tera.autoescape_on([".html"]);
+            if with_filter {
+                tera.register_filter("safe", safe);
+            }
+            tera.add_raw_template("t.html", tpl).unwrap();
+            let mut ctx = tera::Context::new();
+            ctx.insert("a", "<b>x&y</b>");
+            ctx.insert("n", &5);
+            ctx.insert("f", &1.5);
+            tera.render("t.html", &ctx).unwrap()
+        };
+        let tpl = "{{ a | safe }} {{ n | safe }} {{ f | safe }} {{ a }}";
+        assert_eq!(render(true, tpl), render(false, tpl));
+        assert_eq!(
+            render(true, tpl),
+            "<b>x&y</b> 5 1.5 &lt;b&gt;x&amp;y&lt;/b&gt;"
+        );
+    }
 
     /// Both languages define the same strings, so switching `language` never leaves a gap.
     #[test]
