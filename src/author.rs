@@ -88,7 +88,7 @@ fn zero(table: &Table, col: usize) -> Cell {
     match table.columns[col].kind {
         crate::format::Kind::Count => Cell::Count(0),
         crate::format::Kind::Delta => Cell::Delta(0),
-        crate::format::Kind::Amount => Cell::Amount(crate::model::Amount {
+        crate::format::Kind::Amount => Cell::amount(crate::model::Amount {
             value: 0.into(),
             unit: None,
         }),

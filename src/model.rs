@@ -59,10 +59,15 @@ pub enum Cell {
     Empty(String),
     Count(u64),
     Delta(i64),
-    Amount(Amount),
+    /// Boxed: amounts are rare (one row of a table) and would double the size of every cell.
+    Amount(Box<Amount>),
 }
 
 impl Cell {
+    pub fn amount(a: Amount) -> Cell {
+        Cell::Amount(Box::new(a))
+    }
+
     /// The value as a whole number, for identities; `None` when empty or not a whole number.
     pub fn integer(&self) -> Option<i128> {
         match self {

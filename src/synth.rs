@@ -442,7 +442,7 @@ fn tables(rng: &mut Rng, a: &Agency, format: &str, carry: &Carry, q: Quirks) -> 
             "procurement".into(),
             vec![
                 Cell::Count(rng.below(40) + 1),
-                Cell::Amount(Amount {
+                Cell::amount(Amount {
                     value: amount,
                     unit: Some("元".into()),
                 }),
@@ -467,7 +467,7 @@ fn tables(rng: &mut Rng, a: &Agency, format: &str, carry: &Carry, q: Quirks) -> 
         let fee = Decimal::new(rng.below(5_000_000) as i64, (rng.below(4) + 1) as u32);
         proactive.push((
             "fees".into(),
-            vec![Cell::Amount(Amount {
+            vec![Cell::amount(Amount {
                 value: fee,
                 unit: None,
             })],

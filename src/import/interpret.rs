@@ -1053,7 +1053,7 @@ pub fn parse_value(printed: &str, kind: Kind) -> Result<Cell, String> {
             }
         }
         Kind::Amount => crate::load::report::parse_amount(&t)
-            .map(Cell::Amount)
+            .map(Cell::amount)
             .ok_or_else(|| "not an amount".into()),
     }
 }

@@ -613,7 +613,7 @@ fn read_cell(
                     }
                 },
                 Kind::Amount => match Decimal::try_from_i128_with_scale(n, 0) {
-                    Ok(value) if n >= 0 => Some(Cell::Amount(Amount { value, unit: None })),
+                    Ok(value) if n >= 0 => Some(Cell::amount(Amount { value, unit: None })),
                     Ok(_) => {
                         doc.error("negative-count", span, "an amount cannot be negative")
                             .label(label)
@@ -631,7 +631,7 @@ fn read_cell(
             }
         }
         DeValue::Float(fl) if col.kind == Kind::Amount => match parse_amount(fl.as_str()) {
-            Some(a) => Some(Cell::Amount(a)),
+            Some(a) => Some(Cell::amount(a)),
             None => {
                 doc.error("bad-amount", span, "this amount cannot be read exactly")
                     .label(label)
@@ -656,7 +656,7 @@ fn read_cell(
             if col.kind == Kind::Amount
                 && let Some(a) = parse_amount(s)
             {
-                return Some(Cell::Amount(a));
+                return Some(Cell::amount(a));
             }
             let numeric = s.trim_end_matches('件').trim();
             let hint = if parse_int(numeric, 10).is_some() {

@@ -42,7 +42,7 @@ pub fn cell_from_json(
         (_, Value::Null) => Some(Cell::Empty(printed.to_string())),
         (Kind::Count, v) => v.as_u64().map(Cell::Count),
         (Kind::Delta, v) => v.as_i64().map(Cell::Delta),
-        (Kind::Amount, Value::String(s)) => Some(Cell::Amount(Amount {
+        (Kind::Amount, Value::String(s)) => Some(Cell::amount(Amount {
             value: s.parse().ok()?,
             unit: unit.map(str::to_string),
         })),
@@ -60,7 +60,7 @@ pub fn cell_from_csv(kind: Kind, value: &str, printed: &str, empty: &str) -> Opt
         Kind::Delta => value.parse().ok().map(Cell::Delta),
         Kind::Amount => {
             let unit = printed.strip_prefix(value).filter(|u| !u.is_empty());
-            Some(Cell::Amount(Amount {
+            Some(Cell::amount(Amount {
                 value: value.parse().ok()?,
                 unit: unit.map(str::to_string),
             }))
