@@ -459,29 +459,6 @@ mod tests {
         Decimal::from_str(s).unwrap()
     }
 
-    #[test]
-    fn decimal_text_is_display() {
-        let mut values: Vec<Decimal> = (-2000i64..2000).map(Decimal::from).collect();
-        values.extend(
-            [
-                "0",
-                "-0",
-                "0.0",
-                "1.50",
-                "-3.25",
-                "424.1253",
-                "1e3",
-                "79228162514264337593543950335",
-            ]
-            .map(|s| Decimal::from_scientific(s).unwrap_or_else(|_| d(s))),
-        );
-        values.push(d("5") - d("5"));
-        values.push(d("-1") * d("0"));
-        for v in values {
-            assert_eq!(decimal_text(v), v.to_string(), "{v:?}");
-        }
-    }
-
     /// The integer path of [`percent`] gives the Decimal path's result, extremes included.
     #[test]
     fn integer_percent_is_the_decimal_percent() {
