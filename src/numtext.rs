@@ -26,6 +26,13 @@ pub fn int(out: &mut impl Out, n: impl itoa::Integer) {
     out.put(itoa::Buffer::new().format(n));
 }
 
+/// [`decimal`] as a new string.
+pub fn decimal_text(d: Decimal) -> String {
+    let mut out = String::new();
+    decimal(&mut out, d);
+    out
+}
+
 /// A decimal, as `Decimal`'s `Display` writes it (trailing zeros of its scale kept).
 pub fn decimal(out: &mut impl Out, d: Decimal) {
     match i64::try_from(d.mantissa()) {

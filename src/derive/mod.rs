@@ -118,18 +118,6 @@ pub fn figure_by_id(report: &Report, id: &str) -> FigureValue {
     }
 }
 
-/// A decimal as text, exactly as `Decimal`'s `Display` writes it.
-pub fn decimal_text(d: Decimal) -> String {
-    let mut out = String::new();
-    write_decimal(&mut out, d);
-    out
-}
-
-/// [`decimal_text`] appended to `out`.
-pub fn write_decimal(out: &mut String, d: Decimal) {
-    crate::numtext::decimal(out, d);
-}
-
 /// `part ÷ whole` as a percentage rounded half-up to two decimals; `None` when the whole is 0.
 pub fn percent(part: Decimal, whole: Decimal) -> Option<Decimal> {
     if whole.is_zero() {
@@ -165,7 +153,7 @@ pub fn show_percent(p: Option<Decimal>) -> String {
     match p {
         // Rates carry two decimals already; the digits are then written as they are.
         Some(v) if v.scale() == 2 => {
-            let mut out = decimal_text(v);
+            let mut out = crate::numtext::decimal_text(v);
             out.push('%');
             out
         }
@@ -216,10 +204,8 @@ impl Metrics {
         let f = formats();
         let figures: Vec<FigureValue> = f.figures.iter().map(|x| figure(report, x, None)).collect();
         let by_id = |id: &str| {
-            f.figures
-                .iter()
-                .position(|x| x.id == id)
-                .map_or(FigureValue::NotComparable, |i| figures[i])
+            f.figure(id)
+                .map_or(FigureValue::NotComparable, |x| figures[x.index])
         };
         let rates = f.rates.iter().map(|r| rate_of(r, by_id, prev)).collect();
         Metrics { figures, rates }

@@ -359,7 +359,7 @@ pub fn report_json(archive: &Archive<'_>, i: usize) -> Vec<u8> {
                 empty_cells: fig.cells_in(r.format, None).map_or(0, <[_]>::len),
             }),
             derive::FigureValue::Value { sum, empty } => Some(FigureResult {
-                value: Some(derive::decimal_text(sum)),
+                value: Some(numtext::decimal_text(sum)),
                 empty_cells: empty,
             }),
         };

@@ -16,6 +16,7 @@ use crate::derive::{self, FigureValue};
 use crate::diag::Diagnostic;
 use crate::format::formats;
 use crate::model::{Agency, Level, Report, Site};
+use crate::numtext;
 
 /// An acknowledged inconsistency as readers see it.
 #[derive(Debug, Clone, Serialize)]
@@ -191,11 +192,11 @@ fn figure_parts(theme: &Theme, v: FigureValue) -> NumParts<'_> {
             s(theme, "empty_title").into(),
         ),
         FigureValue::Value { sum, empty: 0 } => {
-            let text = derive::decimal_text(sum);
+            let text = numtext::decimal_text(sum);
             (text.clone().into(), text.into(), "num", "".into())
         }
         FigureValue::Value { sum, empty } => {
-            let sort = derive::decimal_text(sum);
+            let sort = numtext::decimal_text(sum);
             (
                 format!("{sort}*").into(),
                 sort.into(),
@@ -222,7 +223,7 @@ fn rate_num(theme: &Theme, v: Option<rust_decimal::Decimal>) -> Num {
     match v {
         Some(p) => Num {
             text: derive::show_percent(Some(p)),
-            sort: derive::decimal_text(p),
+            sort: numtext::decimal_text(p),
             class: "num",
             title: String::new(),
         },
@@ -240,14 +241,14 @@ fn write_signed(out: &mut String, v: rust_decimal::Decimal) {
     if v.is_sign_positive() && !v.is_zero() {
         out.push('+');
     }
-    derive::write_decimal(out, v);
+    numtext::decimal(out, v);
 }
 
 /// A figure's `<td>`; a plain value (most rows) is written without building its parts.
 fn figure_td(out: &mut String, theme: &Theme, v: FigureValue) {
     if let FigureValue::Value { sum, empty: 0 } = v {
         out.push_str("<td>");
-        derive::write_decimal(out, sum);
+        numtext::decimal(out, sum);
         out.push_str("</td>");
     } else {
         let (text, _, class, title) = figure_parts(theme, v);
