@@ -139,13 +139,25 @@ pub fn render_site(
                 },
                 || -> Result<(render::data::BulkTable, usize), String> {
                     let bulk = render::data::BulkTable::build(&archive)?;
-                    bulk.order
-                        .par_iter()
-                        .try_for_each(|&i| render::data::write_report(&archive, i, &staging))?;
-                    let n = bulk.order.len() * 2
-                        + bulk.write(&archive, None, &staging)?
-                        + render::data::write_static(&archive, &staging)?;
-                    Ok((bulk, n))
+                    // The archive-wide files first: they are a few long copies, and started
+                    // last they would leave a core idle at the end of the build.
+                    let (whole, per_report) = rayon::join(
+                        || -> Result<usize, String> {
+                            let (bulk_files, static_files) = rayon::join(
+                                || bulk.write(&archive, None, &staging),
+                                || render::data::write_static(&archive, &staging),
+                            );
+                            Ok(bulk_files? + static_files?)
+                        },
+                        || {
+                            bulk.order.par_iter().try_for_each(|&i| {
+                                render::data::write_report(&archive, i, &staging)
+                            })
+                        },
+                    );
+                    per_report?;
+                    let files = bulk.order.len() * 2 + whole?;
+                    Ok((bulk, files))
                 },
             )
         };

@@ -113,3 +113,64 @@ fn shared_metrics_are_the_direct_computation() {
         );
     }
 }
+
+/// Subordinate agencies come from an index made once per build (scanning every agency per
+/// agency page made the build quadratic); it must list exactly the agencies whose parent is
+/// the page's agency, in display order, and the agency page must link them.
+#[test]
+fn child_agencies_are_the_direct_scan() {
+    let tmp = tempfile::tempdir().unwrap();
+    let opts = Options {
+        seed: 11,
+        agencies: 60,
+        ..Options::default()
+    };
+    generate(&opts, tmp.path()).unwrap();
+    let loaded = gongkai::load::load_site(tmp.path()).expect("loads");
+    let diags = gongkai::check::check(&loaded);
+    let archive = gongkai::render::Archive::new(&loaded.site, &diags.items);
+    let mut parents = 0;
+    for a in &archive.agencies {
+        let direct: Vec<&str> = archive
+            .agencies
+            .iter()
+            .filter(|c| c.parent.as_deref() == Some(a.slug.as_str()))
+            .map(|c| c.slug.as_str())
+            .collect();
+        let indexed: Vec<&str> = archive.children(&a.slug).map(|c| c.slug.as_str()).collect();
+        assert_eq!(indexed, direct, "children of {}", a.slug);
+        parents += usize::from(!direct.is_empty());
+    }
+    assert!(parents > 0, "the generated archive has no parent agencies");
+
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_gongkai"))
+        .args(["build", "--root"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let parent = archive
+        .agencies
+        .iter()
+        .find(|a| archive.children(&a.slug).next().is_some())
+        .unwrap();
+    let page = std::fs::read_to_string(
+        tmp.path()
+            .join("public/agencies")
+            .join(&parent.slug)
+            .join("index.html"),
+    )
+    .unwrap();
+    let mut from = 0;
+    for c in archive.children(&parent.slug) {
+        let link = format!("agencies/{}/index.html\">{}</a>", c.slug, c.name);
+        let at = page[from..].find(&link).unwrap_or_else(|| {
+            panic!("{} does not link {} after byte {from}", parent.slug, c.slug)
+        });
+        from += at + link.len();
+    }
+}

@@ -25,7 +25,7 @@ fn summary(archive: &Archive<'_>, i: usize) -> String {
     let text = r
         .sections
         .iter()
-        .zip(archive.section_texts(i))
+        .zip(archive.section_texts(i).iter())
         .find(|(s, _)| s.num.as_deref() == Some("一"))
         .map_or("", |(_, t)| t.as_str());
     let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");

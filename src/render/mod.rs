@@ -92,6 +92,10 @@ pub struct Archive<'a> {
     /// Position in `agencies` by slug: pages look agencies up per report, so a scan would
     /// make the build quadratic.
     rank: HashMap<&'a str, usize>,
+    /// Positions in `agencies` of each agency's subordinate agencies (by parent slug), in
+    /// display order: every agency page lists them, and scanning all agencies per page made
+    /// the build quadratic in the number of agencies.
+    children: HashMap<&'a str, Vec<usize>>,
     /// Report indices per agency slug, by year.
     pub by_agency: BTreeMap<String, Vec<usize>>,
     /// Report indices per year, in agency display order.
@@ -106,7 +110,8 @@ pub struct Archive<'a> {
     metrics: Vec<std::sync::OnceLock<crate::derive::Metrics>>,
     /// Each report's sections as plain text, made on first use: search documents and feed
     /// summaries both need them, and parsing the Markdown once is enough.
-    texts: Vec<std::sync::OnceLock<Vec<String>>>,
+    /// Shared, not copied, by the search index (a few hundred MB at 50,000 reports).
+    texts: Vec<std::sync::OnceLock<std::sync::Arc<[String]>>>,
 }
 
 impl<'a> Archive<'a> {
@@ -119,6 +124,12 @@ impl<'a> Archive<'a> {
             .enumerate()
             .map(|(i, a)| (a.slug.as_str(), i))
             .collect();
+        let mut children: HashMap<&'a str, Vec<usize>> = HashMap::new();
+        for (i, a) in agencies.iter().enumerate() {
+            if let Some(p) = a.parent.as_deref() {
+                children.entry(p).or_default().push(i);
+            }
+        }
         let mut by_agency: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         let mut by_year: BTreeMap<i32, Vec<usize>> = BTreeMap::new();
         for (i, r) in site.reports.iter().enumerate() {
@@ -151,6 +162,7 @@ impl<'a> Archive<'a> {
             lang: site.config.language.clone(),
             agencies,
             rank,
+            children,
             by_agency,
             by_year,
             acks,
@@ -173,7 +185,7 @@ impl<'a> Archive<'a> {
     }
 
     /// The plain text of each section of report `i` (in `report.sections` order).
-    pub fn section_texts(&self, i: usize) -> &[String] {
+    pub fn section_texts(&self, i: usize) -> &std::sync::Arc<[String]> {
         self.texts[i].get_or_init(|| {
             let r = self.report(i);
             r.sections
@@ -185,6 +197,15 @@ impl<'a> Archive<'a> {
 
     pub fn agency(&self, slug: &str) -> Option<&'a Agency> {
         self.rank.get(slug).map(|&i| self.agencies[i])
+    }
+
+    /// The agencies whose parent is `slug`, in display order.
+    pub fn children(&self, slug: &str) -> impl Iterator<Item = &'a Agency> + '_ {
+        self.children
+            .get(slug)
+            .into_iter()
+            .flatten()
+            .map(|&i| self.agencies[i])
     }
 
     pub fn report(&self, i: usize) -> &'a Report {

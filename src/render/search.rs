@@ -12,6 +12,7 @@
 //! Files are JavaScript (`gk.shard(…)`) rather than JSON so the search also works from disk
 //! (file:// forbids `fetch`), and on any static server.
 
+use std::collections::hash_map::Entry;
 use std::fmt::Write as _;
 
 use rayon::prelude::*;
@@ -90,8 +91,10 @@ struct Doc {
     url: String,
     /// Title, agency names and region.
     meta: String,
-    /// (section position 1–6 or 0 for text before the first section, heading, plain text)
-    sections: Vec<(usize, String, String)>,
+    /// (section position 1–6 or 0 for text before the first section, heading)
+    sections: Vec<(usize, String)>,
+    /// Plain text of each section, shared with the archive.
+    texts: std::sync::Arc<[String]>,
 }
 
 /// Report indices in document order: newest year first, then agency display order. Results
@@ -118,14 +121,13 @@ fn doc(archive: &Archive<'_>, i: usize) -> Doc {
     let sections = r
         .sections
         .iter()
-        .zip(archive.section_texts(i))
-        .map(|(s, text)| {
+        .map(|s| {
             let pos = s
                 .num
                 .as_ref()
                 .and_then(|n| f.sections.iter().position(|x| &x.num == n))
                 .map_or(0, |p| p + 1);
-            (pos, s.heading.clone(), text.clone())
+            (pos, s.heading.clone())
         })
         .collect();
     Doc {
@@ -136,16 +138,12 @@ fn doc(archive: &Archive<'_>, i: usize) -> Doc {
         url: urls::report(&r.agency, r.year),
         meta,
         sections,
+        texts: archive.section_texts(i).clone(),
     }
 }
 
 fn grams_of(d: &Doc) -> (Vec<u64>, Vec<u64>) {
-    let body: String = d
-        .sections
-        .iter()
-        .map(|s| s.2.as_str())
-        .collect::<Vec<_>>()
-        .join("\n");
+    let body = d.texts.join("\n");
     (bigrams(&body), bigrams(&d.meta))
 }
 
@@ -250,6 +248,9 @@ pub struct Touched {
     pub all: bool,
 }
 
+/// Documents per parallel run of posting (see [`SearchIndex::build`]).
+const POSTING_RUN: usize = 1024;
+
 fn shard_count(total: usize, bigrams: usize) -> u32 {
     // About 24 KB per shard, so a query touches a few small files.
     let estimate = total * 3 + bigrams * 12;
@@ -260,19 +261,46 @@ impl SearchIndex {
     pub fn build(archive: &Archive<'_>) -> SearchIndex {
         let order = doc_order(archive);
         let docs: Vec<Doc> = order.par_iter().map(|&i| doc(archive, i)).collect();
-        let grams: Vec<(Vec<u64>, Vec<u64>)> = docs.par_iter().map(grams_of).collect();
+        // Posting lists are built per run of documents in parallel, then appended run after
+        // run, so each list stays in ascending id order. A document's bigrams are dropped as
+        // soon as they are posted (all of them at once were a few hundred MB at 50,000
+        // reports); an update recomputes the old document's from its text.
+        let runs: Vec<(FxHashMap<u64, Postings>, usize)> = docs
+            .par_chunks(POSTING_RUN)
+            .enumerate()
+            .map(|(run, chunk)| {
+                let mut postings: FxHashMap<u64, Postings> = FxHashMap::default();
+                let mut total = 0;
+                for (k, d) in chunk.iter().enumerate() {
+                    let id = (run * POSTING_RUN + k) as u32;
+                    let (body, meta) = grams_of(d);
+                    for g in &body {
+                        postings.entry(*g).or_default().body.push(id);
+                    }
+                    for g in &meta {
+                        postings.entry(*g).or_default().meta.push(id);
+                    }
+                    total += body.len() + meta.len();
+                }
+                (postings, total)
+            })
+            .collect();
         let mut postings: FxHashMap<u64, Postings> = FxHashMap::default();
         let mut total = 0usize;
-        // Each document's bigrams are freed once posted (a few hundred MB at 50,000 reports);
-        // an update recomputes the old document's from its text.
-        for (id, (body, meta)) in grams.into_iter().enumerate() {
-            for g in &body {
-                postings.entry(*g).or_default().body.push(id as u32);
+        for (run, n) in runs {
+            total += n;
+            for (g, p) in run {
+                match postings.entry(g) {
+                    Entry::Vacant(e) => {
+                        e.insert(p);
+                    }
+                    Entry::Occupied(mut e) => {
+                        let all = e.get_mut();
+                        all.body.extend_from_slice(&p.body);
+                        all.meta.extend_from_slice(&p.meta);
+                    }
+                }
             }
-            for g in &meta {
-                postings.entry(*g).or_default().meta.push(id as u32);
-            }
-            total += body.len() + meta.len();
         }
         let shards = shard_count(total, postings.len());
         SearchIndex {
@@ -379,7 +407,7 @@ impl SearchIndex {
             s.push_str(",\"m\":");
             push_js_string(&mut s, &d.meta);
             s.push_str(",\"s\":[");
-            for (n, (pos, heading, text)) in d.sections.iter().enumerate() {
+            for (n, ((pos, heading), text)) in d.sections.iter().zip(d.texts.iter()).enumerate() {
                 if n > 0 {
                     s.push(',');
                 }

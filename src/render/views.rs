@@ -684,9 +684,7 @@ fn agency(theme: &Theme, archive: &Archive<'_>, slug: &str) -> PageData {
         .and_then(|p| archive.agency(p))
         .map(|p| agency_link(theme, archive, p));
     let children: Vec<AgencyLink> = archive
-        .agencies
-        .iter()
-        .filter(|c| c.parent.as_deref() == Some(slug))
+        .children(slug)
         .map(|c| agency_link(theme, archive, c))
         .collect();
     PageData::Agency(Box::new(AgencyPage {
