@@ -46,7 +46,7 @@ pub fn indexed_chars(text: &str) -> Vec<char> {
 }
 
 /// Documents containing a bigram: in the prose, and in the metadata.
-#[derive(Default)]
+#[derive(Default, Debug, PartialEq)]
 struct Postings {
     body: Vec<u32>,
     meta: Vec<u32>,
@@ -248,8 +248,54 @@ pub struct Touched {
     pub all: bool,
 }
 
-/// Documents per parallel run of posting (see [`SearchIndex::build`]).
+/// Documents per parallel run of posting (see [`post`]).
 const POSTING_RUN: usize = 1024;
+
+/// The posting list of every bigram of `docs` (document ids are positions in `docs`), and
+/// the number of postings. Built per run of `run` documents in parallel, then appended run
+/// after run, so each list stays in ascending id order. A document's bigrams are dropped as
+/// soon as they are posted (all of them at once were a few hundred MB at 50,000 reports); an
+/// update recomputes the old document's from its text.
+fn post(docs: &[Doc], run: usize) -> (FxHashMap<u64, Postings>, usize) {
+    let runs: Vec<(FxHashMap<u64, Postings>, usize)> = docs
+        .par_chunks(run)
+        .enumerate()
+        .map(|(n, chunk)| {
+            let mut postings: FxHashMap<u64, Postings> = FxHashMap::default();
+            let mut total = 0;
+            for (k, d) in chunk.iter().enumerate() {
+                let id = (n * run + k) as u32;
+                let (body, meta) = grams_of(d);
+                for g in &body {
+                    postings.entry(*g).or_default().body.push(id);
+                }
+                for g in &meta {
+                    postings.entry(*g).or_default().meta.push(id);
+                }
+                total += body.len() + meta.len();
+            }
+            (postings, total)
+        })
+        .collect();
+    let mut postings: FxHashMap<u64, Postings> = FxHashMap::default();
+    let mut total = 0;
+    for (run, n) in runs {
+        total += n;
+        for (g, p) in run {
+            match postings.entry(g) {
+                Entry::Vacant(e) => {
+                    e.insert(p);
+                }
+                Entry::Occupied(mut e) => {
+                    let all = e.get_mut();
+                    all.body.extend_from_slice(&p.body);
+                    all.meta.extend_from_slice(&p.meta);
+                }
+            }
+        }
+    }
+    (postings, total)
+}
 
 fn shard_count(total: usize, bigrams: usize) -> u32 {
     // About 24 KB per shard, so a query touches a few small files.
@@ -261,47 +307,7 @@ impl SearchIndex {
     pub fn build(archive: &Archive<'_>) -> SearchIndex {
         let order = doc_order(archive);
         let docs: Vec<Doc> = order.par_iter().map(|&i| doc(archive, i)).collect();
-        // Posting lists are built per run of documents in parallel, then appended run after
-        // run, so each list stays in ascending id order. A document's bigrams are dropped as
-        // soon as they are posted (all of them at once were a few hundred MB at 50,000
-        // reports); an update recomputes the old document's from its text.
-        let runs: Vec<(FxHashMap<u64, Postings>, usize)> = docs
-            .par_chunks(POSTING_RUN)
-            .enumerate()
-            .map(|(run, chunk)| {
-                let mut postings: FxHashMap<u64, Postings> = FxHashMap::default();
-                let mut total = 0;
-                for (k, d) in chunk.iter().enumerate() {
-                    let id = (run * POSTING_RUN + k) as u32;
-                    let (body, meta) = grams_of(d);
-                    for g in &body {
-                        postings.entry(*g).or_default().body.push(id);
-                    }
-                    for g in &meta {
-                        postings.entry(*g).or_default().meta.push(id);
-                    }
-                    total += body.len() + meta.len();
-                }
-                (postings, total)
-            })
-            .collect();
-        let mut postings: FxHashMap<u64, Postings> = FxHashMap::default();
-        let mut total = 0usize;
-        for (run, n) in runs {
-            total += n;
-            for (g, p) in run {
-                match postings.entry(g) {
-                    Entry::Vacant(e) => {
-                        e.insert(p);
-                    }
-                    Entry::Occupied(mut e) => {
-                        let all = e.get_mut();
-                        all.body.extend_from_slice(&p.body);
-                        all.meta.extend_from_slice(&p.meta);
-                    }
-                }
-            }
-        }
+        let (postings, total) = post(&docs, POSTING_RUN);
         let shards = shard_count(total, postings.len());
         SearchIndex {
             order,
@@ -538,6 +544,53 @@ pub fn write(archive: &Archive<'_>, sink: &dyn Sink) -> Result<IndexStats, Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Posting in parallel runs gives the lists one pass over all documents gives, whatever
+    /// the run length (builds of fewer than 1,024 reports use a single run).
+    #[test]
+    fn postings_in_runs_are_the_single_pass() {
+        let words = [
+            "信息公开",
+            "依申请公开",
+            "主动公开",
+            "年度报告",
+            "行政复议",
+            "政务",
+        ];
+        let docs: Vec<Doc> = (0..23)
+            .map(|i| Doc {
+                title: format!("报告{i}"),
+                agency: String::new(),
+                year: 2020,
+                level: "",
+                url: String::new(),
+                meta: format!("机关{} {}", i % 4, words[i % 6]),
+                sections: vec![(1, String::new()), (2, String::new())],
+                texts: vec![
+                    words[i % 5].repeat(1 + i % 3),
+                    words[(i * 7) % 6].to_string(),
+                ]
+                .into(),
+            })
+            .collect();
+        let mut single: FxHashMap<u64, Postings> = FxHashMap::default();
+        let mut total = 0;
+        for (id, d) in docs.iter().enumerate() {
+            let (body, meta) = grams_of(d);
+            for g in &body {
+                single.entry(*g).or_default().body.push(id as u32);
+            }
+            for g in &meta {
+                single.entry(*g).or_default().meta.push(id as u32);
+            }
+            total += body.len() + meta.len();
+        }
+        for run in [1, 2, 5, 22, 23, 1024] {
+            let (runs, n) = post(&docs, run);
+            assert_eq!(n, total, "run {run}");
+            assert_eq!(runs, single, "run {run}");
+        }
+    }
 
     #[test]
     fn normalization_matches_the_browser() {
