@@ -42,9 +42,7 @@ pub struct Amount {
 
 impl fmt::Display for Amount {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut text = String::new();
-        crate::numtext::decimal(&mut text, self.value);
-        f.write_str(&text)?;
+        f.write_str(&crate::numtext::decimal_text(self.value))?;
         if let Some(u) = &self.unit {
             write!(f, "{u}")?;
         }

@@ -661,21 +661,25 @@ impl BulkRow {
                 }
                 Some((ti, ri, pos)) => r.tables[*ti].cell(*ri, *pos).map(|c| &c.value),
             };
-            text.clear();
             match cell {
-                Some(Cell::Empty(_)) | None => {
-                    json.push_str("null");
-                    continue;
+                Some(Cell::Empty(_)) | None => json.push_str("null"),
+                // Whole numbers: the same digits in both.
+                Some(Cell::Count(n)) => {
+                    numtext::int(&mut csv, *n);
+                    numtext::int(&mut json, *n);
                 }
-                Some(Cell::Count(n)) => numtext::int(&mut text, *n),
-                Some(Cell::Delta(n)) => numtext::int(&mut text, *n),
+                Some(Cell::Delta(n)) => {
+                    numtext::int(&mut csv, *n);
+                    numtext::int(&mut json, *n);
+                }
                 // As printed, unit included (a cell's `Display`).
                 Some(Cell::Amount(a)) => {
+                    text.clear();
                     numtext::decimal(&mut text, a.value);
                     text.push_str(a.unit.as_deref().unwrap_or(""));
+                    number(&mut csv, &mut json, &text)?;
                 }
             }
-            number(&mut csv, &mut json, &text)?;
         }
         let m = archive.metrics(i);
         for rate in &formats().rates {
