@@ -116,7 +116,8 @@ fn shared_metrics_are_the_direct_computation() {
 
 /// Subordinate agencies come from an index made once per build (scanning every agency per
 /// agency page made the build quadratic); it must list exactly the agencies whose parent is
-/// the page's agency, in display order, and the agency page must link them.
+/// the page's agency, in display order, and the agency page must link them. The per-year
+/// lists made in the same pass are checked against agency display order too.
 #[test]
 fn child_agencies_are_the_direct_scan() {
     let tmp = tempfile::tempdir().unwrap();
@@ -142,6 +143,23 @@ fn child_agencies_are_the_direct_scan() {
         parents += usize::from(!direct.is_empty());
     }
     assert!(parents > 0, "the generated archive has no parent agencies");
+
+    // Each year's reports, ordered by their agency's display rank (looked up once per report),
+    // are that year's reports taken agency by agency in display order.
+    for (year, listed) in &archive.by_year {
+        let expected: Vec<usize> = archive
+            .agencies
+            .iter()
+            .flat_map(|a| archive.by_agency.get(&a.slug).into_iter().flatten())
+            .copied()
+            .filter(|&i| archive.report(i).year == *year)
+            .collect();
+        assert_eq!(listed, &expected, "reports of {year}");
+    }
+    assert_eq!(
+        archive.by_year.values().map(Vec::len).sum::<usize>(),
+        loaded.site.reports.len()
+    );
 
     let status = std::process::Command::new(env!("CARGO_BIN_EXE_gongkai"))
         .args(["build", "--root"])
