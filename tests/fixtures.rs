@@ -1,4 +1,4 @@
-//! Every real fixture in ../shared/fixtures/real/ is in the example archive: the loaded
+//! Every real fixture in tests/fixtures/real/ is in the example archive: the loaded
 //! numbers equal the fixture cell by cell, and `check` finds exactly the inconsistencies the
 //! fixture's `inconsistencies.computed_internal_checks` lists.
 
@@ -144,7 +144,7 @@ fn every_fixture_loads_cell_by_cell_and_checks_to_its_inconsistencies() {
             );
         }
     }
-    // Every fixture of ../shared is covered.
+    // Every fixture of tests/fixtures/real is covered.
     let names = common::fixture::names();
     let mut covered: Vec<String> = PAIRS.iter().map(|p| p.0.to_string()).collect();
     covered.sort();

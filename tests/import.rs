@@ -58,7 +58,7 @@ fn squash(s: &str) -> String {
 
 #[test]
 fn the_seed_text_imports_to_the_biaokou_fixture_cell_for_cell() {
-    let seed = common::shared().join("seed/000_34155ff045fcaba7.txt");
+    let seed = common::fixtures().join("seed/000_34155ff045fcaba7.txt");
     let (report, imported, text) = import_and_load(&seed, "biaokou-town", &Options::default());
     let fx = common::fixture::fixture("biaokou-town-2021.json");
     common::fixture::compare_numbers(&fx, &report);
@@ -101,7 +101,7 @@ fn the_seed_imports_through_the_command_line_and_checks_clean() {
             .status
             .success()
     );
-    let seed = common::shared().join("seed/000_34155ff045fcaba7.txt");
+    let seed = common::fixtures().join("seed/000_34155ff045fcaba7.txt");
     let seed = seed.to_str().unwrap();
     let out = common::gongkai(&root, &["import", seed, "--agency", "biaokou-town"]);
     let log = format!("{}{}", common::stdout(&out), common::stderr(&out));

@@ -1,4 +1,4 @@
-//! Plain text extracted from a Word file (as `../shared/seed/` has it): paragraphs one per
+//! Plain text extracted from a Word file (as tests/fixtures/seed/ has it): paragraphs one per
 //! line; every table cell on its own line after a TAB, rows separated by blank lines, merged
 //! or blank cells as a line holding only the TAB, and wrapped header cells continued on the
 //! next line without a TAB (`\t商业` / `企业`).

@@ -1,4 +1,4 @@
-//! The real fixtures of ../shared/fixtures/real/ and cell-by-cell comparison of a loaded
+//! The real fixtures of tests/fixtures/real/ and cell-by-cell comparison of a loaded
 //! report with one (used by the fixture and import tests).
 
 use gongkai::format::{Table, formats};
@@ -7,7 +7,7 @@ use serde_json::Value;
 
 /// Every fixture file name.
 pub fn names() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(super::shared().join("fixtures/real"))
+    let mut names: Vec<String> = std::fs::read_dir(super::fixtures().join("real"))
         .expect("fixtures")
         .flatten()
         .map(|e| e.file_name().to_string_lossy().to_string())
@@ -18,7 +18,7 @@ pub fn names() -> Vec<String> {
 }
 
 pub fn fixture(name: &str) -> Value {
-    let path = super::shared().join("fixtures/real").join(name);
+    let path = super::fixtures().join("real").join(name);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).expect("fixture JSON")
 }

@@ -12,9 +12,10 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `../shared/`, read-only reference material beside the repository.
-pub fn shared() -> PathBuf {
-    repo().join("..").join("shared")
+/// `tests/fixtures/`: the real reports the tests compare with (tests/fixtures/README.md says
+/// where each comes from). Tests read nothing outside the repository.
+pub fn fixtures() -> PathBuf {
+    repo().join("tests").join("fixtures")
 }
 
 /// Runs the gongkai binary with `args` in `dir`.

@@ -133,7 +133,7 @@ fn default_headings() -> [String; 6] {
     HEADINGS.map(str::to_string)
 }
 
-/// A fixture of ../shared/fixtures/real as published, with the quirks its extraction notes
+/// A fixture of tests/fixtures/real as published, with the quirks its extraction notes
 /// name.
 pub fn from_fixture(name: &str) -> (Published, Quirks) {
     let fx = super::fixture::fixture(name);
@@ -772,7 +772,7 @@ pub fn to_docx(p: &Published, q: Quirks) -> Vec<u8> {
     buf.into_inner()
 }
 
-/// The plain text Word exports (as ../shared/seed has it): cells on TAB lines, vertical
+/// The plain text Word exports (as tests/fixtures/seed has it): cells on TAB lines, vertical
 /// merges as blank cells, wrapped headers continued on the next line.
 pub fn to_text(p: &Published, q: Quirks) -> String {
     let mut s = String::from("\n\n");
