@@ -79,7 +79,9 @@ pub fn toml_cell(c: &Cell) -> String {
         Cell::Empty(s) => toml_string(s),
         Cell::Count(n) => n.to_string(),
         Cell::Delta(n) => n.to_string(),
-        Cell::Amount(a) if a.unit.is_some() => toml_string(&a.to_string()),
+        Cell::Amount(a) if a.unit.is_some() || a.printed.is_some() => {
+            toml_string(&a.printed_text())
+        }
         Cell::Amount(a) => a.value.to_string(),
     }
 }
@@ -88,10 +90,7 @@ fn zero(table: &Table, col: usize) -> Cell {
     match table.columns[col].kind {
         crate::format::Kind::Count => Cell::Count(0),
         crate::format::Kind::Delta => Cell::Delta(0),
-        crate::format::Kind::Amount => Cell::amount(crate::model::Amount {
-            value: 0.into(),
-            unit: None,
-        }),
+        crate::format::Kind::Amount => Cell::amount(crate::model::Amount::plain(0.into())),
     }
 }
 

@@ -2,9 +2,11 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 
 use crate::cmd;
+use crate::i18n::{self, Lang};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -16,6 +18,11 @@ pub struct Cli {
     /// The site folder (holding site.toml). Default: the current folder or the nearest parent with a site.toml.
     #[arg(long, global = true, value_name = "DIR")]
     pub root: Option<PathBuf>,
+
+    /// The language of messages: zh (default) or en. Without it, a locale starting with `en`
+    /// (LC_ALL, LC_MESSAGES, LANG) chooses English.
+    #[arg(long, global = true, value_name = "zh|en")]
+    pub lang: Option<String>,
 
     #[command(subcommand)]
     pub command: Command,
@@ -99,9 +106,101 @@ pub enum Command {
     },
 }
 
+/// Exit status of a command line that cannot be understood (sysexits' EX_USAGE), distinct
+/// from 2, a site that cannot be read.
+pub const EXIT_USAGE: i32 = 64;
+
+/// The language asked for on the command line (`--lang en`, `--lang=en`), read before clap
+/// so that `--help` and clap's own errors are in it too.
+fn lang_from_args(args: &[std::ffi::OsString]) -> Option<Lang> {
+    let mut it = args.iter().filter_map(|a| a.to_str());
+    while let Some(a) = it.next() {
+        if a == "--lang" {
+            return it.next().and_then(Lang::parse);
+        }
+        if let Some(v) = a.strip_prefix("--lang=") {
+            return Lang::parse(v);
+        }
+    }
+    None
+}
+
+/// The command with its help in the user's language: the English help is the doc comments
+/// above; the Chinese one comes from the catalogue (`cli.*` in messages.toml).
+pub fn command(lang: Lang) -> clap::Command {
+    let mut cmd = <Cli as CommandFactory>::command();
+    if lang == Lang::En {
+        return cmd;
+    }
+    // The built-in --help and --version exist only once the command is built.
+    cmd = cmd.disable_help_subcommand(true);
+    cmd.build();
+    let zh = |key: String| -> Option<&'static str> {
+        i18n::catalogue().get(&key).map(|e| e.zh.as_str())
+    };
+    let localize_args = |mut c: clap::Command, prefix: &str| {
+        let ids: Vec<String> = c.get_arguments().map(|a| a.get_id().to_string()).collect();
+        for id in ids {
+            if let Some(h) =
+                zh(format!("cli.{prefix}arg.{id}")).or_else(|| zh(format!("cli.arg.{id}")))
+            {
+                c = c.mut_arg(id.as_str(), |a| a.help(h).long_help(None::<&str>));
+            }
+        }
+        c.next_help_heading(None::<&str>)
+    };
+    let mut cmd = localize_args(cmd, "")
+        .about(zh("cli.about".into()).unwrap_or_default())
+        .help_template(zh("cli.template".into()).unwrap_or_default())
+        .subcommand_help_heading(zh("cli.commands".into()).unwrap_or_default())
+        .mut_arg("help", |a| {
+            a.help(zh("cli.help_flag".into()).unwrap_or_default())
+        })
+        .mut_arg("version", |a| {
+            a.help(zh("cli.version_flag".into()).unwrap_or_default())
+        });
+    let names: Vec<String> = cmd
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect();
+    for name in names {
+        cmd = cmd.mut_subcommand(&name, |c| {
+            let about = zh(format!("cli.{name}.about")).unwrap_or_default();
+            let c = localize_args(c, &format!("{name}."))
+                .about(about)
+                .long_about(None::<&str>)
+                .help_template(zh("cli.sub_template".into()).unwrap_or_default());
+            if c.get_arguments().any(|a| a.get_id() == "help") {
+                c.mut_arg("help", |a| {
+                    a.help(zh("cli.help_flag".into()).unwrap_or_default())
+                })
+            } else {
+                c
+            }
+        });
+    }
+    cmd
+}
+
 /// Parses the command line and runs the command; returns the exit status.
 pub fn run() -> i32 {
-    let cli = Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let lang = lang_from_args(&args).unwrap_or_else(Lang::from_env);
+    i18n::set_lang(lang);
+    let matches = match command(lang).try_get_matches_from(&args) {
+        Ok(m) => m,
+        Err(e) => return usage_error(e),
+    };
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => return usage_error(e),
+    };
+    if let Some(l) = &cli.lang
+        && Lang::parse(l).is_none()
+    {
+        eprintln!("{}", t!("cli.bad_lang", value = l));
+        return EXIT_USAGE;
+    }
     match cli.command {
         Command::Check { format } => cmd::check::run(cli.root.as_deref(), format),
         Command::Build { timings } => cmd::build::run(cli.root.as_deref(), timings),
@@ -134,4 +233,59 @@ pub fn run() -> i32 {
             },
         ),
     }
+}
+
+/// Prints clap's verdict on the command line: help and version as they are, errors in the
+/// user's language with the usage line; exit status 0 or [`EXIT_USAGE`].
+fn usage_error(e: clap::Error) -> i32 {
+    match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            return if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                EXIT_USAGE
+            } else {
+                0
+            };
+        }
+        _ => {}
+    }
+    if i18n::lang() == Lang::En {
+        let _ = e.print();
+        return EXIT_USAGE;
+    }
+    let ctx = |k: ContextKind| match e.get(k) {
+        Some(ContextValue::String(s)) => s.clone(),
+        Some(ContextValue::Strings(v)) => v.join("、"),
+        Some(other) => other.to_string(),
+        None => String::new(),
+    };
+    let message = match e.kind() {
+        ErrorKind::UnknownArgument => t!(
+            "cli.err_unknown_argument",
+            arg = ctx(ContextKind::InvalidArg)
+        ),
+        ErrorKind::InvalidSubcommand => t!(
+            "cli.err_unknown_command",
+            arg = ctx(ContextKind::InvalidSubcommand)
+        ),
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => t!(
+            "cli.err_invalid_value",
+            value = ctx(ContextKind::InvalidValue),
+            arg = ctx(ContextKind::InvalidArg)
+        ),
+        ErrorKind::MissingRequiredArgument => {
+            t!("cli.err_missing", arg = ctx(ContextKind::InvalidArg))
+        }
+        ErrorKind::MissingSubcommand => t!("cli.err_missing_command"),
+        _ => t!("cli.err_other", detail = e.kind()),
+    };
+    eprintln!("{}", t!("cli.error_line", message = message));
+    let usage = ctx(ContextKind::Usage);
+    if !usage.is_empty() {
+        eprintln!("\n{}", usage.replace("Usage:", &t!("cli.usage_word")));
+    }
+    eprintln!("\n{}", t!("cli.see_help"));
+    EXIT_USAGE
 }

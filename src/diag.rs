@@ -34,6 +34,15 @@ impl Severity {
             Severity::Note => "note",
         }
     }
+
+    /// The severity in the user's language, for the lines printed without a source excerpt.
+    pub fn word(self) -> String {
+        match self {
+            Severity::Error => t!("diag.severity_error"),
+            Severity::Warning => t!("diag.severity_warning"),
+            Severity::Acknowledged | Severity::Note => t!("diag.severity_note"),
+        }
+    }
 }
 
 /// A secondary location (e.g. last year's cell in a continuity warning).
@@ -222,15 +231,36 @@ pub fn plural(n: usize, one: &str, many: &str) -> String {
 fn plain_notes(d: &Diagnostic) -> Vec<String> {
     let mut notes = Vec::new();
     if let Some(l) = &d.label {
-        notes.push(format!("official label: {l}"));
+        notes.push(t!("diag.official_label", label = l));
     }
     if let Some(a) = &d.acknowledgement {
-        notes.push(format!("acknowledged in the report: {a}"));
+        notes.push(t!("diag.acknowledged_note", note = a));
     }
     if let Some(h) = &d.help {
-        notes.push(format!("help: {h}"));
+        notes.push(t!("diag.help", help = h));
     }
     notes
+}
+
+/// codespan-reporting writes the severity word (`error[I1]: …`) in English; the first line of
+/// its output gets the user's word instead (colour codes before it are kept).
+fn localize_header(text: &str) -> String {
+    let body = text.trim_start_matches(|c: char| {
+        c == '\x1b' || c == '[' || c == ';' || c.is_ascii_digit() || c == 'm'
+    });
+    let prefix = &text[..text.len() - body.len()];
+    for (word, sev) in [
+        ("error", Severity::Error),
+        ("warning", Severity::Warning),
+        ("note", Severity::Note),
+    ] {
+        if let Some(rest) = body.strip_prefix(word)
+            && (rest.starts_with('[') || rest.starts_with(':'))
+        {
+            return format!("{prefix}{}{rest}", sev.word());
+        }
+    }
+    text.to_string()
 }
 
 /// Whether the line holding `span` is short enough to quote (hostile files have huge lines).
@@ -310,11 +340,14 @@ impl Diagnostics {
 
     /// One line per severity: `2 errors, 1 warning, 14 acknowledged`.
     pub fn summary(&self) -> String {
-        format!(
-            "{}, {}, {} acknowledged",
-            plural(self.count(Severity::Error), "error", "errors"),
-            plural(self.count(Severity::Warning), "warning", "warnings"),
-            self.count(Severity::Acknowledged),
+        t!(
+            "diag.summary",
+            errors = t!("diag.n_errors", n = self.count(Severity::Error)),
+            warnings = t!("diag.n_warnings", n = self.count(Severity::Warning)),
+            acknowledged = t!(
+                "diag.n_acknowledged",
+                n = self.count(Severity::Acknowledged)
+            )
         )
     }
 
@@ -341,15 +374,15 @@ impl Diagnostics {
         for d in &self.items {
             if d.severity == Severity::Acknowledged {
                 // Kept as published and explained to readers: one line and the note suffice.
-                let _ = writeln!(
-                    out,
-                    "acknowledged[{}]: {}: {}",
-                    d.code,
-                    d.location(),
-                    d.message
+                let line = t!(
+                    "diag.acknowledged_line",
+                    code = d.code,
+                    location = d.location(),
+                    message = d.message
                 );
+                let _ = writeln!(out, "{line}");
                 if let Some(a) = &d.acknowledgement {
-                    let _ = writeln!(out, "  note: {a}");
+                    let _ = writeln!(out, "{}", t!("diag.note_line", note = a));
                 }
                 continue;
             }
@@ -358,17 +391,14 @@ impl Diagnostics {
                 Severity::Warning => cs::Severity::Warning,
                 Severity::Acknowledged | Severity::Note => cs::Severity::Note,
             };
-            let mut message = d.message.clone();
-            if d.severity == Severity::Acknowledged {
-                message = format!("acknowledged: {message}");
-            }
+            let message = d.message.clone();
             let mut csd = cs::Diagnostic::new(sev)
                 .with_code(&d.code)
                 .with_message(message);
             let primary_msg = match (&d.expected, &d.found) {
-                (Some(e), Some(f)) => format!("expected {e}, found {f}"),
-                (Some(e), None) => format!("expected {e}"),
-                (None, Some(f)) => format!("found {f}"),
+                (Some(e), Some(f)) => t!("diag.expected_found", expected = e, found = f),
+                (Some(e), None) => t!("diag.expected", expected = e),
+                (None, Some(f)) => t!("diag.found", found = f),
                 (None, None) => String::new(),
             };
             let mut notes = Vec::new();
@@ -384,7 +414,7 @@ impl Diagnostics {
                 _ => {
                     // No source excerpt (a whole file, or a line too long to show): the
                     // location line alone, as rustc prints it.
-                    let _ = writeln!(out, "{}[{}]: {}", d.severity.as_str(), d.code, d.message);
+                    let _ = writeln!(out, "{}[{}]: {}", d.severity.word(), d.code, d.message);
                     let _ = writeln!(out, "  ┌─ {}", d.location());
                     if !primary_msg.is_empty() {
                         let _ = writeln!(out, "  = {primary_msg}");
@@ -410,19 +440,21 @@ impl Diagnostics {
             }
             notes.extend(plain_notes(d));
             csd = csd.with_notes(notes);
+            let mut one = Vec::new();
             let res = if color {
-                let mut w = term::termcolor::Ansi::new(&mut *out);
+                let mut w = term::termcolor::Ansi::new(&mut one);
                 let mut sw = term::StylesWriter::new(&mut w, &styles);
                 term::emit_to_write_style(&mut sw, &config, &files, &csd)
             } else {
-                term::emit_to_io_write(out, &config, &files, &csd)
+                term::emit_to_io_write(&mut one, &config, &files, &csd)
             };
+            out.extend_from_slice(localize_header(&String::from_utf8_lossy(&one)).as_bytes());
             if res.is_err() {
                 // The source changed under us; fall back to the plain location line.
                 let _ = writeln!(
                     out,
                     "{}[{}]: {} ({})",
-                    d.severity.as_str(),
+                    d.severity.word(),
                     d.code,
                     d.message,
                     d.location()

@@ -3,6 +3,8 @@
 //! Data flows one way: [`load`] (files → [`model`]) → [`check`] (diagnostics) → derive →
 //! render → write. The official formats are data, described once in [`format`].
 
+#[macro_use]
+pub mod i18n;
 pub mod author;
 pub mod build;
 pub mod check;

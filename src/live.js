@@ -4,6 +4,7 @@
   "use strict";
   var base = document.currentScript ? document.currentScript.getAttribute("data-base") || "/" : "/";
   var overlay = null;
+  var T = window.gkLiveText || {};
 
   // The output file this page was served from, e.g. "agencies/pingtan/2021.html".
   function currentFile() {
@@ -34,22 +35,22 @@
     overlay.style.cssText =
       "position:fixed;inset:0;z-index:2147483647;overflow:auto;background:rgba(20,20,20,.93);" +
       "color:#f5f5f5;font:14px/1.5 ui-monospace,Menlo,Consolas,monospace;padding:24px";
-    var head = text("h2", "", "构建失败：" + items.length + " 个错误（仍显示上次成功构建的页面）");
+    var head = text("h2", "", (T.title || "{n}").replace("{n}", items.length));
     head.style.cssText = "margin:0 0 12px;color:#ff8a80;font-size:18px";
     overlay.appendChild(head);
     items.forEach(function (d) {
       var box = document.createElement("section");
       box.style.cssText = "border-left:4px solid #ff5252;padding:8px 12px;margin:0 0 12px;background:#2b2b2b";
       var where = d.file + (d.line ? ":" + d.line + ":" + d.column : "");
-      box.appendChild(text("div", "gk-where", "error[" + d.code + "]: " + where));
+      box.appendChild(text("div", "gk-where", (T.error || "error") + "[" + d.code + "]: " + where));
       if (d.label) box.appendChild(text("div", "gk-label", d.label));
       box.appendChild(text("div", "gk-message", d.message));
-      if (d.expected) box.appendChild(text("div", "", "expected: " + d.expected));
-      if (d.found) box.appendChild(text("div", "", "found: " + d.found));
-      if (d.help) box.appendChild(text("div", "", "help: " + d.help));
+      if (d.expected) box.appendChild(text("div", "", T.expected + d.expected));
+      if (d.found) box.appendChild(text("div", "", T.found + d.found));
+      if (d.help) box.appendChild(text("div", "", T.help + d.help));
       overlay.appendChild(box);
     });
-    overlay.appendChild(text("p", "", "修正文件并保存后，此提示会自动消失。"));
+    overlay.appendChild(text("p", "", T.footer || ""));
     document.body.appendChild(overlay);
     window.gkLiveErrors = items.length;
   }

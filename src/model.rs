@@ -33,11 +33,88 @@ impl Span {
     }
 }
 
-/// An amount of money as printed: an exact decimal and the unit written in the cell, if any.
+/// An amount of money: an exact decimal and the unit written in the cell, if any.
+///
+/// In a column with a unit (本年收费金额（单位：万元）) `value` is always in that unit: an
+/// amount printed in another unit (`1,500元`) is converted exactly and its printed text kept
+/// in `printed`, so no figure is ever taken 10,000-fold.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Amount {
     pub value: Decimal,
     pub unit: Option<String>,
+    /// The text as printed, when `value` was converted from another unit.
+    pub printed: Option<Box<str>>,
+}
+
+/// The units of money amounts are printed in, with their size in 元.
+pub const MONEY_UNITS: &[(&str, u64)] = &[
+    ("元", 1),
+    ("千元", 1_000),
+    ("万元", 10_000),
+    ("亿元", 100_000_000),
+];
+
+fn unit_size(unit: &str) -> Option<Decimal> {
+    MONEY_UNITS
+        .iter()
+        .find(|(u, _)| *u == unit)
+        .map(|&(_, n)| Decimal::from(n))
+}
+
+impl Amount {
+    /// An amount with no unit written and no conversion.
+    pub fn plain(value: Decimal) -> Amount {
+        Amount {
+            value,
+            unit: None,
+            printed: None,
+        }
+    }
+
+    /// The value expressed in `target` (元, 千元, 万元, 亿元), exactly; `None` when the amount
+    /// has no unit of its own (it is in its column's unit) or a unit gongkai does not know.
+    pub fn in_unit(&self, target: &str) -> Option<Decimal> {
+        let from = unit_size(self.unit.as_deref()?)?;
+        let to = unit_size(target)?;
+        let mut v = self.value * from / to;
+        v.normalize_assign();
+        Some(v)
+    }
+
+    /// This amount put into a column whose unit is `column_unit`: converted exactly when it
+    /// was printed in another unit, the printed text kept. Unchanged otherwise.
+    pub fn into_column_unit(self, column_unit: Option<&str>) -> Amount {
+        let (Some(cu), Some(u)) = (column_unit, self.unit.as_deref()) else {
+            return self;
+        };
+        if u == cu {
+            return self;
+        }
+        match self.in_unit(cu) {
+            Some(value) => Amount {
+                printed: Some(self.to_string().into()),
+                value,
+                unit: None,
+            },
+            None => self,
+        }
+    }
+
+    /// The figure gongkai computes and exports with: in the column's unit when the column
+    /// has one (loading converted it), else normalised to 万元 when a unit was printed (the
+    /// 2019 format's 采购总金额 has no fixed unit), else the number as printed.
+    pub fn normalized(&self) -> Decimal {
+        self.in_unit("万元").unwrap_or(self.value)
+    }
+
+    /// The text as it was printed.
+
+    pub fn printed_text(&self) -> String {
+        match &self.printed {
+            Some(p) => p.to_string(),
+            None => self.to_string(),
+        }
+    }
 }
 
 impl fmt::Display for Amount {

@@ -120,3 +120,28 @@ mod tests {
         assert_eq!(s, u64::MAX.to_string());
     }
 }
+
+/// Full-width digits and number punctuation (`１２`, `１，５００．５`) as ASCII: what a
+/// Chinese input method types when the clerk forgets to switch it off.
+pub fn halfwidth_number(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+            '．' => '.',
+            '，' => ',',
+            '－' => '-',
+            '＋' => '+',
+            c => c,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod halfwidth_tests {
+    #[test]
+    fn full_width_digits_become_ascii() {
+        assert_eq!(super::halfwidth_number("１２"), "12");
+        assert_eq!(super::halfwidth_number("１，５００．５元"), "1,500.5元");
+        assert_eq!(super::halfwidth_number("件"), "件");
+    }
+}

@@ -318,8 +318,21 @@ async fn live_js() -> impl IntoResponse {
             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
             (header::CACHE_CONTROL, "no-store"),
         ],
-        LIVE_JS,
+        format!("window.gkLiveText = {};\n{LIVE_JS}", overlay_text()),
     )
+}
+
+/// The overlay's words in the user's language, as a JSON object for live.js.
+fn overlay_text() -> String {
+    serde_json::json!({
+        "title": t!("serve.overlay_title", n = "{n}"),
+        "error": t!("diag.severity_error"),
+        "expected": t!("serve.overlay_expected"),
+        "found": t!("serve.overlay_found"),
+        "help": t!("serve.overlay_help"),
+        "footer": t!("serve.overlay_footer"),
+    })
+    .to_string()
 }
 
 async fn events(State(live): State<Arc<Live>>) -> impl IntoResponse {
@@ -337,7 +350,9 @@ async fn events(State(live): State<Arc<Live>>) -> impl IntoResponse {
                     .event("reload")
                     .data(serde_json::json!({ "all": all, "files": files }).to_string()),
                 Message::Errors(json) => Event::default().event("errors").data(json),
-                Message::Ok => Event::default().event("ok").data(""),
+                // A data line is required: browsers drop an event without one, and the
+                // overlay would stay after an undo that changes no output file.
+                Message::Ok => Event::default().event("ok").data("ok"),
             })
         });
     Sse::new(stream).keep_alive(KeepAlive::default())

@@ -445,6 +445,7 @@ fn tables(rng: &mut Rng, a: &Agency, format: &str, carry: &Carry, q: Quirks) -> 
                 Cell::amount(Amount {
                     value: amount,
                     unit: Some("元".into()),
+                    printed: None,
                 }),
             ],
         ));
@@ -465,13 +466,7 @@ fn tables(rng: &mut Rng, a: &Agency, format: &str, carry: &Carry, q: Quirks) -> 
         proactive.push(("penalties".into(), counts(&[decisions(rng, 20)])));
         proactive.push(("coercion".into(), counts(&[decisions(rng, 2)])));
         let fee = Decimal::new(rng.below(5_000_000) as i64, (rng.below(4) + 1) as u32);
-        proactive.push((
-            "fees".into(),
-            vec![Cell::amount(Amount {
-                value: fee,
-                unit: None,
-            })],
-        ));
+        proactive.push(("fees".into(), vec![Cell::amount(Amount::plain(fee))]));
     }
     next.forward = forward;
     YearTables {

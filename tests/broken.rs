@@ -9,7 +9,8 @@ mod common;
 
 use std::path::Path;
 
-fn run_case(dir: &Path) -> String {
+/// `check`'s output on the case, in English and in Chinese.
+fn run_case(dir: &Path) -> (String, String) {
     let tmp = tempfile::tempdir().expect("temp dir");
     let base = common::repo().join("tests/broken/_base");
     common::copy_tree(&base, tmp.path());
@@ -21,11 +22,18 @@ fn run_case(dir: &Path) -> String {
         }
         std::fs::remove_file(&delete).expect("remove _delete");
     }
-    check_output(tmp.path())
+    (
+        check_output(tmp.path()),
+        check_output_in(tmp.path(), "zh_CN.UTF-8"),
+    )
 }
 
 fn check_output(site: &Path) -> String {
-    let out = common::gongkai(site, &["check"]);
+    check_output_in(site, "en_US.UTF-8")
+}
+
+fn check_output_in(site: &Path, lang: &str) -> String {
+    let out = common::gongkai_in(site, &["check"], lang);
     assert!(out.stdout.is_empty(), "human diagnostics go to stderr");
     let stderr = common::stderr(&out);
     assert!(!stderr.contains("panicked"), "no panic: {stderr}");
@@ -45,7 +53,7 @@ fn broken_inputs_give_located_diagnostics() {
     cases.sort();
     assert!(cases.len() >= 40, "the corpus has {} cases", cases.len());
     for case in cases {
-        let output = run_case(&root.join(&case));
+        let (output, zh) = run_case(&root.join(&case));
         // Every case is a mistake: it must be reported, as an error or a warning.
         assert!(
             output.contains("error[")
@@ -54,6 +62,18 @@ fn broken_inputs_give_located_diagnostics() {
             "{case}: nothing reported:\n{output}"
         );
         insta::assert_snapshot!(case.clone(), output);
+        // The clerk's default: the same findings, in Chinese, none of our words in English.
+        assert!(
+            zh.contains("错误[") || zh.contains("警告[") || zh.starts_with("exit: 2"),
+            "{case}: nothing reported in Chinese:\n{zh}"
+        );
+        let english = ["help:", "expected ", "found ", "official label", "checked "]
+            .iter()
+            .find(|e| zh.contains(**e));
+        if let Some(e) = english {
+            eprintln!("UNTRANSLATED {case}: {e}");
+        }
+        insta::assert_snapshot!(format!("{case}.zh"), zh);
     }
 }
 

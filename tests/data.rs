@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use gongkai::format::{Kind, formats};
+use gongkai::format::{Column, formats};
 use gongkai::load::load_site;
 use gongkai::model::{Cell, Report};
 use gongkai::render::data::{cell_from_csv, cell_from_json};
@@ -21,10 +21,10 @@ fn built() -> tempfile::TempDir {
 }
 
 /// Column kind of a `table.row.column` key in a report's format.
-fn kind(r: &Report, key: &str) -> Kind {
+fn column<'a>(r: &'a Report, key: &str) -> &'a Column {
     let p: Vec<&str> = key.split('.').collect();
     let (t, _) = r.table(p[0]).unwrap();
-    t.columns[t.column_index(p[2]).unwrap()].kind
+    &t.columns[t.column_index(p[2]).unwrap()]
 }
 
 fn model_cells(r: &Report) -> Vec<(String, Cell)> {
@@ -93,10 +93,7 @@ fn per_report_json_and_csv_round_trip_and_validate() {
                     let printed = row["printed"][ckey]
                         .as_str()
                         .map_or(plain.clone(), str::to_string);
-                    let unit = printed
-                        .strip_prefix(plain.as_str())
-                        .filter(|u| !u.is_empty() && !value.is_null());
-                    let cell = cell_from_json(kind(r, &key), value, &printed, unit).unwrap();
+                    let cell = cell_from_json(column(r, &key), value, &printed).unwrap();
                     from_json.push((key, cell));
                 }
             }
@@ -116,7 +113,7 @@ fn per_report_json_and_csv_round_trip_and_validate() {
             .map(|row| {
                 (
                     row[0].to_string(),
-                    cell_from_csv(kind(r, &row[0]), &row[1], &row[2], &row[3]).unwrap(),
+                    cell_from_csv(column(r, &row[0]), &row[1], &row[2], &row[3]).unwrap(),
                 )
             })
             .collect();

@@ -29,6 +29,8 @@ impl Running {
             .arg("--root")
             .arg(root)
             .env("NO_COLOR", "1")
+            .env("LANG", "en_US.UTF-8")
+            .env_remove("LC_ALL")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()

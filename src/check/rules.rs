@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use crate::diag::{Build, Diagnostic, Severity, plural};
+use crate::diag::{Build, Diagnostic, Severity};
 use crate::format::{ForEach, Kind, Rule, RuleSeverity, Table, Term, formats};
 use crate::model::{Cell, CellData, Report, TableData};
 
@@ -125,26 +125,18 @@ fn empty_cells(report: &Report) -> Option<Diagnostic> {
                 &report.path,
                 &report.source,
                 span,
-                format!(
-                    "{} of {total} cells of {section} {} printed empty (not 0)",
-                    empty,
-                    if empty == 1 { "is" } else { "are" }
-                ),
+                t!("rule.d1", n = empty, total = total, section = section),
             )
-            .found(plural(empty, "empty cell", "empty cells"))
+            .found(t!("rule.d1_found", n = empty))
             .at_key(table.key.clone())
-            .help(ack_help(
-                "D1",
-                &table.key,
-                "if a cell was printed as 0 write 0; if the published table really leaves cells empty, keep \"\" and acknowledge it",
-            )),
+            .help(ack_help("D1", &table.key, &t!("rule.d1_help"))),
         );
     }
     None
 }
 
 fn ack_help(check: &str, at: &str, lead: &str) -> String {
-    format!("{lead}:\n[[acknowledged]]\ncheck = \"{check}\"\nat = \"{at}\"\nnote = \"…\"")
+    t!("rule.ack_help", lead = lead, check = check, at = at)
 }
 
 /// Where the rule's table is in a report: description and data.
@@ -362,7 +354,7 @@ fn term_name(rule: &Rule, t: &Resolved<'_>) -> String {
 
 fn show(c: &Cell) -> String {
     match c {
-        Cell::Empty(_) => "(empty)".into(),
+        Cell::Empty(_) => t!("rule.empty"),
         other => other.to_string(),
     }
 }
@@ -400,12 +392,12 @@ fn finding(
         ForEach::Column => {
             let c = &table.columns[free];
             (
-                format!("column {}", table.column_label(free, "zh")),
+                t!("rule.column", label = table.column_label(free, "zh")),
                 c.key.clone(),
             )
         }
         ForEach::Row => (
-            format!("row {}", table.row_label(free, "zh")),
+            t!("rule.row", label = table.row_label(free, "zh")),
             table.rows[free].key.clone(),
         ),
     };
@@ -429,7 +421,7 @@ fn finding(
             })
             .collect::<String>()
     } else {
-        format!("the sum of {} cells", others.len())
+        t!("rule.sum_of", n = others.len())
     };
     let severity = match (&eval, rule.severity) {
         (Evaluation::Unverifiable { .. }, _) => Severity::Warning,
@@ -437,35 +429,39 @@ fn finding(
         (_, RuleSeverity::Warning) => Severity::Warning,
     };
     let message = match eval {
-        Evaluation::Unverifiable { .. } if found.is_none() => format!(
-            "{} cannot be verified in {place}: the {} cell is printed empty ({})",
-            rule.id,
-            term_name(rule, primary),
-            rule.label.zh
+        Evaluation::Unverifiable { .. } if found.is_none() => t!(
+            "rule.unverifiable_total",
+            id = rule.id,
+            place = place,
+            cell = term_name(rule, primary),
+            rule = rule.label.zh
         ),
-        Evaluation::Unverifiable { .. } => format!(
-            "{} cannot be verified in {place}: {empty} cells are printed empty ({})",
-            rule.id, rule.label.zh
+        Evaluation::Unverifiable { .. } => t!(
+            "rule.unverifiable",
+            id = rule.id,
+            place = place,
+            n = empty,
+            rule = rule.label.zh
         ),
-        _ if rule.cross_year() => format!(
-            "{} does not hold between {} and {} in {place} ({})",
-            rule.id,
-            cur.year - 1,
-            cur.year,
-            rule.label.zh
+        _ if rule.cross_year() => t!(
+            "rule.cross_year",
+            id = rule.id,
+            last = cur.year - 1,
+            year = cur.year,
+            place = place,
+            rule = rule.label.zh
         ),
-        _ => format!("{} does not hold in {place} ({})", rule.id, rule.label.zh),
+        _ => t!(
+            "rule.violated",
+            id = rule.id,
+            place = place,
+            rule = rule.label.zh
+        ),
     };
     let lead = match eval {
-        Evaluation::Unverifiable { .. } => {
-            "fill in the empty cells if the published table has them; if it leaves them empty, acknowledge it"
-        }
-        _ if rule.cross_year() => {
-            "compare both years with their published tables; if they were published this way (e.g. after a clean-up or a change of scope), acknowledge it"
-        }
-        _ => {
-            "compare these cells with the published table; if it was published this way, keep the numbers and acknowledge it"
-        }
+        Evaluation::Unverifiable { .. } => t!("rule.unverifiable_help"),
+        _ if rule.cross_year() => t!("rule.cross_year_help"),
+        _ => t!("rule.violated_help"),
     };
     let mut d = Diagnostic::at(
         severity,
@@ -478,13 +474,17 @@ fn finding(
     .label(primary.table.cell_label(primary.row, primary.col, "zh"))
     .expected(match eval {
         Evaluation::Unverifiable { .. } => {
-            format!("{expected} if the empty cells are 0 (= {formula})")
+            t!(
+                "rule.expected_if_empty_zero",
+                expected = expected,
+                formula = formula
+            )
         }
-        _ => format!("{expected} (= {formula})"),
+        _ => t!("rule.expected", expected = expected, formula = formula),
     })
-    .found(found.map_or_else(|| "an empty cell".to_string(), |v| v.to_string()))
+    .found(found.map_or_else(|| t!("rule.an_empty_cell"), |v| v.to_string()))
     .at_key(at.clone())
-    .help(ack_help(&rule.id, &at, lead));
+    .help(ack_help(&rule.id, &at, &lead));
     d.values = Some(crate::diag::RuleValues {
         expected: expected.to_string(),
         found: found.map(|v| v.to_string()),

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use crate::cli::OutputFormat;
-use crate::diag::{Severity, plural};
+use crate::diag::Severity;
 use crate::load::load_site;
 
 use super::{EXIT_ERRORS, EXIT_OK, EXIT_UNREADABLE, site_root};
@@ -12,7 +12,7 @@ pub fn run(root: Option<&Path>, format: OutputFormat) -> i32 {
     let root = match site_root(root) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("{}", t!("cmd.error", message = e));
             return EXIT_UNREADABLE;
         }
     };
@@ -23,7 +23,7 @@ pub fn run(root: Option<&Path>, format: OutputFormat) -> i32 {
                 OutputFormat::Json => println!("{}", fatal.diagnostics.to_json()),
                 OutputFormat::Human => fatal.diagnostics.eprint(&fatal.sources),
             }
-            eprintln!("error: {}", fatal.message);
+            eprintln!("{}", t!("cmd.error", message = fatal.message));
             return EXIT_UNREADABLE;
         }
     };
@@ -33,10 +33,13 @@ pub fn run(root: Option<&Path>, format: OutputFormat) -> i32 {
         OutputFormat::Human => {
             diags.eprint(&loaded.sources);
             eprintln!(
-                "checked {} of {}: {}",
-                plural(loaded.site.reports.len(), "report", "reports"),
-                plural(loaded.site.agencies.len(), "agency", "agencies"),
-                diags.summary()
+                "{}",
+                t!(
+                    "cmd.checked",
+                    reports = t!("cmd.n_reports", n = loaded.site.reports.len()),
+                    agencies = t!("cmd.n_agencies", n = loaded.site.agencies.len()),
+                    summary = diags.summary()
+                )
             );
         }
     }

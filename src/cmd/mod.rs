@@ -24,14 +24,8 @@ pub fn site_root(root: Option<&Path>) -> Result<PathBuf, String> {
     match root {
         Some(r) => Ok(r.to_path_buf()),
         None => {
-            let cwd = std::env::current_dir()
-                .map_err(|e| format!("cannot read the current folder: {e}"))?;
-            find_root(&cwd).ok_or_else(|| {
-                format!(
-                    "no site.toml in {} or any parent folder; run `gongkai init <dir>` to create a site, or pass --root",
-                    cwd.display()
-                )
-            })
+            let cwd = std::env::current_dir().map_err(|e| t!("cmd.no_cwd", error = e))?;
+            find_root(&cwd).ok_or_else(|| t!("cmd.no_site", dir = cwd.display()))
         }
     }
 }

@@ -90,7 +90,7 @@ fn sum(report: &Report, locs: &[CellLoc]) -> FigureValue {
         {
             Some(Cell::Count(n)) => whole += i128::from(*n),
             Some(Cell::Delta(n)) => whole += i128::from(*n),
-            Some(Cell::Amount(a)) => decimal += a.value,
+            Some(Cell::Amount(a)) => decimal += a.normalized(),
             Some(Cell::Empty(_)) | None => {
                 empty += 1;
                 continue;

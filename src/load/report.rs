@@ -42,15 +42,15 @@ struct Frontmatter {
 fn split_frontmatter(file: &str, text: &str) -> Result<Frontmatter, Box<Diagnostic>> {
     if text.trim().is_empty() {
         return Err(Box::new(
-            Diagnostic::file(Severity::Error, "empty-file", file, "the report file is empty")
-                .help("if an editor is still saving it, check again; otherwise write the report (`gongkai new` makes a skeleton) or delete the file"),
+            Diagnostic::file(Severity::Error, "empty-file", file, t!("report.empty_file"))
+                .help(t!("report.empty_file_help")),
         ));
     }
     let first_end = text.find('\n').map_or(text.len(), |i| i + 1);
     let first = text[..first_end].trim_end();
     if first != "+++" {
         let found = if first.is_empty() {
-            "an empty line".to_string()
+            t!("report.an_empty_line")
         } else {
             format!("`{}`", excerpt(first))
         };
@@ -60,13 +60,13 @@ fn split_frontmatter(file: &str, text: &str) -> Result<Frontmatter, Box<Diagnost
             file,
             text,
             Span::new(0..first.len()),
-            "a report must start with `+++` on its own line, then the TOML frontmatter, then `+++`",
+            t!("report.no_frontmatter"),
         )
         .found(found);
         d.help = Some(if first == "---" {
-            "gongkai reads TOML frontmatter between `+++` lines, not YAML between `---`".into()
+            t!("report.yaml_frontmatter_help")
         } else {
-            "`gongkai new <agency> <year>` writes a complete report skeleton to start from".into()
+            t!("report.no_frontmatter_help")
         });
         return Err(Box::new(d));
     }
@@ -90,9 +90,9 @@ fn split_frontmatter(file: &str, text: &str) -> Result<Frontmatter, Box<Diagnost
             file,
             text,
             Span::new(0..3),
-            "the frontmatter opened here is never closed",
+            t!("report.unclosed_frontmatter"),
         )
-        .help("add a line with only `+++` after the last frontmatter line, before the prose"),
+        .help(t!("report.unclosed_frontmatter_help")),
     ))
 }
 
@@ -136,9 +136,9 @@ pub fn parse_report(
                         doc.error(
                             "unknown-format",
                             format_span,
-                            format!("unknown format `{id}`"),
+                            t!("report.unknown_format", id = id),
                         )
-                        .expected(format!("one of {}", quoted(&f.ids())))
+                        .expected(t!("common.one_of", list = quoted(&f.ids())))
                         .found(format!("`{id}`"))
                         .help(format_help());
                     }
@@ -150,13 +150,9 @@ pub fn parse_report(
                         type_name(v.get_ref()),
                         excerpt(doc.src(format_span))
                     );
-                    doc.error(
-                        "wrong-type",
-                        format_span,
-                        "`format` must be a format id in quotes",
-                    )
-                    .expected(format!("one of {}", quoted(&f.ids())))
-                    .found(found);
+                    doc.error("wrong-type", format_span, t!("report.format_wrong_type"))
+                        .expected(t!("common.one_of", list = quoted(&f.ids())))
+                        .found(found);
                 }
             }
         }
@@ -169,7 +165,7 @@ pub fn parse_report(
             known.push(k);
         }
     }
-    let fields = doc.fields(root, &known, "the report frontmatter");
+    let fields = doc.fields(root, &known, &t!("report.frontmatter_context"));
 
     let mut meta = ReportMeta::default();
     let mut year: Option<(i32, Span)> = None;
@@ -187,8 +183,8 @@ pub fn parse_report(
                     if (1990..=2100).contains(&y) {
                         year = Some((y as i32, span));
                     } else {
-                        doc.error("bad-year", span, format!("year {y} is out of range"))
-                            .expected("a year such as 2023");
+                        doc.error("bad-year", span, t!("report.year_out_of_range", year = y))
+                            .expected(t!("report.year_example"));
                     }
                 }
             }
@@ -198,15 +194,11 @@ pub fn parse_report(
     }
     let Some((year, year_span)) = year.or_else(|| {
         if fields.iter().all(|(k, _, _)| *k != "year") {
-            doc.error(
-                "missing-key",
-                fm.close_fence,
-                "the frontmatter has no `year`",
-            )
-            .help(match file_year {
-                Some(y) => format!("add `year = {y}`"),
-                None => "add `year = 2023` (the year the report covers)".into(),
-            });
+            doc.error("missing-key", fm.close_fence, t!("report.no_year"))
+                .help(match file_year {
+                    Some(y) => t!("report.no_year_help", year = y),
+                    None => t!("report.no_year_help_any"),
+                });
         }
         None
     }) else {
@@ -218,12 +210,14 @@ pub fn parse_report(
         doc.error(
             "year-mismatch",
             year_span,
-            format!("the file name says {fy} but the frontmatter says {year}"),
+            t!("report.year_mismatch", file_year = fy, year = year),
         )
         .expected(fy.to_string())
         .found(year.to_string())
-        .help(format!(
-            "a report is stored as content/{agency}/<year>.md; correct `year` or rename the file to {year}.md"
+        .help(t!(
+            "report.year_mismatch_help",
+            agency = agency,
+            year = year
         ));
     }
 
@@ -231,15 +225,13 @@ pub fn parse_report(
         Some(fmt) => fmt,
         None if format_known => {
             let guess = f.default_for_year(year);
-            doc.error(
-                "missing-key",
-                fm.close_fence,
-                "the frontmatter has no `format`",
-            )
-            .help(format!(
-                "add `format = \"{}\"` ({}, {}); tables were checked against it",
-                guess.id, guess.label.zh, guess.document
-            ));
+            doc.error("missing-key", fm.close_fence, t!("report.no_format"))
+                .help(t!(
+                    "report.no_format_help",
+                    id = guess.id,
+                    name = guess.label.zh,
+                    document = guess.document
+                ));
             guess
         }
         None => return (None, doc.diags),
@@ -258,12 +250,9 @@ pub fn parse_report(
                 doc.error(
                     "missing-table",
                     fm.close_fence,
-                    format!("the frontmatter has no `[{}]` table ({section})", table.key),
+                    t!("report.missing_table", table = table.key, section = section),
                 )
-                .help(format!(
-                    "add `[{}]` with one array per printed row; `gongkai new` writes a skeleton",
-                    table.key
-                ));
+                .help(t!("report.missing_table_help", table = table.key));
                 TableData {
                     rows: vec![None; table.rows.len()],
                     span: None,
@@ -277,7 +266,11 @@ pub fn parse_report(
             doc.error(
                 "unknown-key",
                 kspan,
-                format!("format {} has no `{key}` table", format.id),
+                t!(
+                    "report.table_of_other_format",
+                    format = format.id,
+                    key = key
+                ),
             );
         }
     }
@@ -316,25 +309,25 @@ fn format_help() -> String {
         .formats
         .iter()
         .map(|fmt| {
-            format!(
-                "\"{}\" = {} ({}), from {}",
-                fmt.id, fmt.label.zh, fmt.document, fmt.first_year
+            t!(
+                "report.format_item",
+                id = fmt.id,
+                name = fmt.label.zh,
+                document = fmt.document,
+                first_year = fmt.first_year
             )
         })
         .collect();
-    format!("known formats: {}", list.join("; "))
+    t!("report.known_formats", list = list.join("；"))
 }
 
 fn read_acknowledgements(doc: &mut Doc<'_>, v: &Value<'_>) -> Vec<Acknowledgement> {
     let mut out = Vec::new();
     let DeValue::Array(items) = v.get_ref() else {
         let span = doc.span(v.span());
-        doc.error(
-            "wrong-type",
-            span,
-            "`acknowledged` must be a list of `[[acknowledged]]` tables",
-        )
-        .help("write each as:\n[[acknowledged]]\ncheck = \"I2\"\nat = \"granted\"\nnote = \"…\"");
+        doc.error("wrong-type", span, t!("report.acknowledged_wrong_type"))
+            .help(t!("report.acknowledged_wrong_type_help"));
+
         return out;
     };
     for item in items.iter() {
@@ -360,8 +353,8 @@ fn read_acknowledgements(doc: &mut Doc<'_>, v: &Value<'_>) -> Vec<Acknowledgemen
             ("note", note.is_some()),
         ] {
             if !present && fields.iter().all(|(k, _, _)| *k != name) {
-                doc.error("missing-key", span, format!("this acknowledgement has no `{name}`"))
-                    .help("an acknowledgement names the check, where it fails, and a note for readers: check = \"I2\", at = \"granted\", note = \"…\"");
+                doc.error("missing-key", span, t!("ack.missing_key", key = name))
+                    .help(t!("ack.missing_key_help"));
             }
         }
         if let (Some((check, span)), Some((at, at_span)), Some(note)) = (check, at, note) {
@@ -411,18 +404,20 @@ fn read_table(
             doc.error(
                 "missing-row",
                 key_span,
-                format!(
-                    "`[{}]` has no row `{}` ({})",
-                    table.key,
-                    row.key,
-                    table.row_label(ri, "zh")
+                t!(
+                    "table.missing_row",
+                    table = table.key,
+                    row = row.key,
+                    label = table.row_label(ri, "zh")
                 ),
             )
             .label(table.row_label(ri, "zh"))
-            .help(format!(
-                "add `{} = [{zeros}]` with the {n} printed values ({})",
-                row.key,
-                column_list(table, ri)
+            .help(t!(
+                "table.missing_row_help",
+                row = row.key,
+                zeros = zeros,
+                n = n,
+                columns = column_list(table, ri)
             ));
         }
     }
@@ -459,21 +454,24 @@ fn unknown_row(
     let d = doc.error(
         "unknown-key",
         span,
-        format!(
-            "`[{}]` has no row `{key}` in format {}",
-            table.key, format.id
+        t!(
+            "table.unknown_row",
+            table = table.key,
+            key = key,
+            format = format.id
         ),
     );
     d.help = Some(match (elsewhere, suggest(key, keys.iter().copied())) {
-        (Some((o, t, ri)), _) => format!(
-            "`{key}` ({}) is a row of format {} ({}); this report declares format {}",
-            t.row_label(ri, "zh"),
-            o.id,
-            o.document,
-            format.id
+        (Some((o, t, ri)), _) => t!(
+            "table.row_of_other_format",
+            key = key,
+            label = t.row_label(ri, "zh"),
+            other = o.id,
+            document = o.document,
+            format = format.id
         ),
-        (None, Some(s)) => format!("did you mean `{s}`?"),
-        (None, None) => format!("rows of `[{}]`: {}", table.key, keys.join(", ")),
+        (None, Some(s)) => t!("common.did_you_mean", name = s),
+        (None, None) => t!("table.rows_are", table = table.key, keys = keys.join(", ")),
     });
 }
 
@@ -492,17 +490,13 @@ fn read_row(
         doc.error(
             "wrong-type",
             span,
-            format!(
-                "row `{}` must be an array of {} values",
-                row.key,
-                row.columns.len()
-            ),
+            t!("table.row_not_array", row = row.key, n = row.columns.len()),
         )
         .label(label())
         .found(found)
-        .help(format!(
-            "write the printed values in brackets, in this order: {}",
-            column_list(table, ri)
+        .help(t!(
+            "table.row_not_array_help",
+            columns = column_list(table, ri)
         ));
         return None;
     };
@@ -511,19 +505,21 @@ fn read_row(
         let d = doc.error(
             "row-length",
             span,
-            format!(
-                "row `{}` must have {n} values, one per printed column",
-                row.key
-            ),
+            t!("table.row_length", row = row.key, n = n),
         );
         d.label = Some(label().to_string());
-        d.expected = Some(format!("{n} values ({})", column_list(table, ri)));
-        d.found = Some(format!("{} values", items.len()));
+        d.expected = Some(t!(
+            "table.n_values_of",
+            n = n,
+            columns = column_list(table, ri)
+        ));
+        d.found = Some(t!("table.n_values", n = items.len()));
         d.help = Some(if items.len() < n {
-            "copy every cell of the printed row; write \"\" for a cell printed empty".into()
+            t!("table.row_too_short_help")
         } else {
-            "remove the extra values; each row of the printed table is one array".into()
+            t!("table.row_too_long_help")
         });
+
         return None;
     }
     let mut cells = Vec::with_capacity(n);
@@ -571,60 +567,56 @@ fn read_cell(
     let label = table.cell_label(ri, ci, "zh");
     let raw = doc.src(span).to_string();
     let want = match col.kind {
-        Kind::Count => "a whole number of 0 or more",
-        Kind::Delta => "a whole number (negative for a decrease)",
-        Kind::Amount => "an amount such as 9116.36",
+        Kind::Count => t!("cell.want_count"),
+        Kind::Delta => t!("cell.want_delta"),
+        Kind::Amount => t!("cell.want_amount"),
     };
-    let empty_help = "write \"\" for a cell printed empty (it stays distinct from 0)";
+    let too_large = |doc: &mut Doc<'_>, label: String| {
+        doc.error("number-too-large", span, t!("cell.too_large"))
+            .label(label)
+            .found(excerpt(&raw))
+            .help(t!("cell.too_large_help"));
+    };
     match v.get_ref() {
         DeValue::Integer(i) => {
             let Some(n) = parse_int(i.as_str(), i.radix()) else {
-                doc.error("number-too-large", span, "this number is too large")
-                    .label(label)
-                    .found(excerpt(&raw))
-                    .help("no count in a report exceeds 18446744073709551615; check for pasted digits");
+                too_large(doc, label);
                 return None;
+            };
+            let negative = |doc: &mut Doc<'_>, label: String| {
+                doc.error("negative-count", span, t!("cell.negative"))
+                    .label(label)
+                    .expected(want.clone())
+                    .found(n.to_string())
+                    .help(t!("cell.negative_help"));
             };
             match col.kind {
                 Kind::Count => match u64::try_from(n) {
                     Ok(n) => Some(Cell::Count(n)),
                     Err(_) if n < 0 => {
-                        doc.error("negative-count", span, "a count cannot be negative")
-                            .label(label)
-                            .expected(want)
-                            .found(n.to_string())
-                            .help("counts are numbers of applications, cases or documents; only 本年增/减 (2019 format) may be negative");
+                        negative(doc, label);
                         None
                     }
                     Err(_) => {
-                        doc.error("number-too-large", span, "this number is too large")
-                            .label(label)
-                            .found(excerpt(&raw));
+                        too_large(doc, label);
                         None
                     }
                 },
                 Kind::Delta => match i64::try_from(n) {
                     Ok(n) => Some(Cell::Delta(n)),
                     Err(_) => {
-                        doc.error("number-too-large", span, "this number is too large")
-                            .label(label)
-                            .found(excerpt(&raw));
+                        too_large(doc, label);
                         None
                     }
                 },
                 Kind::Amount => match Decimal::try_from_i128_with_scale(n, 0) {
-                    Ok(value) if n >= 0 => Some(Cell::amount(Amount { value, unit: None })),
+                    Ok(value) if n >= 0 => Some(Cell::amount(Amount::plain(value))),
                     Ok(_) => {
-                        doc.error("negative-count", span, "an amount cannot be negative")
-                            .label(label)
-                            .expected(want)
-                            .found(n.to_string());
+                        negative(doc, label);
                         None
                     }
                     Err(_) => {
-                        doc.error("number-too-large", span, "this amount is too large")
-                            .label(label)
-                            .found(excerpt(&raw));
+                        too_large(doc, label);
                         None
                     }
                 },
@@ -633,7 +625,7 @@ fn read_cell(
         DeValue::Float(fl) if col.kind == Kind::Amount => match parse_amount(fl.as_str()) {
             Some(a) => Some(Cell::amount(a)),
             None => {
-                doc.error("bad-amount", span, "this amount cannot be read exactly")
+                doc.error("bad-amount", span, t!("cell.bad_amount"))
                     .label(label)
                     .expected(want)
                     .found(excerpt(&raw));
@@ -641,11 +633,11 @@ fn read_cell(
             }
         },
         DeValue::Float(fl) => {
-            doc.error("wrong-type", span, format!("this cell must be {want}"))
+            doc.error("wrong-type", span, t!("cell.must_be", want = want))
                 .label(label)
                 .expected(want)
                 .found(excerpt(fl.as_str()))
-                .help("counts are whole numbers; check the printed table");
+                .help(t!("cell.float_in_count_help"));
             None
         }
         DeValue::String(s) => {
@@ -653,39 +645,85 @@ fn read_cell(
             if EMPTY_MARKS.contains(&s) {
                 return Some(Cell::Empty(s.to_string()));
             }
-            if col.kind == Kind::Amount
-                && let Some(a) = parse_amount(s)
-            {
-                return Some(Cell::amount(a));
+            if col.kind == Kind::Amount {
+                return amount_cell(doc, span, label, col, s, &raw);
             }
-            let numeric = s.trim_end_matches('件').trim();
-            let hint = if parse_int(numeric, 10).is_some() {
-                format!("remove the quotes: write {numeric}")
-            } else {
-                empty_help.to_string()
+            let (help, fix) = match typed_number(s) {
+                Some(fixed) => (t!("cell.quoted_number_help", fixed = fixed), Some(fixed)),
+                None => (t!("cell.empty_help"), None),
             };
-            doc.error("wrong-type", span, format!("this cell must be {want}"))
+            doc.error("wrong-type", span, t!("cell.must_be", want = want))
                 .label(label)
-                .expected(want)
-                .found(format!("the text {}", excerpt(&raw)))
-                .help(hint);
+                .expected(fix.unwrap_or(want))
+                .found(t!("cell.found_text", text = excerpt(&raw)))
+                .help(help);
             None
         }
         other => {
-            doc.error("wrong-type", span, format!("this cell must be {want}"))
+            doc.error("wrong-type", span, t!("cell.must_be", want = want))
                 .label(label)
                 .expected(want)
                 .found(format!("{} `{}`", type_name(other), excerpt(&raw)))
-                .help(empty_help);
+                .help(t!("cell.empty_help"));
             None
         }
     }
 }
 
-/// Reads an amount as printed: digits with an optional decimal part, thousands separators,
-/// and a unit (`元`, `万元`) after it. Exact: no floating point is involved.
+/// What the clerk meant by a count typed as text (`"１２"`, `"156件"`, `"1,234"`), as the
+/// number to write instead; `None` when the text is not a number at all.
+fn typed_number(s: &str) -> Option<String> {
+    let half = crate::numtext::halfwidth_number(s);
+    let bare = half
+        .trim()
+        .trim_end_matches(['件', '条', '个', '次', '项', '人', '份'])
+        .trim()
+        .replace(',', "");
+    parse_int(&bare, 10).map(|n| n.to_string())
+}
+
+/// An amount typed as text (`"1,500元"`, `"０.１５"`): read exactly, converted into the
+/// column's unit when printed in another (the printed text kept), refused when its unit is
+/// unknown.
+fn amount_cell(
+    doc: &mut Doc<'_>,
+    span: Span,
+    label: String,
+    col: &Column,
+    s: &str,
+    raw: &str,
+) -> Option<Cell> {
+    if parse_amount(s).is_none() {
+        let units: Vec<&str> = crate::model::MONEY_UNITS.iter().map(|(u, _)| *u).collect();
+        doc.error("bad-amount", span, t!("cell.bad_amount"))
+            .label(label)
+            .expected(t!("cell.want_amount"))
+            .found(t!("cell.found_text", text = excerpt(raw)))
+            .help(t!("cell.bad_amount_help", units = units.join("、")));
+        return None;
+    };
+    amount_in_column(s, col.unit.as_deref()).map(Cell::amount)
+}
+
+/// An amount typed as `text` in a column whose unit is `column_unit`: parsed exactly and
+/// converted into the column's unit when printed in another, the text kept as printed.
+pub fn amount_in_column(text: &str, column_unit: Option<&str>) -> Option<Amount> {
+    let converted = parse_amount(text)?.into_column_unit(column_unit);
+    Some(match converted.printed {
+        Some(_) => Amount {
+            printed: Some(text.trim().into()),
+            ..converted
+        },
+        None => converted,
+    })
+}
+
+/// Reads an amount as printed: digits (full-width ones too) with an optional decimal part,
+/// thousands separators, and a unit (`元`, `千元`, `万元`, `亿元`) after it. Exact: no
+/// floating point is involved.
 pub fn parse_amount(s: &str) -> Option<Amount> {
-    let s = s.trim();
+    let half = crate::numtext::halfwidth_number(s);
+    let s = half.trim();
     let (num, unit) = match s
         .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ',' || c == '-' || c == '+'))
     {
@@ -694,7 +732,7 @@ pub fn parse_amount(s: &str) -> Option<Amount> {
     };
     let unit = match unit {
         None => None,
-        Some(u @ ("元" | "万元" | "亿元")) => Some(u.to_string()),
+        Some(u) if crate::model::MONEY_UNITS.iter().any(|(k, _)| *k == u) => Some(u.to_string()),
         Some(_) => return None,
     };
     let cleaned: String = num.chars().filter(|&c| c != ',').collect();
@@ -702,7 +740,11 @@ pub fn parse_amount(s: &str) -> Option<Amount> {
         return None;
     }
     let value = Decimal::from_str(&cleaned).ok()?;
-    Some(Amount { value, unit })
+    Some(Amount {
+        value,
+        unit,
+        printed: None,
+    })
 }
 
 /// Finds the prose sections: level-2 headings whose text starts with a section numeral
@@ -775,9 +817,9 @@ pub fn read_sections(
                     file,
                     text,
                     s.heading_span,
-                    format!("section {num}、 appears twice"),
+                    t!("section.duplicate", num = num),
                 )
-                .help("merge the two parts under one heading"),
+                .help(t!("section.duplicate_help")),
             );
         }
     }
@@ -794,17 +836,84 @@ pub fn read_sections(
                     file,
                     text,
                     body_span,
-                    format!("the body has no section `{}`", sec.zh),
+                    t!("section.missing", heading = sec.zh),
                 )
                 .label(sec.zh.clone())
-                .help(format!(
-                    "add a heading `## {}` and the text of that section",
-                    sec.zh
-                )),
+                .help(t!("section.missing_help", heading = sec.zh)),
             );
         }
     }
+    diags.extend(mistyped_headings(file, text, body_start));
     (sections, diags)
+}
+
+/// Lines that look like an official section heading but are not one gongkai recognises
+/// (`## 6、其他需要报告的事项`, `六.其他…`, the heading without `##`): reported where the clerk
+/// typed them, with the heading to write, so prose is never silently counted in the section
+/// above it.
+fn mistyped_headings(file: &str, text: &str, body_start: usize) -> Vec<Diagnostic> {
+    const DIGITS: [&str; 9] = ["一", "二", "三", "四", "五", "六", "七", "八", "九"];
+    let f = formats();
+    let mut out = Vec::new();
+    let mut pos = body_start;
+    let mut fenced = false;
+    for line in text[body_start..].split_inclusive('\n') {
+        let start = pos;
+        pos += line.len();
+        let l = line.trim();
+        if l.starts_with("```") || l.starts_with("~~~") {
+            fenced = !fenced;
+        }
+        if fenced || l.is_empty() {
+            continue;
+        }
+        let hashes = l.chars().take_while(|&c| c == '#').count();
+        let title = l[hashes..].trim();
+        // The numeral as typed, normalised: `6` → `六`, `六.`/`六．`/`六，`/`六 ` → `六、`.
+        let half = crate::numtext::halfwidth_number(title);
+        let mut chars = half.chars();
+        let Some(first) = chars.next() else { continue };
+        let num = match first.to_digit(10) {
+            Some(d @ 1..=9) => DIGITS[d as usize - 1].to_string(),
+            _ => first.to_string(),
+        };
+        let rest = chars.as_str();
+        let sep_ok = rest.starts_with('、');
+        let seps = ['、', '.', ',', ' ', '　', ':', '：'];
+        let has_sep = rest.starts_with(seps);
+        let rest = rest.trim_start_matches(seps);
+        let Some(sec) = f.sections.iter().find(|s| s.num == num) else {
+            continue;
+        };
+        let official_rest = sec.zh.split_once('、').map_or("", |(_, r)| r);
+        let numeral_ok = first.to_digit(10).is_none();
+        let recognised = hashes == 2 && numeral_ok && sep_ok;
+        if recognised {
+            continue;
+        }
+        // Outside a level-2 heading only the exact official title counts (an item of section
+        // 一 may well start with 一、); a level-2 heading with its numeral mistyped always does.
+        let same_title = has_sep && rest.trim_end_matches(['。', '：', ':']) == official_rest;
+        if !(same_title || (hashes == 2 && has_sep)) {
+            continue;
+        }
+        let span = Span::new(start..start + line.trim_end().len());
+        out.push(
+            Diagnostic::at(
+                Severity::Warning,
+                "section-heading",
+                file,
+                text,
+                span,
+                t!("section.mistyped", heading = sec.zh),
+            )
+            .label(sec.zh.clone())
+            .found(l.to_string())
+            .expected(format!("## {}", sec.zh))
+            .help(t!("section.mistyped_help", heading = sec.zh)),
+        );
+    }
+    out
 }
 
 /// Parses the frontmatter TOML only; used by the fuzz target to exercise the reader.

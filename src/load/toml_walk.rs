@@ -9,7 +9,8 @@ use std::ops::Range;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::{Build, Diagnostic, Severity};
+use crate::i18n;
 use crate::model::Span;
 
 pub type Value<'a> = Spanned<DeValue<'a>>;
@@ -35,15 +36,15 @@ pub fn suggest<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) ->
 }
 
 /// A human name for a TOML value's type.
-pub fn type_name(v: &DeValue<'_>) -> &'static str {
+pub fn type_name(v: &DeValue<'_>) -> String {
     match v {
-        DeValue::String(_) => "a string",
-        DeValue::Integer(_) => "an integer",
-        DeValue::Float(_) => "a decimal number",
-        DeValue::Boolean(_) => "a boolean",
-        DeValue::Datetime(_) => "a date",
-        DeValue::Array(_) => "an array",
-        DeValue::Table(_) => "a table",
+        DeValue::String(_) => t!("toml.type_string"),
+        DeValue::Integer(_) => t!("toml.type_integer"),
+        DeValue::Float(_) => t!("toml.type_float"),
+        DeValue::Boolean(_) => t!("toml.type_boolean"),
+        DeValue::Datetime(_) => t!("toml.type_date"),
+        DeValue::Array(_) => t!("toml.type_array"),
+        DeValue::Table(_) => t!("toml.type_table"),
     }
 }
 
@@ -98,24 +99,29 @@ impl<'t> Doc<'t> {
         if errors.is_empty() {
             return Some(table);
         }
-        for e in errors.iter().take(20) {
-            let r = e.span().unwrap_or(0..0);
-            let span = self.span(r.clone());
-            let msg = e.message().trim().to_string();
-            let help = syntax_help(&msg, self.src(span));
-            let d = self.error("toml-syntax", span, format!("TOML syntax error: {msg}"));
-            if let Some(h) = help {
-                d.help = Some(h);
-            }
+        // One slip of the pen makes the parser report everything after it: name the slip
+        // where it is, with the corrected line, and nothing else.
+        if let Some(slip) = first_slip(toml) {
+            let span = self.span(slip.range.clone());
+            let line = self.src(span).to_string();
+            self.error("toml-syntax", span, i18n::text(slip.message, &[]))
+                .found(line.trim().to_string())
+                .expected(slip.fixed.trim().to_string())
+                .help(t!("toml.fix_line", fixed = slip.fixed.trim()));
+            return None;
         }
-        if errors.len() > 20 {
-            let span = self.span(0..0);
-            self.error(
-                "toml-syntax",
-                span,
-                format!("{} more TOML syntax errors not shown", errors.len() - 20),
-            );
-        }
+        let Some(e) = errors
+            .iter()
+            .min_by_key(|e| e.span().map_or(0, |r| r.start))
+        else {
+            return None;
+        };
+        let r = e.span().unwrap_or(0..0);
+        let span = self.span(r.clone());
+        let msg = e.message().trim().to_string();
+        let help = syntax_help(&msg, self.src(span));
+        let d = self.error("toml-syntax", span, t!("toml.syntax", detail = msg));
+        d.help = Some(help.unwrap_or_else(|| t!("toml.syntax_help")));
         None
     }
 
@@ -137,12 +143,12 @@ impl<'t> Doc<'t> {
                 let d = self.error(
                     "unknown-key",
                     span,
-                    format!("unknown key `{key}` in {context}"),
+                    t!("toml.unknown_key", key = key, context = context),
                 );
                 d.found = Some(format!("`{key}`"));
                 d.help = Some(match sugg {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => format!("known keys here: {}", known.join(", ")),
+                    Some(s) => t!("common.did_you_mean", name = s),
+                    None => t!("toml.known_keys", keys = known.join(", ")),
                 });
             }
         }
@@ -152,8 +158,12 @@ impl<'t> Doc<'t> {
     fn wrong_type(&mut self, key: &str, v: &Value<'_>, want: &str) {
         let span = self.span(v.span());
         let found = format!("{} `{}`", type_name(v.get_ref()), excerpt(self.src(span)));
-        self.error("wrong-type", span, format!("`{key}` must be {want}"))
-            .found = Some(found);
+        self.error(
+            "wrong-type",
+            span,
+            t!("toml.must_be", key = key, want = want),
+        )
+        .found = Some(found);
     }
 
     /// A string value (`key = "…"`); other types are reported.
@@ -161,7 +171,7 @@ impl<'t> Doc<'t> {
         match v.get_ref() {
             DeValue::String(s) => Some(s.to_string()),
             _ => {
-                self.wrong_type(key, v, "a string in quotes");
+                self.wrong_type(key, v, &t!("toml.want_string"));
                 None
             }
         }
@@ -172,8 +182,8 @@ impl<'t> Doc<'t> {
         let s = self.string(key, v)?;
         if s.trim().is_empty() {
             let span = self.span(v.span());
-            self.error("empty-value", span, format!("`{key}` is empty"))
-                .help = Some(format!("write a value for `{key}` or remove the line"));
+            self.error("empty-value", span, t!("toml.empty_value", key = key))
+                .help = Some(t!("toml.empty_value_help", key = key));
             return None;
         }
         Some(s)
@@ -192,12 +202,8 @@ impl<'t> Doc<'t> {
             return Some(s.trim().to_string());
         }
         let span = self.span(v.span());
-        self.error(
-            "bad-url",
-            span,
-            format!("`{key}` must be a web address starting with http:// or https://"),
-        )
-        .found = Some(excerpt(&s));
+        self.error("bad-url", span, t!("toml.bad_url", key = key))
+            .found = Some(excerpt(&s));
         None
     }
 
@@ -207,13 +213,17 @@ impl<'t> Doc<'t> {
                 let parsed = parse_int(i.as_str(), i.radix());
                 if parsed.is_none() {
                     let span = self.span(v.span());
-                    self.error("number-too-large", span, format!("`{key}` is too large"))
-                        .found = Some(excerpt(i.as_str()));
+                    self.error(
+                        "number-too-large",
+                        span,
+                        t!("toml.key_too_large", key = key),
+                    )
+                    .found = Some(excerpt(i.as_str()));
                 }
                 parsed.and_then(|n| i64::try_from(n).ok())
             }
             _ => {
-                self.wrong_type(key, v, "a whole number");
+                self.wrong_type(key, v, &t!("toml.want_integer"));
                 None
             }
         }
@@ -223,7 +233,7 @@ impl<'t> Doc<'t> {
         match v.get_ref() {
             DeValue::Boolean(b) => Some(*b),
             _ => {
-                self.wrong_type(key, v, "true or false");
+                self.wrong_type(key, v, &t!("toml.want_boolean"));
                 None
             }
         }
@@ -236,7 +246,7 @@ impl<'t> Doc<'t> {
             DeValue::Datetime(d) => d.to_string(),
             DeValue::String(s) => s.to_string(),
             _ => {
-                self.wrong_type(key, v, "a date such as 2022-01-28");
+                self.wrong_type(key, v, &t!("toml.want_date"));
                 return None;
             }
         };
@@ -244,8 +254,8 @@ impl<'t> Doc<'t> {
             Some(d) => Some(d),
             None => {
                 let span = self.span(v.span());
-                let d = self.error("bad-date", span, format!("`{key}` is not a valid date"));
-                d.expected = Some("a date such as 2022-01-28".into());
+                let d = self.error("bad-date", span, t!("toml.bad_date", key = key));
+                d.expected = Some(t!("toml.want_date"));
                 d.found = Some(excerpt(&text));
                 None
             }
@@ -256,7 +266,7 @@ impl<'t> Doc<'t> {
         match v.get_ref() {
             DeValue::Table(t) => Some(t),
             _ => {
-                self.wrong_type(key, v, "a table");
+                self.wrong_type(key, v, &t!("toml.want_table"));
                 None
             }
         }
@@ -325,22 +335,252 @@ pub fn normalize_date(s: &str) -> Option<String> {
 fn syntax_help(msg: &str, found: &str) -> Option<String> {
     let found = found.trim();
     if found.chars().any(|c| "，：“”［］＝".contains(c)) {
-        return Some(
-            "a full-width character (，：“”［］＝) is used where TOML needs its ASCII form (, : \" [ ] =)"
-                .into(),
-        );
+        return Some(t!("toml.fullwidth_help"));
     }
     if msg.contains("duplicate") {
-        return Some(
-            "each key may appear only once in a table; remove or rename the repeated one".into(),
-        );
+        return Some(t!("toml.duplicate_help"));
     }
     if msg.contains("string") && msg.contains("unterminated")
         || msg.contains("invalid basic string")
     {
-        return Some("close the string with a \" on the same line".into());
+        return Some(t!("toml.unclosed_string_help"));
     }
     None
+}
+
+/// A typing slip found on one line of TOML, with the line as it should be.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Slip {
+    /// The byte range of the line in the TOML text.
+    pub range: std::ops::Range<usize>,
+    /// The catalogue key of the message.
+    pub message: &'static str,
+    pub fixed: String,
+}
+
+/// The first line of `toml` with a slip a clerk typically makes: a missing `]`, `"` or `=`, a
+/// stray or missing comma, full-width digits or punctuation. Only consulted when the parser
+/// failed, so a line is never blamed in a file that parses.
+pub fn first_slip(toml: &str) -> Option<Slip> {
+    let mut pos = 0;
+    // The line and its range where an array was left open, while inside it.
+    let mut open: Option<(std::ops::Range<usize>, String, i32)> = None;
+    for raw in toml.split_inclusive('\n') {
+        let range = pos..pos + raw.trim_end().len();
+        pos += raw.len();
+        let line = raw.trim_end();
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') || line.contains("\"\"\"") {
+            continue;
+        }
+        let scan = scan_line(line);
+        if let Some((orange, oline, depth)) = open.take() {
+            let key = trimmed.split('=').next().unwrap_or("").trim();
+            let header = trimmed.trim_start_matches('[').trim_end_matches(']');
+            let starts_entry = scan.equals.is_some() && is_bare_key(key)
+                || trimmed.starts_with('[') && trimmed.ends_with(']') && is_bare_key(header);
+            if starts_entry {
+                return Some(Slip {
+                    range: orange,
+                    message: "toml.missing_bracket",
+                    fixed: close_array(&oline),
+                });
+            }
+            let depth = depth + scan.depth;
+            if depth > 0 {
+                open = Some((orange, oline, depth));
+            }
+            continue;
+        }
+        let fullwidth = |s: &str| {
+            s.chars()
+                .any(|c| "０１２３４５６７８９，［］＝".contains(c))
+        };
+        if fullwidth(&scan.outside) {
+            let fixed: String = crate::numtext::halfwidth_number(line)
+                .replace('［', "[")
+                .replace('］', "]")
+                .replace('＝', "=");
+            return Some(Slip {
+                range,
+                message: "toml.fullwidth",
+                fixed,
+            });
+        }
+        if scan.in_string {
+            let at = line
+                .rfind(|c: char| c != ']' && c != ',' && !c.is_whitespace())
+                .map_or(line.len(), |i| {
+                    i + line[i..].chars().next().map_or(1, char::len_utf8)
+                });
+            return Some(Slip {
+                range,
+                message: "toml.missing_quote",
+                fixed: format!("{}\"{}", &line[..at], &line[at..]),
+            });
+        }
+        if trimmed.starts_with('[') {
+            if !trimmed.ends_with(']') {
+                return Some(Slip {
+                    range,
+                    message: "toml.missing_bracket",
+                    fixed: format!("{line}]"),
+                });
+            }
+            continue;
+        }
+        let Some(eq) = scan.equals else {
+            // `key value`: the key, a space, and a value.
+            let mut parts = trimmed.splitn(2, char::is_whitespace);
+            let (key, value) = (
+                parts.next().unwrap_or(""),
+                parts.next().unwrap_or("").trim(),
+            );
+            if is_bare_key(key) && !value.is_empty() {
+                let indent = &line[..line.len() - line.trim_start().len()];
+                return Some(Slip {
+                    range,
+                    message: "toml.missing_equals",
+                    fixed: format!("{indent}{key} = {value}"),
+                });
+            }
+            continue;
+        };
+        let value = line[eq + 1..].trim();
+        let value_outside = scan.outside[scan.outside.find('=').map_or(0, |i| i + 1)..].trim();
+        if let Some(fixed) = missing_comma(value) {
+            return Some(Slip {
+                range,
+                message: "toml.missing_comma",
+                fixed: format!("{}= {fixed}", &line[..eq]),
+            });
+        }
+        if value_outside.contains(",,")
+            || value_outside.replace(' ', "").contains("[,")
+            || scan.depth == 0 && value_outside.ends_with(',')
+        {
+            let fixed = strip_stray_commas(value);
+            return Some(Slip {
+                range,
+                message: "toml.stray_comma",
+                fixed: format!("{}= {fixed}", &line[..eq]),
+            });
+        }
+        if scan.depth > 0 {
+            open = Some((range, line.to_string(), scan.depth));
+        }
+    }
+    if let Some((range, line, _)) = open {
+        return Some(Slip {
+            range,
+            message: "toml.missing_bracket",
+            fixed: close_array(&line),
+        });
+    }
+    None
+}
+
+/// What one line holds outside its strings.
+struct LineScan {
+    /// The line with string contents removed.
+    outside: String,
+    /// The byte offset of the first `=` outside strings.
+    equals: Option<usize>,
+    /// `[` minus `]` outside strings.
+    depth: i32,
+    /// Whether a string is still open at the end of the line.
+    in_string: bool,
+}
+
+fn scan_line(line: &str) -> LineScan {
+    let mut s = LineScan {
+        outside: String::new(),
+        equals: None,
+        depth: 0,
+        in_string: false,
+    };
+    let mut escaped = false;
+    let mut quote = '"';
+    for (i, c) in line.char_indices() {
+        if s.in_string {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' && quote == '"' {
+                escaped = true;
+            } else if c == quote {
+                s.in_string = false;
+                s.outside.push(c);
+            }
+            continue;
+        }
+        match c {
+            '#' => break,
+            '"' | '\'' => {
+                s.in_string = true;
+                quote = c;
+            }
+            '=' if s.equals.is_none() && s.depth == 0 => s.equals = Some(i),
+            '[' => s.depth += 1,
+            ']' => s.depth -= 1,
+            _ => {}
+        }
+        s.outside.push(c);
+    }
+    s
+}
+
+fn is_bare_key(k: &str) -> bool {
+    !k.is_empty()
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// The line of an array left open, closed: `]` after its last value.
+fn close_array(line: &str) -> String {
+    let body = line.trim_end().trim_end_matches(',');
+    format!("{body}]")
+}
+
+/// `[12 2, 0]` → `[12, 2, 0]`: a number and the next value side by side inside brackets.
+fn missing_comma(value: &str) -> Option<String> {
+    if !value.starts_with('[') {
+        return None;
+    }
+    let mut out = String::with_capacity(value.len() + 4);
+    let mut in_string = false;
+    let mut found = false;
+    let mut prev_digit = false;
+    let mut gap = false;
+    for c in value.chars() {
+        if !in_string && prev_digit && gap && (c.is_ascii_digit() || c == '"') {
+            let trimmed = out.trim_end().len();
+            out.truncate(trimmed);
+            out.push_str(", ");
+            found = true;
+        }
+        if c == '"' {
+            in_string = !in_string;
+        }
+        if !in_string && c == ' ' {
+            gap = prev_digit || gap;
+        } else {
+            prev_digit = !in_string && c.is_ascii_digit();
+            gap = false;
+        }
+        out.push(c);
+    }
+    found.then_some(out)
+}
+
+/// Removes doubled, leading and trailing commas.
+fn strip_stray_commas(value: &str) -> String {
+    let mut v = value.to_string();
+    while v.contains(",,") {
+        v = v.replace(",,", ",");
+    }
+    v = v.replace("[,", "[").replace("[ ,", "[");
+    let v = v.trim_end();
+    v.strip_suffix(',').unwrap_or(v).trim_end().to_string()
 }
 
 #[cfg(test)]

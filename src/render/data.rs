@@ -13,9 +13,10 @@ use serde_json::{Value, json};
 
 use super::{Archive, Sink, urls};
 use crate::derive;
-use crate::format::{Kind, formats};
+use crate::format::{Column, Kind, formats};
 use crate::model::{Amount, Cell, Report};
 use crate::numtext;
+use rust_decimal::Decimal;
 
 /// The JSON Schema of `data/reports/<agency>/<year>.json` (draft 2020-12).
 pub const SCHEMA: &str = include_str!("report.schema.json");
@@ -26,45 +27,45 @@ pub const SCHEMA_VERSION: u32 = 1;
 fn printed_if_different(c: &Cell) -> Option<String> {
     match c {
         Cell::Empty(p) if !p.is_empty() => Some(p.clone()),
+        Cell::Amount(a) if a.printed.is_some() => Some(a.printed_text()),
         Cell::Amount(a) if a.unit.as_deref().is_some_and(|u| !u.is_empty()) => Some(a.to_string()),
         _ => None,
     }
 }
 
-/// Reads a cell back from its JSON form (the inverse of [`cell_json`]), given the column kind.
-pub fn cell_from_json(
-    kind: Kind,
-    value: &Value,
-    printed: &str,
-    unit: Option<&str>,
-) -> Option<Cell> {
-    match (kind, value) {
+/// An amount read back from the data files: the printed text when there is one (read as the
+/// loader reads it), else the plain value.
+fn amount_from_data(value: &str, printed: &str, col: &Column) -> Option<Amount> {
+    let value: Decimal = value.parse().ok()?;
+    if !printed.is_empty()
+        && let Some(a) = crate::load::report::amount_in_column(printed, col.unit.as_deref())
+        && a.normalized() == value
+    {
+        return Some(a);
+    }
+    Some(Amount::plain(value))
+}
+
+/// Reads a cell back from its JSON form (the inverse of [`cell_json`]), given the column.
+pub fn cell_from_json(col: &Column, value: &Value, printed: &str) -> Option<Cell> {
+    match (col.kind, value) {
         (_, Value::Null) => Some(Cell::Empty(printed.to_string())),
         (Kind::Count, v) => v.as_u64().map(Cell::Count),
         (Kind::Delta, v) => v.as_i64().map(Cell::Delta),
-        (Kind::Amount, Value::String(s)) => Some(Cell::amount(Amount {
-            value: s.parse().ok()?,
-            unit: unit.map(str::to_string),
-        })),
+        (Kind::Amount, Value::String(s)) => amount_from_data(s, printed, col).map(Cell::amount),
         _ => None,
     }
 }
 
 /// Reads a cell back from the per-report CSV fields (value, printed, empty).
-pub fn cell_from_csv(kind: Kind, value: &str, printed: &str, empty: &str) -> Option<Cell> {
+pub fn cell_from_csv(col: &Column, value: &str, printed: &str, empty: &str) -> Option<Cell> {
     if empty == "true" {
         return Some(Cell::Empty(printed.to_string()));
     }
-    match kind {
+    match col.kind {
         Kind::Count => value.parse().ok().map(Cell::Count),
         Kind::Delta => value.parse().ok().map(Cell::Delta),
-        Kind::Amount => {
-            let unit = printed.strip_prefix(value).filter(|u| !u.is_empty());
-            Some(Cell::amount(Amount {
-                value: value.parse().ok()?,
-                unit: unit.map(str::to_string),
-            }))
-        }
+        Kind::Amount => amount_from_data(value, printed, col).map(Cell::amount),
     }
 }
 
@@ -244,7 +245,7 @@ fn write_value(out: &mut Vec<u8>, c: &Cell) {
         Cell::Empty(_) => {}
         Cell::Count(n) => numtext::int(out, *n),
         Cell::Delta(n) => numtext::int(out, *n),
-        Cell::Amount(a) => numtext::decimal(out, a.value),
+        Cell::Amount(a) => numtext::decimal(out, a.normalized()),
     }
 }
 
@@ -672,11 +673,10 @@ impl BulkRow {
                     numtext::int(&mut csv, *n);
                     numtext::int(&mut json, *n);
                 }
-                // As printed, unit included (a cell's `Display`).
+                // The figure in 万元 (Amount::normalized), comparable across reports.
                 Some(Cell::Amount(a)) => {
                     text.clear();
-                    numtext::decimal(&mut text, a.value);
-                    text.push_str(a.unit.as_deref().unwrap_or(""));
+                    numtext::decimal(&mut text, a.normalized());
                     number(&mut csv, &mut json, &text)?;
                 }
             }

@@ -122,6 +122,14 @@ impl GridCell {
 }
 
 /// A data cell's value and marks in one report.
+/// The site's words a table cell may need (from the theme's strings).
+pub struct CellLabels<'a> {
+    /// Read by screen readers in a cell printed empty.
+    pub empty: &'a str,
+    /// Before the printed text of an amount converted into its column's unit.
+    pub printed: &'a str,
+}
+
 struct CellState<'a> {
     value: Option<&'a Cell>,
     /// Footnote number of an acknowledged finding concerning the cell (0 = none).
@@ -155,7 +163,7 @@ impl<'a> CellState<'a> {
 
     /// Everything after the cell's layout attributes: its classes, the content, the
     /// footnote mark and the end tag.
-    fn write_rest(&self, out: &mut String, empty_label: &str) {
+    fn write_rest(&self, out: &mut String, labels: &CellLabels<'_>) {
         use std::fmt::Write as _;
         let classes = self.classes();
         if !classes.is_empty() {
@@ -167,13 +175,23 @@ impl<'a> CellState<'a> {
         match self.value {
             Some(Cell::Empty(printed)) if printed.is_empty() => {
                 out.push_str("<span class=\"sr-only\">");
-                out.push_str(&esc(empty_label));
+                out.push_str(&esc(labels.empty));
                 out.push_str("</span>");
             }
             Some(Cell::Empty(printed)) => out.push_str(&esc(printed)),
             Some(Cell::Count(n)) => crate::numtext::int(out, *n),
             Some(Cell::Delta(n)) => crate::numtext::int(out, *n),
-            Some(Cell::Amount(a)) => out.push_str(&esc(&a.to_string())),
+            Some(Cell::Amount(a)) => {
+                out.push_str(&esc(&a.to_string()));
+                // Converted into the column's unit: the printed text beside it, readable
+                // on paper and on a phone (not a tooltip).
+                if let Some(p) = &a.printed {
+                    out.push_str("<small class=\"printed\">");
+                    out.push_str(&esc(labels.printed));
+                    out.push_str(&esc(p));
+                    out.push_str("</small>");
+                }
+            }
             None => {}
         }
         if self.primary && self.note > 0 {
@@ -252,7 +270,7 @@ impl Compiled {
         caption: &str,
         data: &TableData,
         notes: &N,
-        empty_label: &str,
+        labels: &CellLabels<'_>,
     ) -> String {
         let size = self.parts.iter().map(|p| p.html.len() + 48).sum::<usize>() + self.tail.len();
         let mut out = String::with_capacity(size + 256);
@@ -266,7 +284,7 @@ impl Compiled {
         out.push_str("</caption>\n");
         for p in &self.parts {
             out.push_str(&p.html);
-            CellState::of(data, p.row, p.pos, &p.key, notes).write_rest(&mut out, empty_label);
+            CellState::of(data, p.row, p.pos, &p.key, notes).write_rest(&mut out, labels);
         }
         out.push_str(&self.tail);
         out

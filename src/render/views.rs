@@ -974,7 +974,15 @@ fn report(theme: &Theme, archive: &Archive<'_>, i: usize) -> PageData {
         let table = sec.table.as_deref().and_then(|key| {
             let (_, data) = r.table(key)?;
             let layout = archive.tables.get(r.format, si)?;
-            Some(layout.render(&title, data, &note_for, s(theme, "empty_cell_sr")))
+            Some(layout.render(
+                &title,
+                data,
+                &note_for,
+                &super::table::CellLabels {
+                    empty: s(theme, "empty_cell_sr"),
+                    printed: s(theme, "printed_as"),
+                },
+            ))
         });
         let notes: Vec<AckView> = match &sec.table {
             Some(key) => acks.iter().filter(|x| x.table == *key).cloned().collect(),

@@ -18,12 +18,26 @@ pub fn fixtures() -> PathBuf {
     repo().join("tests").join("fixtures")
 }
 
-/// Runs the gongkai binary with `args` in `dir`.
+/// Runs the gongkai binary with `args` in `dir`, messages in English (the tests written
+/// against the English catalogue); [`gongkai_zh`] runs it as a clerk would.
 pub fn gongkai(dir: &Path, args: &[&str]) -> Output {
+    gongkai_in(dir, args, "en_US.UTF-8")
+}
+
+/// Runs the gongkai binary with a Chinese locale, as a clerk's machine has it.
+pub fn gongkai_zh(dir: &Path, args: &[&str]) -> Output {
+    gongkai_in(dir, args, "zh_CN.UTF-8")
+}
+
+/// Runs the gongkai binary with `LANG` set to `lang` (and nothing overriding it).
+pub fn gongkai_in(dir: &Path, args: &[&str], lang: &str) -> Output {
     Command::new(env!("CARGO_BIN_EXE_gongkai"))
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        .env("LANG", lang)
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
         .output()
         .expect("the gongkai binary runs")
 }
