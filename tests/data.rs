@@ -140,7 +140,8 @@ fn per_report_json_and_csv_round_trip_and_validate() {
         "nothing printed differently in this row"
     );
     let procurement = row("proactive", "procurement");
-    assert_eq!(procurement["cells"]["procurement_amount"], "251000");
+    // 采购总金额 has no fixed unit: the value is normalised to 万元, the print kept beside it.
+    assert_eq!(procurement["cells"]["procurement_amount"], "25.1");
     assert_eq!(procurement["printed"]["procurement_amount"], "251000元");
     // The codebook labels every key.
     let codebook = read_csv(&data.join("cells.csv"));
@@ -184,6 +185,8 @@ fn bulk_csv_and_json_round_trip() {
             let v = &row[col(&k)];
             let back = match c {
                 Cell::Empty(_) => v.is_empty(),
+                // Amounts in 万元, comparable across reports (Amount::normalized).
+                Cell::Amount(a) => *v == gongkai::numtext::decimal_text(a.normalized()),
                 other => *v == other.to_string(),
             };
             assert!(

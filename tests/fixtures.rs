@@ -102,6 +102,8 @@ fn found_findings(diags: &[Diagnostic], path: &str) -> Vec<(String, String, Stri
 
 #[test]
 fn every_fixture_loads_cell_by_cell_and_checks_to_its_inconsistencies() {
+    // The findings are read from their English text.
+    gongkai::i18n::set_lang(gongkai::i18n::Lang::En);
     let loaded = load_site(&common::repo()).expect("example archive loads");
     let diags = gongkai::check::check(&loaded);
     for (fixture_name, path) in PAIRS {
