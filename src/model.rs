@@ -108,7 +108,6 @@ impl Amount {
     }
 
     /// The text as it was printed.
-
     pub fn printed_text(&self) -> String {
         match &self.printed {
             Some(p) => p.to_string(),

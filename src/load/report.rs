@@ -929,6 +929,35 @@ mod tests {
     use super::*;
 
     #[test]
+    fn amounts_in_another_unit_are_converted_exactly_and_the_print_kept() {
+        let a = amount_in_column("1,500元", Some("万元")).unwrap();
+        assert_eq!(a.value, Decimal::from_str("0.15").unwrap());
+        assert_eq!(a.printed.as_deref(), Some("1,500元"));
+        let a = amount_in_column("２千元", Some("万元")).unwrap();
+        assert_eq!(a.value, Decimal::from_str("0.2").unwrap());
+        let a = amount_in_column("1.5亿元", Some("万元")).unwrap();
+        assert_eq!(a.value, Decimal::from(15000));
+        let a = amount_in_column("０.１５万元", Some("万元")).unwrap();
+        assert_eq!(
+            (a.value, a.printed),
+            (Decimal::from_str("0.15").unwrap(), None)
+        );
+        // No fixed unit (2019's 采购总金额): kept as printed, normalised to 万元 for data.
+        let a = amount_in_column("251000元", None).unwrap();
+        assert_eq!(a.to_string(), "251000元");
+        assert_eq!(a.normalized(), Decimal::from_str("25.1").unwrap());
+        assert!(amount_in_column("12斤", Some("万元")).is_none());
+    }
+
+    #[test]
+    fn counts_typed_as_text_get_the_number_to_write() {
+        assert_eq!(typed_number("１２").as_deref(), Some("12"));
+        assert_eq!(typed_number("156件").as_deref(), Some("156"));
+        assert_eq!(typed_number("1,234").as_deref(), Some("1234"));
+        assert_eq!(typed_number("无"), None);
+    }
+
+    #[test]
     fn amounts_are_exact() {
         let a = parse_amount("24252.311082").unwrap();
         assert_eq!(a.value.to_string(), "24252.311082");

@@ -110,12 +110,9 @@ impl<'t> Doc<'t> {
                 .help(t!("toml.fix_line", fixed = slip.fixed.trim()));
             return None;
         }
-        let Some(e) = errors
+        let e = errors
             .iter()
-            .min_by_key(|e| e.span().map_or(0, |r| r.start))
-        else {
-            return None;
-        };
+            .min_by_key(|e| e.span().map_or(0, |r| r.start))?;
         let r = e.span().unwrap_or(0..0);
         let span = self.span(r.clone());
         let msg = e.message().trim().to_string();
@@ -586,6 +583,36 @@ fn strip_stray_commas(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_slip_one_line_with_the_fix() {
+        let slip = |t: &str| first_slip(t).map(|s| (s.message, s.fixed));
+        assert_eq!(
+            slip("a = [1, 2\nb = [3]\n"),
+            Some(("toml.missing_bracket", "a = [1, 2]".into()))
+        );
+        assert_eq!(
+            slip("title = \"x\ny = 1\n"),
+            Some(("toml.missing_quote", "title = \"x\"".into()))
+        );
+        assert_eq!(
+            slip("year 2021\n"),
+            Some(("toml.missing_equals", "year = 2021".into()))
+        );
+        assert_eq!(
+            slip("total = [12 2, 0]\n"),
+            Some(("toml.missing_comma", "total = [12, 2, 0]".into()))
+        );
+        assert_eq!(
+            slip("total = [1,, 2]\n"),
+            Some(("toml.stray_comma", "total = [1, 2]".into()))
+        );
+        assert_eq!(
+            slip("total = [１２, 0]\n"),
+            Some(("toml.fullwidth", "total = [12, 0]".into()))
+        );
+        assert_eq!(slip("a = [1,\n  2]\n"), None);
+    }
 
     #[test]
     fn integers_keep_their_exact_value() {
