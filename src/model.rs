@@ -81,25 +81,6 @@ impl Amount {
         Some(v)
     }
 
-    /// This amount put into a column whose unit is `column_unit`: converted exactly when it
-    /// was printed in another unit, the printed text kept. Unchanged otherwise.
-    pub fn into_column_unit(self, column_unit: Option<&str>) -> Amount {
-        let (Some(cu), Some(u)) = (column_unit, self.unit.as_deref()) else {
-            return self;
-        };
-        if u == cu {
-            return self;
-        }
-        match self.in_unit(cu) {
-            Some(value) => Amount {
-                printed: Some(self.to_string().into()),
-                value,
-                unit: None,
-            },
-            None => self,
-        }
-    }
-
     /// The figure gongkai computes and exports with: in the column's unit when the column
     /// has one (loading converted it), else normalised to 万元 when a unit was printed (the
     /// 2019 format's 采购总金额 has no fixed unit), else the number as printed.

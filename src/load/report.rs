@@ -708,14 +708,18 @@ fn amount_cell(
 /// An amount typed as `text` in a column whose unit is `column_unit`: parsed exactly and
 /// converted into the column's unit when printed in another, the text kept as printed.
 pub fn amount_in_column(text: &str, column_unit: Option<&str>) -> Option<Amount> {
-    let converted = parse_amount(text)?.into_column_unit(column_unit);
-    Some(match converted.printed {
-        Some(_) => Amount {
+    let a = parse_amount(text)?;
+    let (Some(cu), Some(u)) = (column_unit, a.unit.as_deref()) else {
+        return Some(a);
+    };
+    match a.in_unit(cu) {
+        Some(value) if u != cu => Some(Amount {
+            value,
+            unit: None,
             printed: Some(text.trim().into()),
-            ..converted
-        },
-        None => converted,
-    })
+        }),
+        _ => Some(a),
+    }
 }
 
 /// Reads an amount as printed: digits (full-width ones too) with an optional decimal part,
