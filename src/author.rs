@@ -144,7 +144,7 @@ pub fn render(draft: &Draft) -> String {
                     let _ = writeln!(s, "# {}: {}", c.zh, cols.join(", "));
                 }
                 None => {
-                    let _ = writeln!(s, "# columns: {}", cols.join(", "));
+                    let _ = writeln!(s, "# 各列：{}", cols.join("，"));
                 }
             }
             for &ri in &block.rows {
@@ -188,7 +188,7 @@ pub fn render(draft: &Draft) -> String {
                 let _ = write!(s, "\n## {}\n\n{}\n", sec.zh, t.trim());
             }
             None if sec.table.is_none() => {
-                let _ = write!(s, "\n## {}\n\n<!-- write this section here -->\n", sec.zh);
+                let _ = write!(s, "\n## {}\n\n<!-- 请在此填写本部分内容 -->\n", sec.zh);
             }
             None => {}
         }

@@ -63,12 +63,22 @@ pub fn output_error(message: String) -> Failure {
 
 /// Builds the site at `root` into its output folder.
 pub fn build(root: &Path, progress: Progress) -> Result<Built, Failure> {
+    build_into(root, progress, None)
+}
+
+/// Builds the site at `root` into `output` (`--output-dir`), or into site.toml's `output_dir`.
+pub fn build_into(
+    root: &Path,
+    progress: Progress,
+    output: Option<&Path>,
+) -> Result<Built, Failure> {
     let mut t = Timings::default();
     let start = Instant::now();
     let loaded = t
         .stage("load", || load_site(root))
         .map_err(Failure::Unreadable)?;
-    let diagnostics = t.stage("check", || crate::check::check(&loaded));
+    let mut diagnostics = t.stage("check", || crate::check::check(&loaded));
+    crate::check::for_publication(&mut diagnostics);
     if diagnostics.has_errors() {
         return Err(Failure::Invalid {
             diagnostics,
@@ -77,7 +87,11 @@ pub fn build(root: &Path, progress: Progress) -> Result<Built, Failure> {
     }
     let mut theme = render::theme::load(root, &loaded.site.config).map_err(Failure::Output)?;
     theme.set_globals(&loaded.site);
-    let out = output_dir(root, &loaded.site.config.output_dir).map_err(output_error)?;
+    let configured = match output {
+        Some(o) => o.to_string_lossy().into_owned(),
+        None => loaded.site.config.output_dir.clone(),
+    };
+    let out = output_dir(root, &configured).map_err(output_error)?;
     let r = render_site(&loaded, &diagnostics, &theme, &out, progress, false, &mut t)?;
     Ok(Built {
         pages: r.pages.len(),
@@ -247,19 +261,21 @@ pub fn write_all(
     progress: Progress,
 ) -> Result<usize, Failure> {
     let bar = match progress {
-        Progress::Auto if std::io::stderr().is_terminal() => {
+        Progress::Auto if std::io::stderr().is_terminal() && !crate::term::quiet() => {
             let b = indicatif::ProgressBar::new(pages.len() as u64);
+            let template = t!("build.progress_bar");
             b.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{spinner} rendering {pos}/{len} pages [{bar:30}] {eta}",
-                )
+                indicatif::ProgressStyle::with_template(&template)
                 .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
             );
             Some(b)
         }
         _ => None,
     };
-    let plain = progress == Progress::Auto && bar.is_none() && pages.len() >= 1000;
+    let plain = progress == Progress::Auto
+        && bar.is_none()
+        && pages.len() >= 1000
+        && !crate::term::quiet();
     let done = AtomicUsize::new(0);
     let step = (pages.len() / 4).max(1);
     // Pages listing the whole archive (a year page has a row per agency) first, so that no
@@ -290,7 +306,7 @@ pub fn write_all(
             if let Some(b) = &bar {
                 b.inc(1);
             } else if plain && n % step == 0 {
-                eprintln!("rendered {n}/{} pages", pages.len());
+                eprintln!("{}", t!("build.progress", n = n, total = pages.len()));
             }
             result.err().map(|d| *d)
         })

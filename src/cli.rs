@@ -24,6 +24,14 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "zh|en")]
     pub lang: Option<String>,
 
+    /// Print only problems: no progress, no summary of a success.
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+
+    /// Colour in messages: auto (a terminal, unless NO_COLOR; CLICOLOR_FORCE forces it), always or never.
+    #[arg(long, global = true, value_enum, default_value = "auto", value_name = "WHEN")]
+    pub color: crate::term::ColorChoice,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -43,12 +51,18 @@ pub enum Command {
         /// `human` (default) or `json` (a stable array of diagnostics on stdout).
         #[arg(long, value_enum, default_value = "human")]
         format: OutputFormat,
+        /// Check only these report files (their other years are read for the cross-year checks).
+        #[arg(value_name = "FILE")]
+        files: Vec<PathBuf>,
     },
     /// Check the site, then render it into the output folder (default public/).
     Build {
         /// Print the time each stage took and the size of the search index.
         #[arg(long)]
         timings: bool,
+        /// Write the site into this folder instead of site.toml's output_dir.
+        #[arg(long, short, value_name = "DIR")]
+        output_dir: Option<PathBuf>,
     },
     /// Build the site, serve it on http://127.0.0.1:1111/, rebuild on change and reload pages.
     ///
@@ -67,15 +81,28 @@ pub enum Command {
     },
     /// Build the site and rebuild it on change, without a server.
     Watch,
-    /// Write a report skeleton content/<agency>/<year>.md with every row zero-filled.
+    /// Write a report skeleton content/<agency>/<year>.md with every row zero-filled; with
+    /// --name and --level, create the agency too.
     New {
-        /// The agency's folder name (slug) under content/.
+        /// The agency's folder name (slug) under content/: lowercase letters, digits, hyphens.
         agency: String,
         /// The year the report covers.
         year: i32,
         /// The report format: 2021 (国办公开办函〔2021〕30号) or 2019 (国办公开办函〔2019〕60号). Default: by year.
         #[arg(long)]
         format: Option<String>,
+        /// A new agency's full name as printed on its reports.
+        #[arg(long)]
+        name: Option<String>,
+        /// A new agency's level: province, city, county, township, department (or 省级, 市级, 县级, 乡镇, 部门; county-department, 县级部门, …).
+        #[arg(long)]
+        level: Option<String>,
+        /// For a department: whose it is (province, city or county; 省级, 市级, 县级).
+        #[arg(long)]
+        tier: Option<String>,
+        /// A new agency's parent: the folder name of another agency of this archive.
+        #[arg(long)]
+        parent: Option<String>,
     },
     /// Import published reports: a web page (.html), a Word file (.docx), text extracted from
     /// Word (.txt), or a folder of them.
@@ -101,7 +128,8 @@ pub enum Command {
     },
     /// Create a new site (site.toml and one example agency) in an empty or new folder.
     Init {
-        /// The folder to create.
+        /// The folder to create the site in (`.` for the current folder).
+        #[arg(default_value = ".")]
         dir: PathBuf,
     },
 }
@@ -144,7 +172,13 @@ pub fn command(lang: Lang) -> clap::Command {
             if let Some(h) =
                 zh(format!("cli.{prefix}arg.{id}")).or_else(|| zh(format!("cli.arg.{id}")))
             {
-                c = c.mut_arg(id.as_str(), |a| a.help(h).long_help(None::<&str>));
+                // The Chinese help states defaults and values itself, in words.
+                c = c.mut_arg(id.as_str(), |a| {
+                    a.help(h)
+                        .long_help(None::<&str>)
+                        .hide_default_value(true)
+                        .hide_possible_values(true)
+                });
             }
         }
         c.next_help_heading(None::<&str>)
@@ -201,9 +235,13 @@ pub fn run() -> i32 {
         eprintln!("{}", t!("cli.bad_lang", value = l));
         return EXIT_USAGE;
     }
+    crate::term::configure(cli.quiet, cli.color);
     match cli.command {
-        Command::Check { format } => cmd::check::run(cli.root.as_deref(), format),
-        Command::Build { timings } => cmd::build::run(cli.root.as_deref(), timings),
+        Command::Check { format, files } => cmd::check::run(cli.root.as_deref(), format, &files),
+        Command::Build {
+            timings,
+            output_dir,
+        } => cmd::build::run(cli.root.as_deref(), timings, output_dir.as_deref()),
         Command::Serve {
             port,
             interface,
@@ -214,7 +252,22 @@ pub fn run() -> i32 {
             agency,
             year,
             format,
-        } => cmd::new::run(cli.root.as_deref(), &agency, year, format.as_deref()),
+            name,
+            level,
+            tier,
+            parent,
+        } => cmd::new::run(
+            cli.root.as_deref(),
+            cmd::new::Args {
+                agency,
+                year,
+                format,
+                name,
+                level,
+                tier,
+                parent,
+            },
+        ),
         Command::Init { dir } => cmd::init::run(&dir),
         Command::Import {
             input,

@@ -5,7 +5,7 @@
 //! CRLF line ends are handled). The JSON form is stable and documented in the README.
 
 use std::collections::BTreeMap;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::sync::Arc;
 
 use codespan_reporting::diagnostic as cs;
@@ -463,11 +463,10 @@ impl Diagnostics {
         }
     }
 
-    /// Writes the rendered diagnostics to stderr, in colour on a terminal unless `NO_COLOR`.
+    /// Writes the rendered diagnostics to stderr, coloured as `--color` says.
     pub fn eprint(&self, sources: &Sources) {
         let stderr = std::io::stderr();
-        let color = stderr.is_terminal() && std::env::var_os("NO_COLOR").is_none();
-        let text = self.render(sources, color);
+        let text = self.render(sources, crate::term::color_stderr());
         let _ = stderr.lock().write_all(text.as_bytes());
     }
 }

@@ -181,6 +181,28 @@ pub fn placeholders(template: &str) -> std::collections::BTreeSet<String> {
     names
 }
 
+/// The TOML parser's message (`unexpected key or value, expected newline, `#``) in the
+/// language of messages: its words are looked up among the `parser.*` entries by their
+/// English text; a phrase not in the catalogue stays as the parser wrote it.
+pub fn parser_message(msg: &str) -> String {
+    if lang() == Lang::En {
+        return msg.to_string();
+    }
+    let word = |en: &str| -> String {
+        catalogue()
+            .iter()
+            .find(|(k, e)| k.starts_with("parser.") && e.en == en)
+            .map_or_else(|| en.to_string(), |(_, e)| e.zh.clone())
+    };
+    match msg.split_once(", expected ") {
+        Some((head, list)) => {
+            let tokens: Vec<String> = list.split(", ").map(|x| word(x.trim())).collect();
+            text("parser.with_expected", &[("message", &word(head)), ("list", &tokens.join("、"))])
+        }
+        None => word(msg),
+    }
+}
+
 /// `t!("key", name = value, …)`: the message in the current language.
 #[macro_export]
 macro_rules! t {
@@ -284,10 +306,11 @@ mod tests {
             missing.is_empty(),
             "keys used but not in messages.toml: {missing:?}"
         );
-        // `cli.*` entries are read by option name (cli::command; tested in tests/cli.rs).
+        // `cli.*` entries are read by option name (cli::command; tested in tests/cli.rs),
+        // `parser.*` by the TOML parser's English wording (parser_message).
         let unused: Vec<_> = cat
             .keys()
-            .filter(|k| !used.contains(*k) && !k.starts_with("cli."))
+            .filter(|k| !used.contains(*k) && !k.starts_with("cli.") && !k.starts_with("parser."))
             .collect();
         assert!(
             unused.is_empty(),

@@ -5,6 +5,8 @@
 
 #[macro_use]
 pub mod i18n;
+#[macro_use]
+pub mod term;
 pub mod author;
 pub mod build;
 pub mod check;

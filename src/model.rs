@@ -329,7 +329,44 @@ impl Level {
     }
 
     pub fn parse(s: &str) -> Option<Level> {
-        Level::ALL.into_iter().find(|l| l.key() == s)
+        Level::parse_with_tier(s).map(|(l, _)| l)
+    }
+
+    /// A `level` as a clerk writes it: the English key, the Chinese name (省级, 市级, 县级,
+    /// 乡镇, 部门, …), or a department with its tier (`county-department`, 县级部门).
+    pub fn parse_with_tier(s: &str) -> Option<(Level, Option<Level>)> {
+        let s = s.trim();
+        if let Some(l) = Level::ALL.into_iter().find(|l| l.key() == s) {
+            return Some((l, None));
+        }
+        let dept = s
+            .strip_suffix("-department")
+            .or_else(|| s.strip_suffix("部门"))
+            .or_else(|| s.strip_suffix("直部门"))
+            .or_else(|| s.strip_suffix("直"));
+        if let Some(tier) = dept.filter(|t| !t.is_empty()) {
+            let tier = tier.strip_suffix('直').unwrap_or(tier);
+            return Level::parse_tier(tier).map(|t| (Level::Department, Some(t)));
+        }
+        let l = match s {
+            "省级" | "省" | "省级政府" => Level::Province,
+            "市级" | "市" | "地市级" | "市级政府" => Level::City,
+            "县级" | "县" | "区县" | "县区" | "县（区）级" | "县级政府" => Level::County,
+            "乡镇" | "乡镇级" | "乡" | "镇" | "街道" | "乡镇（街道）" => Level::Township,
+            "部门" => Level::Department,
+            _ => return None,
+        };
+        Some((l, None))
+    }
+
+    /// The tier of a department: province, city or county, in English or Chinese.
+    pub fn parse_tier(s: &str) -> Option<Level> {
+        match s.trim() {
+            "province" | "省级" | "省" => Some(Level::Province),
+            "city" | "市级" | "市" | "地市级" => Some(Level::City),
+            "county" | "县级" | "县" | "区县" | "县区" | "县（区）级" => Some(Level::County),
+            _ => None,
+        }
     }
 }
 
@@ -340,6 +377,9 @@ pub struct Agency {
     pub name: String,
     pub short_name: Option<String>,
     pub level: Level,
+    /// For a department: the level of the government it belongs to (from `tier`, a level
+    /// such as `county-department`, or its parent's level).
+    pub tier: Option<Level>,
     pub region: Option<String>,
     /// Slug of the parent agency.
     pub parent: Option<String>,
@@ -353,6 +393,15 @@ pub struct Agency {
 impl Agency {
     pub fn short(&self) -> &str {
         self.short_name.as_deref().unwrap_or(&self.name)
+    }
+
+    /// The peer group of per-level statistics: the level, and for a department its tier
+    /// (`county-department`).
+    pub fn peer_key(&self) -> String {
+        match (self.level, self.tier) {
+            (Level::Department, Some(t)) => format!("{}-department", t.key()),
+            (l, _) => l.key().to_string(),
+        }
     }
 }
 

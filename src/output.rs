@@ -15,54 +15,64 @@ const STAGING_PREFIX: &str = ".gongkai-staging-";
 pub fn output_dir(root: &Path, configured: &str) -> Result<PathBuf, String> {
     let out = root.join(configured);
     let root_abs = std::fs::canonicalize(root)
-        .map_err(|e| format!("cannot resolve the site folder {}: {e}", root.display()))?;
+        .map_err(|e| t!("output.cannot_resolve", path = root.display(), error = e))?;
     let out_abs = absolute(&out, &root_abs)?;
-    let refuse = |why: &str| {
-        Err(format!(
-            "refusing output_dir = \"{configured}\": {why}; choose a new folder such as \"public\""
-        ))
-    };
+    let refuse = |why: String| Err(t!("output.refuse", dir = configured, why = why));
     if out_abs == root_abs {
-        return refuse("it is the site folder itself");
+        return refuse(t!("output.is_root"));
     }
     if root_abs.starts_with(&out_abs) {
-        return refuse("it contains the site folder");
+        return refuse(t!("output.holds_root"));
     }
     for protected in ["content", "themes", "templates", "static"] {
         if out_abs.starts_with(root_abs.join(protected)) {
-            return refuse(&format!("it is inside the site's {protected}/ folder"));
+            return refuse(t!("output.inside", folder = protected));
         }
     }
     if out_abs.exists() {
         if !out_abs.is_dir() {
-            return refuse("it exists and is not a folder");
+            return refuse(t!("output.not_folder"));
         }
         let empty = std::fs::read_dir(&out_abs)
             .map(|mut r| r.next().is_none())
             .unwrap_or(false);
         if !empty && !out_abs.join(MARKER).is_file() {
-            return refuse(
-                "it exists, is not empty, and was not created by gongkai (no .gongkai-output marker); gongkai never replaces a folder it did not create",
-            );
+            return refuse(t!("output.not_ours"));
         }
     }
     Ok(out_abs)
 }
 
-/// `path` made absolute without requiring it to exist (its parent is resolved).
+/// `path` made absolute without creating anything: its nearest existing ancestor is
+/// resolved (symlinks followed) and the rest appended, so a refused output folder leaves no
+/// trace on disk.
 fn absolute(path: &Path, root_abs: &Path) -> Result<PathBuf, String> {
-    if let Ok(p) = std::fs::canonicalize(path) {
-        return Ok(p);
+    let mut rest: Vec<std::ffi::OsString> = Vec::new();
+    let mut cur = path.to_path_buf();
+    loop {
+        if let Ok(p) = std::fs::canonicalize(&cur) {
+            let mut out = p;
+            for part in rest.iter().rev() {
+                if part == ".." {
+                    out.pop();
+                } else if part != "." {
+                    out.push(part);
+                }
+            }
+            return Ok(out);
+        }
+        match (cur.file_name(), cur.parent()) {
+            (Some(n), Some(p)) => {
+                rest.push(n.to_os_string());
+                cur = p.to_path_buf();
+            }
+            _ if cur.ends_with("..") => {
+                rest.push("..".into());
+                cur.pop();
+            }
+            _ => return Ok(root_abs.join(path)),
+        }
     }
-    let parent = path.parent().unwrap_or(root_abs);
-    let name = path
-        .file_name()
-        .ok_or_else(|| format!("{} has no folder name", path.display()))?;
-    std::fs::create_dir_all(parent)
-        .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-    let parent = std::fs::canonicalize(parent)
-        .map_err(|e| format!("cannot resolve {}: {e}", parent.display()))?;
-    Ok(parent.join(name))
 }
 
 /// A staging folder being filled; [`Staging::commit`] swaps it in, dropping it discards it.
@@ -78,9 +88,11 @@ impl Staging {
     /// Starts a staging folder beside `target` (same filesystem, so the swap is a rename).
     /// Leftovers of interrupted builds are removed first.
     pub fn new(target: &Path) -> Result<Staging, String> {
-        let parent = target.parent().ok_or("the output folder has no parent")?;
+        let parent = target
+            .parent()
+            .ok_or_else(|| t!("output.cannot_create", path = target.display(), error = "/"))?;
         std::fs::create_dir_all(parent)
-            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+            .map_err(|e| t!("output.cannot_create", path = parent.display(), error = e))?;
         if let Ok(rd) = std::fs::read_dir(parent) {
             for e in rd.flatten() {
                 let n = e.file_name().to_string_lossy().to_string();
@@ -92,17 +104,12 @@ impl Staging {
         let dir = tempfile::Builder::new()
             .prefix(STAGING_PREFIX)
             .tempdir_in(parent)
-            .map_err(|e| {
-                format!(
-                    "cannot create a staging folder in {}: {e}",
-                    parent.display()
-                )
-            })?;
+            .map_err(|e| t!("output.cannot_stage", path = parent.display(), error = e))?;
         std::fs::write(
             dir.path().join(MARKER),
             "This folder is generated by gongkai; it is replaced on every build.\n",
         )
-        .map_err(|e| format!("cannot write to {}: {e}", dir.path().display()))?;
+        .map_err(|e| t!("output.cannot_write", path = dir.path().display(), error = e))?;
         Ok(Staging {
             dir: Some(dir),
             target: target.to_path_buf(),
@@ -117,27 +124,29 @@ impl Staging {
     /// Writes `bytes` at `rel` (a `/`-separated path) in the staging folder.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), String> {
         if rel.split('/').any(|p| p == ".." || p.is_empty()) || rel.starts_with('/') {
-            return Err(format!(
-                "refusing to write outside the output folder: {rel}"
-            ));
+            return Err(t!("output.outside", path = rel));
         }
         let path = self.path().join(rel);
         if let Some(p) = path.parent() {
             let known = self.made.lock().is_ok_and(|m| m.contains(p));
             if !known {
                 std::fs::create_dir_all(p)
-                    .map_err(|e| format!("cannot create {}: {e}", p.display()))?;
+                    .map_err(|e| t!("output.cannot_create", path = p.display(), error = e))?;
                 if let Ok(mut m) = self.made.lock() {
                     m.insert(p.to_path_buf());
                 }
             }
         }
-        std::fs::write(&path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
+        std::fs::write(&path, bytes)
+            .map_err(|e| t!("output.cannot_write", path = path.display(), error = e))
     }
 
     /// Swaps the staging folder into place; the previous output is removed afterwards.
     pub fn commit(mut self) -> Result<(), String> {
-        let dir = self.dir.take().ok_or("staging folder already committed")?;
+        let dir = self
+            .dir
+            .take()
+            .ok_or_else(|| t!("output.cannot_replace", path = self.target.display(), error = "-"))?;
         let staged = dir.keep();
         if self.target.exists() {
             match exchange(&staged, &self.target) {
@@ -150,10 +159,10 @@ impl Staging {
                     // No atomic exchange here: move the old one aside, then the new one in.
                     let aside = staged.with_extension("old");
                     std::fs::rename(&self.target, &aside)
-                        .map_err(|e| format!("cannot replace {}: {e}", self.target.display()))?;
+                        .map_err(|e| t!("output.cannot_replace", path = self.target.display(), error = e))?;
                     if let Err(e) = std::fs::rename(&staged, &self.target) {
                         let _ = std::fs::rename(&aside, &self.target);
-                        return Err(format!("cannot replace {}: {e}", self.target.display()));
+                        return Err(t!("output.cannot_replace", path = self.target.display(), error = e));
                     }
                     let _ = std::fs::remove_dir_all(&aside);
                     Ok(())
@@ -162,7 +171,7 @@ impl Staging {
         } else {
             std::fs::rename(&staged, &self.target).map_err(|e| {
                 let _ = std::fs::remove_dir_all(&staged);
-                format!("cannot create {}: {e}", self.target.display())
+                t!("output.cannot_create", path = self.target.display(), error = e)
             })
         }
     }
@@ -178,17 +187,19 @@ impl crate::render::Sink for Staging {
 /// (ignored by the watcher), which is then renamed over it, so a reader never sees half a file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
     if let Some(p) = path.parent() {
-        std::fs::create_dir_all(p).map_err(|e| format!("cannot create {}: {e}", p.display()))?;
+        std::fs::create_dir_all(p)
+            .map_err(|e| t!("output.cannot_create", path = p.display(), error = e))?;
     }
     let tmp = path.with_file_name(format!(
         ".{}.gongkai-tmp",
         path.file_name()
             .map_or_else(String::new, |n| n.to_string_lossy().to_string())
     ));
-    std::fs::write(&tmp, bytes).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
+    std::fs::write(&tmp, bytes)
+        .map_err(|e| t!("output.cannot_write", path = tmp.display(), error = e))?;
     std::fs::rename(&tmp, path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
-        format!("cannot write {}: {e}", path.display())
+        t!("output.cannot_write", path = path.display(), error = e)
     })
 }
 
@@ -216,14 +227,17 @@ mod tests {
         assert!(output_dir(root, "..").is_err());
         assert!(output_dir(root, "content").is_err());
         assert!(output_dir(root, "content/a/out").is_err());
+        // A refusal creates nothing (it used to leave content/newagency/ behind).
+        assert!(output_dir(root, "content/newagency/out").is_err());
+        assert!(!root.join("content/newagency").exists());
+        assert!(output_dir(root, "../x/../y/deep").is_ok());
+        assert!(!root.join("../y").exists());
         std::fs::create_dir_all(root.join("mine")).unwrap();
         std::fs::write(root.join("mine/notes.txt"), "x").unwrap();
-        assert!(
-            output_dir(root, "mine")
-                .unwrap_err()
-                .contains("not created by gongkai")
-        );
+        let why = crate::i18n::text_in(crate::i18n::Lang::Zh, "output.not_ours", &[]);
+        assert!(output_dir(root, "mine").unwrap_err().contains(&why));
         assert!(output_dir(root, "public").is_ok());
+        assert_eq!(output_dir(root, "a/../public").unwrap(), output_dir(root, "public").unwrap());
     }
 
     #[test]

@@ -25,7 +25,7 @@ use tokio::sync::broadcast;
 use tokio_stream::StreamExt;
 use tokio_stream::wrappers::BroadcastStream;
 
-use crate::diag::{Diagnostics, Severity, plural};
+use crate::diag::{Diagnostics, Severity};
 use crate::watch::{Outcome, Session, watched_paths};
 
 /// How long the watcher waits for a burst of events to settle.
@@ -41,7 +41,11 @@ enum Message {
         all: bool,
         files: Vec<String>,
     },
-    Errors(String),
+    /// The diagnostics as JSON (for the overlay) and as text (for the error page).
+    Errors {
+        json: String,
+        text: String,
+    },
     Ok,
 }
 
@@ -49,8 +53,8 @@ struct Live {
     out: RwLock<PathBuf>,
     /// The path of `base_url` (`/gongkai/`): pages that link absolutely (404.html) use it.
     base: RwLock<String>,
-    /// The diagnostics as JSON while the site has errors.
-    errors: RwLock<Option<String>>,
+    /// The diagnostics as JSON and as text while the site has errors.
+    errors: RwLock<Option<(String, String)>>,
     tx: broadcast::Sender<Message>,
 }
 
@@ -77,11 +81,14 @@ fn report(outcome: &Outcome) -> Option<Message> {
             sources,
         } => {
             only(diagnostics, Severity::Warning).eprint(sources);
-            eprintln!(
-                "{} in {} ms: {} changed",
-                if *full { "rebuilt" } else { "updated" },
-                elapsed.as_millis(),
-                plural(written.len(), "file", "files")
+            let (ms, n) = (elapsed.as_millis(), written.len());
+            say!(
+                "{}",
+                if *full {
+                    t!("serve.rebuilt", ms = ms, n = n)
+                } else {
+                    t!("serve.updated", ms = ms, n = n)
+                }
             );
             Some(Message::Reload {
                 all: *full,
@@ -97,10 +104,13 @@ fn report(outcome: &Outcome) -> Option<Message> {
             only(diagnostics, Severity::Warning).eprint(sources);
             errors.eprint(sources);
             eprintln!(
-                "{}; still serving the last good site",
-                diagnostics.summary()
+                "{}",
+                t!("serve.still_serving", summary = diagnostics.summary())
             );
-            Some(Message::Errors(errors.to_json()))
+            Some(Message::Errors {
+                json: errors.to_json(),
+                text: errors.render(sources, false),
+            })
         }
     }
 }
@@ -121,7 +131,7 @@ pub fn run(root: &Path, opts: Options) -> i32 {
     {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: cannot start: {e}");
+            eprintln!("{}", t!("cmd.error", message = t!("serve.cannot_start", error = e)));
             return 1;
         }
     };
@@ -129,7 +139,7 @@ pub fn run(root: &Path, opts: Options) -> i32 {
         Ok(s) => s,
         Err(crate::build::Failure::Unreadable(f)) => {
             f.diagnostics.eprint(&f.sources);
-            eprintln!("error: {}", f.message);
+            eprintln!("{}", t!("cmd.error", message = f.message));
             return 2;
         }
         Err(crate::build::Failure::Output(d)) => {
@@ -151,8 +161,8 @@ pub fn run(root: &Path, opts: Options) -> i32 {
         errors: RwLock::new(None),
         tx,
     });
-    if let Some(Message::Errors(e)) = report(&first) {
-        set_errors(&live, Some(e));
+    if let Some(Message::Errors { json, text }) = report(&first) {
+        set_errors(&live, Some((json, text)));
     }
     let theme = session.theme_name().to_string();
     // Watch in a plain thread: it owns the session and must not hold up shutdown.
@@ -161,9 +171,9 @@ pub fn run(root: &Path, opts: Options) -> i32 {
     std::thread::spawn(move || watch_loop(session, &theme, watcher_live, ready_tx));
     let ready = ready_rx
         .recv()
-        .unwrap_or_else(|_| Err("the watcher stopped".into()));
+        .unwrap_or_else(|_| Err(t!("serve.watcher_stopped")));
     if let Err(e) = ready {
-        eprintln!("error: cannot watch the site: {e}");
+        eprintln!("{}", t!("cmd.error", message = t!("serve.cannot_watch", error = e)));
         return 1;
     }
     runtime.block_on(async move {
@@ -172,23 +182,34 @@ pub fn run(root: &Path, opts: Options) -> i32 {
         };
         match opts.listen {
             None => {
-                eprintln!("watching for changes; press Ctrl-C to stop");
+                say!("{}", t!("serve.watching"));
                 ctrl_c.await;
             }
             Some((ip, port)) => {
                 let listener = match tokio::net::TcpListener::bind(SocketAddr::new(ip, port)).await {
                     Ok(l) => l,
                     Err(e) => {
-                        eprintln!("error: cannot listen on {ip}:{port}: {e}");
+                        let message = if e.kind() == std::io::ErrorKind::AddrInUse {
+                            t!("serve.port_in_use", ip = ip, port = port)
+                        } else {
+                            t!("serve.cannot_listen", ip = ip, port = port, error = e)
+                        };
+                        eprintln!("{}", t!("cmd.error", message = message));
+                        if e.kind() == std::io::ErrorKind::AddrInUse {
+                            eprintln!("{}", t!("cmd.help", message = t!("serve.port_in_use_help", port = port)));
+                        }
                         return 1;
                     }
                 };
-                let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
+                let port = listener.local_addr().map(|a| a.port()).unwrap_or(port);
                 if !ip.is_loopback() {
-                    eprintln!("warning: serving on {ip}, reachable from other machines; `gongkai serve` is for previewing, deploy the output folder to a real server");
+                    eprintln!("{}", t!("serve.public_warning", ip = ip));
                 }
-                let url = format!("http://{addr}/");
-                eprintln!("serving {} at {url}; press Ctrl-C to stop", live_out(&live).display());
+                let url = browse_url(ip, port);
+                say!("{}", t!("serve.serving", dir = live_out(&live).display(), url = url));
+                if ip.is_unspecified() {
+                    say!("{}", t!("serve.other_machines", port = port));
+                }
                 if opts.open {
                     let _ = open::that_detached(&url);
                 }
@@ -200,7 +221,7 @@ pub fn run(root: &Path, opts: Options) -> i32 {
                 tokio::select! {
                     r = axum::serve(listener, app) => {
                         if let Err(e) = r {
-                            eprintln!("error: the server stopped: {e}");
+                            eprintln!("{}", t!("cmd.error", message = t!("serve.stopped_error", error = e)));
                             return 1;
                         }
                     }
@@ -208,7 +229,7 @@ pub fn run(root: &Path, opts: Options) -> i32 {
                 }
             }
         }
-        eprintln!("stopped");
+        say!("{}", t!("serve.stopped"));
         0
     })
 }
@@ -217,7 +238,7 @@ fn live_out(live: &Live) -> PathBuf {
     live.out.read().map(|p| p.clone()).unwrap_or_default()
 }
 
-fn set_errors(live: &Live, e: Option<String>) {
+fn set_errors(live: &Live, e: Option<(String, String)>) {
     if let Ok(mut g) = live.errors.write() {
         *g = e;
     }
@@ -288,9 +309,9 @@ fn watch_loop(
             *b = session.base_path();
         }
         match report(&outcome) {
-            Some(Message::Errors(e)) => {
-                set_errors(&live, Some(e.clone()));
-                let _ = live.tx.send(Message::Errors(e));
+            Some(Message::Errors { json, text }) => {
+                set_errors(&live, Some((json.clone(), text.clone())));
+                let _ = live.tx.send(Message::Errors { json, text });
             }
             Some(m @ Message::Reload { .. }) => {
                 let empty = matches!(&m, Message::Reload { all: false, files } if files.is_empty());
@@ -337,7 +358,7 @@ fn overlay_text() -> String {
 
 async fn events(State(live): State<Arc<Live>>) -> impl IntoResponse {
     let first = match live.errors.read().ok().and_then(|g| g.clone()) {
-        Some(e) => Message::Errors(e),
+        Some((json, text)) => Message::Errors { json, text },
         None => Message::Ok,
     };
     let rx = live.tx.subscribe();
@@ -349,7 +370,7 @@ async fn events(State(live): State<Arc<Live>>) -> impl IntoResponse {
                 Message::Reload { all, files } => Event::default()
                     .event("reload")
                     .data(serde_json::json!({ "all": all, "files": files }).to_string()),
-                Message::Errors(json) => Event::default().event("errors").data(json),
+                Message::Errors { json, .. } => Event::default().event("errors").data(json),
                 // A data line is required: browsers drop an event without one, and the
                 // overlay would stay after an undo that changes no output file.
                 Message::Ok => Event::default().event("ok").data("ok"),
@@ -426,6 +447,32 @@ fn live_tag(base: &str) -> String {
 }
 
 /// HTML with the live-reload script before `</body>`.
+/// The page served while the site has errors and no page was ever built.
+fn error_page(diagnostics: &str) -> String {
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    format!(
+        "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>{title}</title></head><body><main><h1>{title}</h1><p>{intro}</p><pre>{text}</pre></main></body></html>",
+        lang = if crate::i18n::lang() == crate::i18n::Lang::En { "en" } else { "zh-CN" },
+        title = esc(&t!("serve.error_page_title")),
+        intro = esc(&t!("serve.error_page_intro")),
+        text = esc(diagnostics),
+    )
+}
+
+/// The address to open in a browser: a wildcard address is not one; this machine is.
+fn browse_url(ip: IpAddr, port: u16) -> String {
+    match ip {
+        IpAddr::V4(v4) if v4.is_unspecified() => format!("http://127.0.0.1:{port}/"),
+        IpAddr::V6(v6) if v6.is_unspecified() => format!("http://[::1]:{port}/"),
+        IpAddr::V6(v6) => format!("http://[{v6}]:{port}/"),
+        IpAddr::V4(v4) => format!("http://{v4}:{port}/"),
+    }
+}
+
 fn inject(html: Vec<u8>, base: &str) -> Vec<u8> {
     let text = String::from_utf8_lossy(&html);
     let tag = live_tag(base);
@@ -465,7 +512,20 @@ async fn serve_file(State(live): State<Arc<Live>>, req: Request<Body>) -> Respon
     };
     let bytes = match tokio::fs::read(&file).await {
         Ok(b) => b,
-        Err(_) => return (StatusCode::NOT_FOUND, "not found").into_response(),
+        // No page to show: while the site has errors (at start, before any good build)
+        // the errors are the page; it reloads itself once they are fixed.
+        Err(_) => {
+            let errors = live.errors.read().ok().and_then(|g| g.clone());
+            return match errors {
+                Some((_, text)) => (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                    inject(error_page(&text).into_bytes(), &base),
+                )
+                    .into_response(),
+                None => (StatusCode::NOT_FOUND, t!("serve.not_found")).into_response(),
+            };
+        }
     };
     let ctype = content_type(&file);
     let body = if ctype.starts_with("text/html") {

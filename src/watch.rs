@@ -69,9 +69,7 @@ impl LiveSink {
 impl Sink for LiveSink {
     fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), String> {
         if rel.split('/').any(|p| p == ".." || p.is_empty()) {
-            return Err(format!(
-                "refusing to write outside the output folder: {rel}"
-            ));
+            return Err(t!("output.outside", path = rel));
         }
         let path = self.out.join(rel);
         if std::fs::read(&path).is_ok_and(|old| old == bytes) {

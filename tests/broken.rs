@@ -67,12 +67,13 @@ fn broken_inputs_give_located_diagnostics() {
             zh.contains("错误[") || zh.contains("警告[") || zh.starts_with("exit: 2"),
             "{case}: nothing reported in Chinese:\n{zh}"
         );
-        let english = ["help:", "expected ", "found ", "official label", "checked "]
-            .iter()
-            .find(|e| zh.contains(**e));
-        if let Some(e) = english {
-            eprintln!("UNTRANSLATED {case}: {e}");
-        }
+        let english = [
+            "help:", "expected ", "found ", "official label", "checked ", "error:", " the ",
+            "cannot ", "unknown ", "missing ", "did you mean",
+        ]
+        .iter()
+        .find(|e| zh.contains(**e));
+        assert!(english.is_none(), "{case}: English `{english:?}` in the Chinese output:\n{zh}");
         insta::assert_snapshot!(format!("{case}.zh"), zh);
     }
 }

@@ -415,7 +415,7 @@ fn a_single_other_handling_row_in_a_2021_report() {
                 imported
                     .review
                     .iter()
-                    .any(|r| r.contains("（六）其他处理 is printed as one row")),
+                    .any(|r| r.contains("三（六）其他处理按 2019 格式印成一行")),
                 "{:?}",
                 imported.review
             );

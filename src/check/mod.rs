@@ -100,9 +100,9 @@ fn acknowledge(
                     &report.path,
                     text,
                     ack.span,
-                    format!("{} at `{}` is acknowledged twice", ack.check, ack.at),
+                    t!("ack.twice", check = ack.check, at = ack.at),
                 )
-                .help("remove one of the two [[acknowledged]] entries"),
+                .help(t!("ack.twice_help")),
             );
             continue;
         }
@@ -128,9 +128,9 @@ fn acknowledge(
                     &report.path,
                     text,
                     ack.span,
-                    format!("the report acknowledges {} at `{}`, but that check passes", ack.check, ack.at),
+                    t!("ack.stale", check = ack.check, at = ack.at),
                 )
-                .help("the numbers were corrected or the acknowledgement names the wrong place; remove this [[acknowledged]] entry or fix its `at`"),
+                .help(t!("ack.stale_help")),
             );
         }
     }
@@ -145,7 +145,7 @@ fn validate_ack(
     let f = formats();
     let text = &report.source;
     let mut codes: Vec<&str> = f.rules.iter().map(|r| r.id.as_str()).collect();
-    codes.push("D1");
+    codes.extend(["D1", "D3", rules::UNFILLED]);
     if !codes.contains(&ack.check.as_str()) {
         let mut d = Diagnostic::at(
             Severity::Error,
@@ -153,16 +153,18 @@ fn validate_ack(
             &report.path,
             text,
             ack.span,
-            format!("unknown check `{}`", ack.check),
+            t!("ack.unknown_check", check = ack.check),
         )
         .expected(codes.join(", "))
         .found(ack.check.clone());
         if let Some(s) = suggest(&ack.check, codes.iter().copied()) {
-            d.help = Some(format!("did you mean `{s}`?"));
+            d.help = Some(t!("common.did_you_mean", name = s));
         }
         return Err(Box::new(d));
     }
     let places: Vec<String> = match f.rule(&ack.check) {
+        _ if ack.check == rules::UNFILLED => vec![rules::UNFILLED_AT.to_string()],
+        _ if ack.check == "D3" => cell_keys(report),
         Some(rule) => match report.table(&rule.table) {
             Some((t, _)) => match rule.for_each {
                 ForEach::Column => t.columns.iter().map(|c| c.key.clone()).collect(),
@@ -183,9 +185,11 @@ fn validate_ack(
         return Ok(());
     }
     let what = match f.rule(&ack.check).map(|r| r.for_each) {
-        Some(ForEach::Column) => "a column key",
-        Some(ForEach::Row) => "a row key",
-        None => "a table key",
+        _ if ack.check == "D3" => t!("ack.per_cell"),
+        _ if ack.check == rules::UNFILLED => t!("ack.per_report"),
+        Some(ForEach::Column) => t!("ack.per_column"),
+        Some(ForEach::Row) => t!("ack.per_row"),
+        None => t!("ack.per_table"),
     };
     let mut d = Diagnostic::at(
         Severity::Error,
@@ -193,19 +197,76 @@ fn validate_ack(
         &report.path,
         text,
         ack.at_span,
-        format!(
-            "{} is checked per {}, and `{}` is not one of this report's",
-            ack.check,
-            what.trim_start_matches("a "),
-            ack.at
-        ),
+        t!("ack.unknown_place", check = ack.check, what = what, at = ack.at),
     )
-    .expected(format!("{what}: {}", places.join(", ")))
+    .expected(t!("ack.places", what = what, list = places.join(", ")))
     .found(ack.at.clone());
     if let Some(s) = suggest(&ack.at, places.iter().map(String::as_str)) {
-        d.help = Some(format!("did you mean `{s}`?"));
+        d.help = Some(t!("common.did_you_mean", name = s));
     }
     Err(Box::new(d))
+}
+
+/// The host of the `base_url` that `init` writes.
+const PLACEHOLDER_HOSTS: &[&str] = &["example.gov.cn"];
+
+/// `init`'s placeholder `base_url` still in site.toml once a report has real figures: feed
+/// and sitemap links would point at a site that does not exist.
+fn placeholder_base_url(site: &Site, sources: &Sources) -> Option<Diagnostic> {
+    let url = &site.config.base_url;
+    let host = url.split("://").nth(1)?.split(['/', ':']).next()?;
+    if !PLACEHOLDER_HOSTS.contains(&host) {
+        return None;
+    }
+    let real = site.reports.iter().any(|r| {
+        r.tables
+            .iter()
+            .flat_map(|t| t.rows.iter().flatten())
+            .flat_map(|row| &row.cells)
+            .any(|c| c.value.decimal().is_some_and(|v| !v.is_zero()))
+    });
+    if !real {
+        return None;
+    }
+    let text = sources.get("site.toml").map_or("", |t| t);
+    let start = text.find("base_url")?;
+    let end = text[start..].find('\n').map_or(text.len(), |e| start + e);
+    Some(
+        Diagnostic::at(
+            Severity::Warning,
+            "placeholder-base-url",
+            "site.toml",
+            text,
+            crate::model::Span::new(start..end),
+            t!("site.placeholder_base_url", url = url),
+        )
+        .help(t!("site.placeholder_base_url_help")),
+    )
+}
+
+/// Every cell of a report as `table.row.column`, the places of D3.
+fn cell_keys(report: &Report) -> Vec<String> {
+    let f = formats();
+    f.tables_of(report.format())
+        .flat_map(|t| {
+            t.rows.iter().flat_map(move |r| {
+                r.columns
+                    .iter()
+                    .map(move |&c| format!("{}.{}.{}", t.key, r.key, t.columns[c].key))
+            })
+        })
+        .collect()
+}
+
+/// Marks the unfilled-report warnings that are not acknowledged as errors: `build` must not
+/// publish a skeleton, while `check` and `serve` only say so.
+pub fn for_publication(diagnostics: &mut Diagnostics) {
+    for d in &mut diagnostics.items {
+        if d.code == rules::UNFILLED && d.severity == Severity::Warning {
+            d.severity = Severity::Error;
+            d.help = Some(t!("rule.unfilled_build_help"));
+        }
+    }
 }
 
 /// Duplicate reports and agencies, unknown parents, reports without an agency.
@@ -221,21 +282,22 @@ fn site_consistency(site: &Site, sources: &Sources) -> Vec<Diagnostic> {
                     &r.path,
                     &r.source,
                     r.year_span,
-                    format!("a second report of `{}` for {}", r.agency, r.year),
+                    t!("site.duplicate_report", agency = r.agency, year = r.year),
                 )
                 .related(
                     &p.path,
                     &p.source,
                     p.year_span,
-                    "the first report for this year",
+                    t!("site.first_report"),
                 )
-                .help("an agency has one report per year: merge them or correct `year`"),
+                .help(t!("site.duplicate_report_help")),
             ),
             None => {
                 first.insert((r.agency.as_str(), r.year), r);
             }
         }
     }
+    out.extend(placeholder_base_url(site, sources));
     let mut names: HashMap<&str, &str> = HashMap::new();
     let slugs: Vec<&str> = site.agencies.iter().map(|a| a.slug.as_str()).collect();
     let known: std::collections::HashSet<&str> = slugs.iter().copied().collect();
@@ -246,10 +308,10 @@ fn site_consistency(site: &Site, sources: &Sources) -> Vec<Diagnostic> {
                     Severity::Error,
                     "duplicate-agency",
                     &a.path,
-                    format!("another agency folder has the same name {}", a.name),
+                    t!("site.duplicate_agency", name = a.name),
                 )
                 .found(other.to_string())
-                .help("one agency has one folder; move the reports into one of them"),
+                .help(t!("site.duplicate_agency_help")),
             );
         }
         if let Some(p) = &a.parent
@@ -262,12 +324,12 @@ fn site_consistency(site: &Site, sources: &Sources) -> Vec<Diagnostic> {
                 &a.path,
                 text,
                 a.parent_span,
-                format!("no agency `{p}` in content/"),
+                t!("site.unknown_parent", parent = p),
             )
             .found(p.clone());
             d.help = Some(match suggest(p, slugs.iter().copied()) {
-                Some(s) => format!("did you mean `{s}`? `parent` is the folder name of another agency"),
-                None => "`parent` is the folder name of another agency of this archive; remove it if the parent is not archived".into(),
+                Some(s) => t!("site.unknown_parent_suggest", name = s),
+                None => t!("site.unknown_parent_help"),
             });
             out.push(d);
         }

@@ -84,7 +84,143 @@ pub fn report_findings(report: &Report) -> Vec<Diagnostic> {
         run_rule(i, rule, report, None, &mut out);
     }
     out.extend(empty_cells(report));
+    out.extend(unfilled(report));
     out
+}
+
+/// A report still as `new`/`init` wrote it: every cell zero or empty and no prose beyond the
+/// placeholders. Publishing it would show an agency that did nothing.
+fn unfilled(report: &Report) -> Option<Diagnostic> {
+    let zero = |c: &Cell| match c {
+        Cell::Empty(_) | Cell::Count(0) | Cell::Delta(0) => true,
+        Cell::Amount(a) => a.value.is_zero(),
+        _ => false,
+    };
+    let cells_zero = report
+        .tables
+        .iter()
+        .flat_map(|t| t.rows.iter().flatten())
+        .flat_map(|r| &r.cells)
+        .all(|c| zero(&c.value));
+    if !cells_zero {
+        return None;
+    }
+    let prose_empty = report.sections.iter().all(|s| {
+        let body = report
+            .source
+            .get(s.body.start as usize..s.body.end as usize)
+            .unwrap_or("");
+        strip_comments(body).trim().is_empty()
+    });
+    if !prose_empty {
+        return None;
+    }
+    Some(
+        Diagnostic::at(
+            Severity::Warning,
+            UNFILLED,
+            &report.path,
+            &report.source,
+            report.year_span,
+            t!("rule.unfilled", year = report.year),
+        )
+        .at_key(UNFILLED_AT)
+        .help(ack_help(UNFILLED, UNFILLED_AT, &t!("rule.unfilled_help"))),
+    )
+}
+
+/// The code of the unfilled-report finding: a warning in `check` and `serve`, an error in
+/// `build` unless acknowledged.
+pub const UNFILLED: &str = "unfilled";
+/// Its acknowledgement place: the report as a whole.
+pub const UNFILLED_AT: &str = "report";
+
+/// Markdown text without its HTML comments (the placeholders of a skeleton).
+fn strip_comments(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find("<!--") {
+        out.push_str(&rest[..i]);
+        match rest[i..].find("-->") {
+            Some(j) => rest = &rest[i + j + 3..],
+            None => return out,
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// D3's bounds: a count that changed by this factor or more from one year to the next, with
+/// the larger of the two at least [`JUMP_FLOOR`] (small counts swing by chance), looks like
+/// a typed extra or missing zero.
+pub const JUMP_RATIO: u64 = 10;
+pub const JUMP_FLOOR: u64 = 100;
+
+/// D3: implausible year-on-year jumps of one count, shown at both years' cells.
+fn jumps(prev: &Report, cur: &Report, out: &mut Vec<Diagnostic>) {
+    let f = formats();
+    for (ti, &t) in cur.format().tables.iter().enumerate() {
+        let table = &f.tables[t];
+        let Some(data) = cur.tables.get(ti) else {
+            continue;
+        };
+        let Some((ptable, pdata)) = prev.table(&table.key) else {
+            continue;
+        };
+        for (ri, row) in table.rows.iter().enumerate() {
+            for (pos, &col) in row.columns.iter().enumerate() {
+                let Some(cell) = data.cell(ri, pos) else {
+                    continue;
+                };
+                let Cell::Count(now) = cell.value else {
+                    continue;
+                };
+                let column = &table.columns[col];
+                let Some(pcell) = ptable.row_index(&row.key).and_then(|pr| {
+                    let pc = ptable.column_index(&column.key)?;
+                    let ppos = ptable.rows[pr].columns.iter().position(|&x| x == pc)?;
+                    pdata.cell(pr, ppos)
+                }) else {
+                    continue;
+                };
+                let Cell::Count(before) = pcell.value else {
+                    continue;
+                };
+                let (lo, hi) = (now.min(before), now.max(before));
+                if lo == 0 || hi < JUMP_FLOOR || hi < lo.saturating_mul(JUMP_RATIO) {
+                    continue;
+                }
+                let at = format!("{}.{}.{}", table.key, row.key, column.key);
+                let label = table.cell_label(ri, col, "zh");
+                let d = Diagnostic::at(
+                    Severity::Warning,
+                    "D3",
+                    &cur.path,
+                    &cur.source,
+                    cell.span,
+                    t!(
+                        "rule.d3",
+                        last = prev.year,
+                        year = cur.year,
+                        before = before,
+                        now = now,
+                        ratio = hi / lo
+                    ),
+                )
+                .label(label.clone())
+                .found(now.to_string())
+                .at_key(at.clone())
+                .related(
+                    &prev.path,
+                    &prev.source,
+                    pcell.span,
+                    format!("{}年 {}: {}", prev.year, label, before),
+                )
+                .help(ack_help("D3", &at, &t!("rule.d3_help")));
+                out.push(d);
+            }
+        }
+    }
 }
 
 /// Findings of the rules that compare a report with the previous year's.
@@ -94,6 +230,7 @@ pub fn continuity_findings(prev: &Report, cur: &Report) -> Vec<Diagnostic> {
     for (i, rule) in f.rules.iter().enumerate().filter(|(_, r)| r.cross_year()) {
         run_rule(i, rule, cur, Some(prev), &mut out);
     }
+    jumps(prev, cur, &mut out);
     out
 }
 

@@ -2,20 +2,26 @@
 
 use std::path::Path;
 
-use crate::build::{Failure, Progress, build};
-use crate::diag::{Diagnostics, Severity, plural};
+use crate::build::{Failure, Progress, build_into};
+use crate::diag::{Diagnostics, Severity};
 
 use super::{EXIT_ERRORS, EXIT_OK, EXIT_UNREADABLE, site_root};
 
-pub fn run(root: Option<&Path>, timings: bool) -> i32 {
+pub fn run(root: Option<&Path>, timings: bool, output: Option<&Path>) -> i32 {
     let root = match site_root(root) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("{}", t!("cmd.error", message = e));
             return EXIT_UNREADABLE;
         }
     };
-    match build(&root, Progress::Auto) {
+    // `--output-dir` is relative to the current folder, as on any command line.
+    let output = output.map(|o| {
+        std::env::current_dir()
+            .map(|cwd| cwd.join(o))
+            .unwrap_or_else(|_| o.to_path_buf())
+    });
+    match build_into(&root, Progress::Auto, output.as_deref()) {
         Ok(b) => {
             // Warnings matter while authoring; acknowledged findings are on the site.
             let acknowledged = b.diagnostics.count(Severity::Acknowledged);
@@ -30,26 +36,21 @@ pub fn run(root: Option<&Path>, timings: bool) -> i32 {
             };
             warnings.eprint(&b.sources);
             if acknowledged > 0 {
-                eprintln!(
-                    "{} shown on the site as published",
-                    plural(
-                        acknowledged,
-                        "acknowledged inconsistency is",
-                        "acknowledged inconsistencies are"
-                    )
-                );
+                say!("{}", t!("build.acknowledged", n = acknowledged));
             }
             let shown = b
                 .out
                 .strip_prefix(std::fs::canonicalize(&root).unwrap_or(root.clone()))
                 .map_or(b.out.clone(), |p| p.to_path_buf());
-            eprintln!(
-                "built {} ({} files) in {:.2} s into {}/ — open {}/index.html",
-                plural(b.pages, "page", "pages"),
-                b.files,
-                b.elapsed.as_secs_f64(),
-                shown.display(),
-                shown.display()
+            say!(
+                "{}",
+                t!(
+                    "build.done",
+                    pages = b.pages,
+                    files = b.files,
+                    seconds = format!("{:.2}", b.elapsed.as_secs_f64()),
+                    dir = shown.display()
+                )
             );
             if timings {
                 for st in &b.timings.stages {
@@ -80,7 +81,7 @@ pub fn run(root: Option<&Path>, timings: bool) -> i32 {
         }
         Err(Failure::Unreadable(fatal)) => {
             fatal.diagnostics.eprint(&fatal.sources);
-            eprintln!("error: {}", fatal.message);
+            eprintln!("{}", t!("cmd.error", message = fatal.message));
             EXIT_UNREADABLE
         }
         Err(Failure::Invalid {
@@ -88,15 +89,12 @@ pub fn run(root: Option<&Path>, timings: bool) -> i32 {
             sources,
         }) => {
             diagnostics.eprint(&sources);
-            eprintln!(
-                "build stopped: {}; the previous output was left as it was",
-                diagnostics.summary()
-            );
+            eprintln!("{}", t!("build.stopped", summary = diagnostics.summary()));
             EXIT_ERRORS
         }
         Err(Failure::Output(diags)) => {
             Diagnostics { items: diags }.eprint(&Default::default());
-            eprintln!("build failed; the previous output was left as it was");
+            eprintln!("{}", t!("build.failed"));
             EXIT_ERRORS
         }
     }

@@ -31,14 +31,14 @@ pub fn run(root: Option<&Path>, args: Args) -> i32 {
     let root = match site_root(root) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("{}", t!("cmd.error", message = e));
             return EXIT_UNREADABLE;
         }
     };
     let files = match inputs(&args) {
         Ok(f) => f,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("{}", t!("cmd.error", message = e));
             return EXIT_UNREADABLE;
         }
     };
@@ -65,7 +65,7 @@ pub fn run(root: Option<&Path>, args: Args) -> i32 {
                 result: result.map(|r| r.1),
             }),
             Err(e) => {
-                eprintln!("error: {shown}: {e}");
+                eprintln!("{}", t!("cmd.error", message = format!("{shown}: {e}")));
                 outcomes.push(Outcome {
                     file: shown,
                     report: None,
@@ -106,8 +106,8 @@ pub fn run(root: Option<&Path>, args: Args) -> i32 {
             Err(f) => {
                 f.diagnostics.eprint(&f.sources);
                 eprintln!(
-                    "error: the site cannot be read after the import: {}",
-                    f.message
+                    "{}",
+                    t!("cmd.error", message = t!("import.site_unreadable", error = f.message))
                 );
             }
         }
@@ -180,19 +180,16 @@ fn import_one(
     force: bool,
     written: &mut BTreeMap<String, String>,
 ) -> Result<(String, usize), String> {
-    let agency = agency
-        .ok_or("no agency: pass --agency <slug>, or put the files in <folder>/<agency-slug>/")?;
+    let agency = agency.ok_or_else(|| t!("import.no_agency"))?;
     import::check_slug(agency)?;
     let mut imported = import::import_file(file, opts)?;
     let rel = format!("content/{agency}/{}.md", imported.draft.year);
     if let Some(other) = written.get(&rel) {
-        return Err(format!(
-            "{rel} was already imported from {other} in this run"
-        ));
+        return Err(t!("import.twice", file = rel, other = other));
     }
     let target = root.join(&rel);
     if target.exists() && !force {
-        return Err(format!("{rel} exists; pass --force to replace it"));
+        return Err(t!("import.exists", file = rel));
     }
     let agency_file = root.join("content").join(agency).join("agency.toml");
     match std::fs::read_to_string(&agency_file) {
@@ -213,72 +210,85 @@ fn import_one(
                 .as_deref()
                 .or(imported.title_name.as_deref());
             write_atomic(&agency_file, import::agency_toml(agency, name).as_bytes())?;
-            eprintln!(
-                "  wrote {} (check the name and level)",
-                rel_path(root, &agency_file)
+            say!(
+                "  {}",
+                t!("import.wrote_agency", file = rel_path(root, &agency_file))
             );
         }
     }
     write_atomic(&target, import::report_text(&imported).as_bytes())?;
     written.insert(rel.clone(), file.display().to_string());
-    eprintln!("imported {} → {rel}", file.display());
+    say!("{}", t!("import.imported", from = file.display(), to = rel));
     for i in &imported.info {
-        eprintln!("  {i}");
+        say!("  {i}");
     }
     for r in &imported.review {
-        eprintln!("  review: {r}");
+        eprintln!("  {}", t!("import.review_line", item = r));
     }
     Ok((rel, imported.review.len()))
+}
+
+/// Columns a text takes on a terminal (a Chinese character takes two).
+fn display_width(s: &str) -> usize {
+    unicode_width::UnicodeWidthStr::width(s)
 }
 
 fn print_summary(outcomes: &[Outcome], errors: &BTreeMap<String, usize>) {
     let width = outcomes
         .iter()
-        .map(|o| o.file.chars().count())
+        .map(|o| display_width(&o.file))
         .max()
         .unwrap_or(4)
         .max(4);
     let rwidth = outcomes
         .iter()
         .filter_map(|o| o.report.as_ref())
-        .map(|r| r.len())
+        .map(|r| display_width(r))
         .max()
         .unwrap_or(6)
         .max(6);
-    println!("\n{:<width$}  {:<rwidth$}  result", "file", "report");
+    let pad = |s: &str, w: usize| format!("{s}{}", " ".repeat(w.saturating_sub(display_width(s))));
+    let (h_file, h_report) = (t!("import.col_file"), t!("import.col_report"));
+    let width = width.max(display_width(&h_file));
+    let rwidth = rwidth.max(display_width(&h_report));
+    println!(
+        "\n{}  {}  {}",
+        pad(&h_file, width),
+        pad(&h_report, rwidth),
+        t!("import.col_result")
+    );
     let (mut ok, mut warn, mut failed) = (0, 0, 0);
     for o in outcomes {
         let result = match (&o.result, o.report.as_ref().and_then(|r| errors.get(r))) {
             (Err(e), _) => {
                 failed += 1;
-                format!("failed: {e}")
+                t!("import.result_failed", error = e)
             }
             (Ok(review), errs) => {
                 let mut parts = Vec::new();
                 if *review > 0 {
-                    parts.push(crate::diag::plural(
-                        *review,
-                        "item to review",
-                        "items to review",
-                    ));
+                    parts.push(t!("import.n_review", n = *review));
                 }
                 if let Some(&n) = errs.filter(|&&n| n > 0) {
-                    parts.push(crate::diag::plural(n, "check error", "check errors"));
+                    parts.push(t!("import.n_check_errors", n = n));
                 }
                 if parts.is_empty() {
                     ok += 1;
-                    "imported".to_string()
+                    t!("import.result_ok")
                 } else {
                     warn += 1;
-                    format!("imported, {}", parts.join(", "))
+                    t!("import.result_review", items = parts.join(&t!("import.list_sep")))
                 }
             }
         };
         println!(
-            "{:<width$}  {:<rwidth$}  {result}",
-            o.file,
-            o.report.as_deref().unwrap_or("-")
+            "{}  {}  {result}",
+            pad(&o.file, width),
+            pad(o.report.as_deref().unwrap_or("-"), rwidth)
         );
     }
-    println!("\n{ok} imported, {warn} imported with items to review, {failed} failed");
+    println!(
+        "\n{}",
+        t!("import.summary", ok = ok, review = warn, failed = failed)
+    );
 }

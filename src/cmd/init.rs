@@ -24,57 +24,58 @@ deny_warnings = false         # true: warnings fail `gongkai check`
 
 const AGENCY_TOML: &str = r#"name = "示例镇人民政府"        # full name as printed on reports
 short_name = "示例镇"
-level = "township"             # province, city, county, township or department
+level = "乡镇"                 # 省级、市级、县级、乡镇、部门（部门另写 tier = "县级"）
 region = "某省某市某区"
 # parent = "some-district"    # folder name of the parent agency, if archived here
 order = 10                     # position in lists (smaller first)
 "#;
 
-/// The calendar year of the last completed year (the one a report written now covers).
-fn last_year() -> i32 {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    // Days to civil year (proleptic Gregorian), enough precision for a default.
-    let years = (secs / 86_400) as f64 / 365.2425;
-    1970 + years as i32 - 1
-}
-
 pub fn run(dir: &Path) -> i32 {
-    if dir.exists() {
-        let empty = std::fs::read_dir(dir)
-            .map(|mut r| r.next().is_none())
-            .unwrap_or(false);
-        if !dir.is_dir() || !empty {
-            eprintln!(
-                "error: {} exists and is not an empty folder; `gongkai init` only creates new sites and never overwrites",
-                dir.display()
-            );
-            return EXIT_ERRORS;
-        }
+    // An existing folder is fine (`gongkai init .` in a fresh repository); only what a site
+    // consists of must not be there already.
+    if dir.exists() && !dir.is_dir() {
+        eprintln!("{}", t!("cmd.error", message = t!("init.not_folder", dir = dir.display())));
+        return EXIT_ERRORS;
     }
-    let year = last_year();
+    let taken: Vec<&str> = ["site.toml", "content"]
+        .into_iter()
+        .filter(|n| dir.join(n).exists())
+        .collect();
+    if !taken.is_empty() {
+        eprintln!(
+            "{}",
+            t!(
+                "cmd.error",
+                message = t!("init.taken", dir = dir.display(), names = taken.join(", "))
+            )
+        );
+        return EXIT_ERRORS;
+    }
+    let year = super::this_year() - 1;
     let agency = dir.join("content").join("example-town");
     let report = render(&Draft::skeleton(year, formats().default_for_year(year)));
+    let gitignore = dir.join(".gitignore");
     let result = std::fs::create_dir_all(&agency)
         .and_then(|_| std::fs::write(dir.join("site.toml"), SITE_TOML))
-        .and_then(|_| std::fs::write(dir.join(".gitignore"), "/public/\n"))
+        .and_then(|_| {
+            if gitignore.exists() {
+                Ok(())
+            } else {
+                std::fs::write(&gitignore, "/public/\n")
+            }
+        })
         .and_then(|_| std::fs::write(agency.join("agency.toml"), AGENCY_TOML))
         .and_then(|_| std::fs::write(agency.join(format!("{year}.md")), report));
     match result {
         Ok(()) => {
-            println!("created a site in {}", dir.display());
-            println!("  site.toml                          site settings");
-            println!("  content/example-town/agency.toml   an example agency");
-            println!("  content/example-town/{year}.md        its {year} report, zero-filled");
-            println!(
-                "next: cd {} && gongkai check && gongkai build",
-                dir.display()
-            );
+            say!("{}", t!("init.done", dir = dir.display(), year = year));
             EXIT_OK
         }
         Err(e) => {
-            eprintln!("error: cannot create the site in {}: {e}", dir.display());
+            eprintln!(
+                "{}",
+                t!("cmd.error", message = t!("init.failed", dir = dir.display(), error = e))
+            );
             EXIT_ERRORS
         }
     }

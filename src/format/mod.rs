@@ -17,6 +17,14 @@ pub struct Label {
 }
 
 impl Label {
+    /// The label in the language of messages (`--lang`).
+    pub fn text(&self) -> &str {
+        match crate::i18n::lang() {
+            crate::i18n::Lang::En => &self.en,
+            crate::i18n::Lang::Zh => &self.zh,
+        }
+    }
+
     /// The label in the site language (`en` selects English, anything else Chinese).
     pub fn get(&self, lang: &str) -> &str {
         if lang.starts_with("en") {
@@ -392,6 +400,17 @@ impl Formats {
                     .min_by_key(|f| f.first_year)
                     .expect("formats.toml defines at least one format")
             })
+    }
+
+    /// The years a format is for: from its first year to the year before the next format's.
+    pub fn years_of(&self, format: &Format) -> (i32, Option<i32>) {
+        let next = self
+            .formats
+            .iter()
+            .map(|f| f.first_year)
+            .filter(|&y| y > format.first_year)
+            .min();
+        (format.first_year, next.map(|y| y - 1))
     }
 
     /// The tables of a format, in section order.

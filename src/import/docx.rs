@@ -14,13 +14,13 @@ const MAX_XML: u64 = 64 * 1024 * 1024;
 
 pub fn read(bytes: &[u8]) -> Result<Doc, String> {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes))
-        .map_err(|e| format!("not a .docx file (cannot open it as a zip archive: {e})"))?;
+        .map_err(|e| t!("import.not_docx", error = e))?;
     let mut xml = String::new();
     zip.by_name("word/document.xml")
-        .map_err(|_| "not a Word .docx file: it has no word/document.xml".to_string())?
+        .map_err(|_| t!("import.no_document_xml"))?
         .take(MAX_XML)
         .read_to_string(&mut xml)
-        .map_err(|e| format!("cannot read word/document.xml: {e}"))?;
+        .map_err(|e| t!("import.docx_unreadable", error = e))?;
     parse(&xml)
 }
 
@@ -177,7 +177,7 @@ pub fn parse(xml: &str) -> Result<Doc, String> {
     loop {
         match reader
             .read_event()
-            .map_err(|e| format!("word/document.xml is not valid XML: {e}"))?
+            .map_err(|e| t!("import.docx_bad_xml", error = e))?
         {
             Event::Start(e) => st.open(&e, false),
             Event::Empty(e) => st.open(&e, true),

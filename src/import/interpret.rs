@@ -51,22 +51,22 @@ pub fn interpret(doc: &Doc, opts: &Options) -> Result<Interpreted, String> {
     // The year: given, else from the title, else the year the text names most (flagged).
     let rows = collect_rows(doc);
     if rows.is_empty() {
-        return Err("no table found: the statistics tables of sections 二, 三 and 四 are missing (a scanned page, or tables as images?)".into());
+        return Err(t!("import.no_table"));
     }
     let title_year = title.as_deref().and_then(first_year);
     let year = match (opts.year, title_year) {
         (Some(y), Some(t)) if y != t => {
-            info.push(format!("the title names {t}; using --year {y}"));
+            info.push(t!("import.title_year", title = t, year = y));
             y
         }
         (Some(y), _) => y,
         (None, Some(t)) => t,
         (None, None) => match most_frequent_year(doc) {
             Some(y) => {
-                review.push(format!("year {y} guessed from the text (the title names no year); check it or pass --year"));
+                review.push(t!("import.year_guessed", year = y));
                 y
             }
-            None => return Err("cannot tell which year the report covers; pass --year".into()),
+            None => return Err(t!("import.no_year")),
         },
     };
 
@@ -74,7 +74,7 @@ pub fn interpret(doc: &Doc, opts: &Options) -> Result<Interpreted, String> {
     let format: &Format = match opts.format.as_deref() {
         Some(id) => f
             .format(id)
-            .ok_or_else(|| format!("unknown format `{id}`; use 2019 or 2021"))?,
+            .ok_or_else(|| t!("import.unknown_format", id = id))?,
         None => {
             let (id, why) = detect_format(&rows, year);
             info.push(why);
@@ -92,16 +92,17 @@ pub fn interpret(doc: &Doc, opts: &Options) -> Result<Interpreted, String> {
         let (rows_out, found) = read_table(table, alt, &rows, &mut review);
         found_any |= found > 0;
         if found == 0 {
-            review.push(format!(
-                "{}: no row of this table was found in the document; every cell is left empty",
-                f.section_for_table(&table.key)
+            review.push(t!(
+                "import.table_not_found",
+                table = f
+                    .section_for_table(&table.key)
                     .map_or(table.key.as_str(), |s| s.zh.as_str())
             ));
         }
         tables.push((table.key.clone(), rows_out));
     }
     if !found_any {
-        return Err("no row of the official tables was recognised (is this an annual report in the 2019 or 2021 format?)".into());
+        return Err(t!("import.no_row"));
     }
 
     let mut sections = Vec::new();
@@ -113,7 +114,7 @@ pub fn interpret(doc: &Doc, opts: &Options) -> Result<Interpreted, String> {
     }
     for sec in f.sections.iter().filter(|s| s.required) {
         if !prose.sections.iter().any(|(n, _)| *n == sec.num) {
-            review.push(format!("section {} was not found in the document", sec.zh));
+            review.push(t!("import.section_not_found", section = sec.zh));
         }
     }
     let draft = Draft {
@@ -776,12 +777,12 @@ fn detect_format(rows: &[Row], year: i32) -> (String, String) {
                 .map_or(id.clone(), |x| format!("{}（{}）", x.label.zh, x.document));
             (
                 id.clone(),
-                format!("format {fmt}: {n} labels only that format prints"),
+                t!("import.format_by_labels", format = fmt, n = n),
             )
         }
         _ => (
             by_year.clone(),
-            format!("format {by_year}: the tables do not tell (by the year {year})"),
+            t!("import.format_by_year", format = by_year, year = year),
         ),
     }
 }
@@ -928,10 +929,7 @@ fn read_table(
             Some(c) => c,
             None => {
                 if count > 0 {
-                    review.push(format!(
-                        "{}: row not found in the document; its cells are left empty",
-                        table.row_label(ri, "zh")
-                    ));
+                    review.push(t!("import.row_not_found", row = table.row_label(ri, "zh")));
                 }
                 r.columns
                     .iter()
@@ -963,11 +961,13 @@ fn place_values(
     }
     let label = table.row_label(ri, "zh");
     if vals.len() != n {
-        review.push(format!(
-            "{label}: {} values printed where the format has {n} ({}); the cells are left empty",
-            vals.len(),
-            if vals.is_empty() {
-                "none".to_string()
+        review.push(t!(
+            "import.row_width",
+            label = label,
+            found = vals.len(),
+            n = n,
+            values = if vals.is_empty() {
+                "—".to_string()
             } else {
                 vals.join(" | ")
             }
@@ -1003,9 +1003,11 @@ fn read_cell(
     match parse_value(printed, table.columns[col].kind) {
         Ok(c) => c,
         Err(why) => {
-            review.push(format!(
-                "{}: printed `{printed}` ({why}); left empty",
-                table.cell_label(ri, col, "zh")
+            review.push(t!(
+                "import.bad_cell",
+                cell = table.cell_label(ri, col, "zh"),
+                printed = printed,
+                why = why
             ));
             Cell::Empty(String::new())
         }
@@ -1038,23 +1040,23 @@ pub fn parse_value(printed: &str, kind: Kind) -> Result<Cell, String> {
             };
             let plain: String = digits.chars().filter(|&c| c != ',').collect();
             if plain.is_empty() || !plain.chars().all(|c| c.is_ascii_digit()) {
-                return Err("not a whole number".into());
+                return Err(t!("import.not_whole"));
             }
             match kind {
-                Kind::Count if neg => Err("a count cannot be negative".into()),
+                Kind::Count if neg => Err(t!("import.negative_count")),
                 Kind::Count => plain
                     .parse::<u64>()
                     .map(Cell::Count)
-                    .map_err(|_| "too large".into()),
+                    .map_err(|_| t!("import.too_large")),
                 _ => plain
                     .parse::<i64>()
                     .map(|n| Cell::Delta(if neg { -n } else { n }))
-                    .map_err(|_| "too large".into()),
+                    .map_err(|_| t!("import.too_large")),
             }
         }
         Kind::Amount => crate::load::report::parse_amount(&t)
             .map(Cell::amount)
-            .ok_or_else(|| "not an amount".into()),
+            .ok_or_else(|| t!("import.not_amount")),
     }
 }
 
@@ -1111,20 +1113,14 @@ fn read_appeals(
         return;
     };
     if candidates.len() > 1 {
-        review.push(format!(
-            "四: {} rows of values found; the first was used",
-            candidates.len()
-        ));
+        review.push(t!("import.four_rows", n = candidates.len()));
     }
     let mut vals: Vec<String> = row.values.clone();
     while vals.len() > width && vals.first().is_some_and(|v| v.trim().is_empty()) {
         vals.remove(0);
     }
     if vals.len() != width {
-        review.push(format!(
-            "四: {} values printed where the format has {width}; the cells are left empty",
-            vals.len()
-        ));
+        review.push(t!("import.four_width", found = vals.len(), n = width));
         return;
     }
     let mut k = 0;
@@ -1177,10 +1173,7 @@ fn fold_other_handling(
             found.insert(ri, row_cells);
         }
         if !all_zero {
-            review.push(format!(
-                "三（六）其他处理 is printed as one row ({}), as in the 2019 format; split it into its three rows",
-                single.join(" | ")
-            ));
+            review.push(t!("import.other_one_row", values = single.join(" | ")));
         }
     }
     if let Some(ri) = table.row_index("other")
@@ -1208,7 +1201,7 @@ fn fold_other_handling(
                 .iter()
                 .map(|s| s.map_or(Cell::Empty(String::new()), Cell::Count))
                 .collect();
-            review.push("三（六）其他处理 is printed as three rows, as in the 2021 format; their sum is recorded in the single row of the 2019 format".into());
+            review.push(t!("import.other_three_rows"));
             found.insert(ri, cells);
         }
     }

@@ -41,10 +41,10 @@ pub fn kind_of(path: &Path) -> Result<Kind, String> {
         "txt" | "text" => Ok(Kind::Text),
         "html" | "htm" | "shtml" | "xhtml" | "jsp" | "asp" | "aspx" | "php" => Ok(Kind::Html),
         "docx" => Ok(Kind::Docx),
-        "doc" | "wps" => Err("an old binary Word file: open it in Word or WPS and save it as .docx, then import that".into()),
-        "pdf" => Err("PDF is not supported: copy the text out (or run `pdftotext`) and check every number by hand, or find the report's web page or Word file".into()),
-        "" => Err("no file extension: name it .html, .docx or .txt".into()),
-        other => Err(format!("cannot import .{other} files: use a web page (.html), a Word file (.docx) or text extracted from Word (.txt)")),
+        "doc" | "wps" => Err(t!("import.old_word")),
+        "pdf" => Err(t!("import.pdf")),
+        "" => Err(t!("import.no_extension")),
+        other => Err(t!("import.unknown_kind", ext = other)),
     }
 }
 
@@ -64,14 +64,11 @@ pub fn is_candidate(path: &Path) -> bool {
 /// Reads an input file into a document.
 pub fn read_doc(path: &Path) -> Result<doc::Doc, String> {
     let kind = kind_of(path)?;
-    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read it: {e}"))?;
+    let meta = std::fs::metadata(path).map_err(|e| t!("load.cannot_read", error = e))?;
     if meta.len() > MAX_INPUT {
-        return Err(format!(
-            "it is {} MB; a report is far smaller",
-            meta.len() / (1024 * 1024)
-        ));
+        return Err(t!("import.too_big", size = meta.len() / (1024 * 1024)));
     }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read it: {e}"))?;
+    let bytes = std::fs::read(path).map_err(|e| t!("load.cannot_read", error = e))?;
     Ok(match kind {
         Kind::Text => text::read(&html::decode(&bytes)),
         Kind::Html => html::read(&html::decode(&bytes)),
@@ -123,7 +120,7 @@ pub fn guess_level(name: &str) -> &'static str {
 pub fn agency_toml(slug: &str, name: Option<&str>) -> String {
     let name = name.unwrap_or(slug);
     format!(
-        "# Written by `gongkai import`: check the name and the level.\nname = {}\nlevel = \"{}\"  # guessed from the name\n",
+        "# 由 gongkai import 新建：请核对机关全称（name）和级别（level）。\nname = {}\nlevel = \"{}\"  # 按名称推断\n",
         author::toml_string(name),
         guess_level(name)
     )
@@ -135,7 +132,9 @@ pub fn check_slug(slug: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "`{slug}` is not a valid agency slug: use lowercase ASCII letters, digits and hyphens (e.g. biaokou-town)"
+            "{} {}",
+            t!("load.bad_slug", slug = slug),
+            crate::load::config::slug_help(slug)
         ))
     }
 }

@@ -14,7 +14,7 @@ pub fn check_codes() -> Vec<&'static str> {
         .iter()
         .map(|r| r.id.as_str())
         .collect();
-    v.extend(["D1", "missing-section"]);
+    v.extend(["D1", "D3", "unfilled", "placeholder-base-url", "missing-section"]);
     v
 }
 
@@ -53,8 +53,8 @@ pub fn parse_site(file: &str, text: &str) -> (Option<SiteConfig>, Vec<Diagnostic
                     {
                         Some(x) => cfg.language = x.to_string(),
                         None => {
-                            doc.error("unknown-language", span, format!("unknown language `{l}`"))
-                                .expected(LANGUAGES.join(" or "))
+                            doc.error("unknown-language", span, t!("config.unknown_language", value = l))
+                                .expected(LANGUAGES.join(" / "))
                                 .found(l);
                         }
                     }
@@ -87,8 +87,8 @@ pub fn parse_site(file: &str, text: &str) -> (Option<SiteConfig>, Vec<Diagnostic
         }
     }
     if !has_title {
-        doc.error("missing-key", Span::new(0..0), "site.toml has no `title`")
-            .help("add `title = \"某某区政府信息公开工作年度报告\"`");
+        doc.error("missing-key", Span::new(0..0), t!("config.no_title"))
+            .help(t!("config.no_title_help"));
     }
     (Some(cfg), doc.diags)
 }
@@ -110,11 +110,11 @@ fn read_validation(doc: &mut Doc<'_>, t: &toml::de::DeTable<'_>) -> Validation {
                         let d = doc.error(
                             "unknown-key",
                             kspan,
-                            format!("unknown check `{code}` in [validation.checks]"),
+                            t!("config.unknown_check", code = code),
                         );
                         d.help = Some(match suggest(code, codes.iter().copied()) {
-                            Some(s) => format!("did you mean `{s}`?"),
-                            None => format!("configurable checks: {}", codes.join(", ")),
+                            Some(s) => t!("common.did_you_mean", name = s),
+                            None => t!("config.known_checks", list = codes.join(", ")),
                         });
                         continue;
                     }
@@ -130,7 +130,7 @@ fn read_validation(doc: &mut Doc<'_>, t: &toml::de::DeTable<'_>) -> Validation {
                             doc.error(
                                 "bad-value",
                                 span,
-                                format!("`{code}` must be \"error\", \"warning\" or \"off\""),
+                                t!("config.check_level", code = code),
                             )
                             .found(excerpt(other));
                             continue;
@@ -142,6 +142,30 @@ fn read_validation(doc: &mut Doc<'_>, t: &toml::de::DeTable<'_>) -> Validation {
         }
     }
     val
+}
+
+/// A valid slug close to `s`: lowercase ASCII, other characters turned into hyphens
+/// (`Jiaoyu_Ju` → `jiaoyu-ju`); `None` when nothing ASCII is left (a Chinese name).
+pub fn suggest_slug(s: &str) -> Option<String> {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out: String = out.trim_matches('-').chars().take(64).collect();
+    let out = out.trim_end_matches('-').to_string();
+    valid_slug(&out).then_some(out)
+}
+
+/// The advice for an invalid slug: the rule, and a corrected slug when one can be made.
+pub fn slug_help(s: &str) -> String {
+    match suggest_slug(s) {
+        Some(x) => t!("load.bad_slug_suggest", slug = x),
+        None => t!("load.bad_slug_help"),
+    }
 }
 
 /// Whether a folder name can be an agency slug: it becomes part of every URL of the agency.
@@ -164,6 +188,7 @@ pub fn parse_agency(file: &str, slug: &str, text: &str) -> (Option<Agency>, Vec<
         "name",
         "short_name",
         "level",
+        "tier",
         "region",
         "parent",
         "order",
@@ -176,6 +201,7 @@ pub fn parse_agency(file: &str, slug: &str, text: &str) -> (Option<Agency>, Vec<
         name: String::new(),
         short_name: None,
         level: Level::Department,
+        tier: None,
         region: None,
         parent: None,
         order: 0,
@@ -184,9 +210,14 @@ pub fn parse_agency(file: &str, slug: &str, text: &str) -> (Option<Agency>, Vec<
         parent_span: Span::default(),
     };
     let mut level_seen = false;
+    let mut name_seen = false;
+    let mut tier = None;
     for (key, _, v) in doc.fields(root.get_ref(), &keys, "agency.toml") {
         match key {
-            "name" => name = doc.nonempty_string(key, v),
+            "name" => {
+                name_seen = true;
+                name = doc.nonempty_string(key, v)
+            }
             "short_name" => agency.short_name = doc.nonempty_string(key, v),
             "region" => agency.region = doc.nonempty_string(key, v),
             "website" => agency.website = doc.url(key, v),
@@ -195,21 +226,38 @@ pub fn parse_agency(file: &str, slug: &str, text: &str) -> (Option<Agency>, Vec<
                 agency.parent_span = doc.span(v.span());
                 agency.parent = doc.nonempty_string(key, v);
             }
+            "tier" => {
+                let Some(l) = doc.string(key, v) else {
+                    continue;
+                };
+                match Level::parse_tier(&l) {
+                    Some(x) => tier = Some((x, doc.span(v.span()))),
+                    None => {
+                        let span = doc.span(v.span());
+                        doc.error("bad-value", span, t!("config.unknown_tier", value = l))
+                            .found(excerpt(&l))
+                            .help(t!("config.tier_help"));
+                    }
+                }
+            }
             _ => {
                 level_seen = true;
                 let Some(l) = doc.string(key, v) else {
                     continue;
                 };
-                match Level::parse(&l) {
-                    Some(x) => level = Some(x),
+                match Level::parse_with_tier(&l) {
+                    Some((x, t)) => {
+                        level = Some(x);
+                        agency.tier = t;
+                    }
                     None => {
                         let span = doc.span(v.span());
                         let all: Vec<&str> = Level::ALL.iter().map(|l| l.key()).collect();
-                        let d = doc.error("bad-value", span, format!("unknown agency level `{l}`"));
+                        let d = doc.error("bad-value", span, t!("config.unknown_level", value = l));
                         d.expected = Some(all.join(", "));
                         d.found = Some(excerpt(&l));
                         if let Some(s) = suggest(&l, all.iter().copied()) {
-                            d.help = Some(format!("did you mean `{s}`?"));
+                            d.help = Some(t!("common.did_you_mean", name = s));
                         }
                     }
                 }
@@ -217,15 +265,21 @@ pub fn parse_agency(file: &str, slug: &str, text: &str) -> (Option<Agency>, Vec<
         }
     }
     let end = Span::new(0..0);
-    if name.is_none() && !doc.diags.iter().any(|d| d.message.contains("`name`")) {
-        doc.error("missing-key", end, "agency.toml has no `name`")
-            .help("add the agency's full name, e.g. `name = \"俵口镇人民政府\"`");
+    if !name_seen {
+        doc.error("missing-key", end, t!("config.no_name"))
+            .help(t!("config.no_name_help"));
     }
     if !level_seen {
-        doc.error("missing-key", end, "agency.toml has no `level`")
-            .help(
-                "add `level = \"township\"` (one of province, city, county, township, department)",
-            );
+        doc.error("missing-key", end, t!("config.no_level"))
+            .help(t!("config.no_level_help"));
+    }
+    if let Some((t, span)) = tier {
+        if level == Some(Level::Department) {
+            agency.tier = Some(t);
+        } else if level.is_some() {
+            doc.error("bad-value", span, t!("config.tier_not_department"))
+                .help(t!("config.tier_not_department_help"));
+        }
     }
     match (name, level) {
         (Some(n), Some(l)) => {

@@ -69,7 +69,7 @@ pub fn read_text(path: &Path, rel: &str) -> Result<Arc<str>, Box<Diagnostic>> {
             Severity::Error,
             "io",
             rel,
-            format!("cannot read: {e}"),
+            t!("load.cannot_read", error = e),
         ))
     };
     let meta = std::fs::metadata(path).map_err(io)?;
@@ -79,13 +79,13 @@ pub fn read_text(path: &Path, rel: &str) -> Result<Arc<str>, Box<Diagnostic>> {
                 Severity::Error,
                 "file-too-large",
                 rel,
-                format!(
-                    "the file is {:.1} MB; files are limited to {} MB",
-                    meta.len() as f64 / 1_048_576.0,
-                    MAX_FILE_BYTES / 1_048_576
+                t!(
+                    "load.too_large",
+                    size = format!("{:.1}", meta.len() as f64 / 1_048_576.0),
+                    limit = MAX_FILE_BYTES / 1_048_576
                 ),
             )
-            .help("a report is text and tables; keep attachments such as scans out of content/"),
+            .help(t!("load.too_large_help")),
         ));
     }
     let bytes = std::fs::read(path).map_err(io)?;
@@ -101,10 +101,7 @@ pub fn read_text(path: &Path, rel: &str) -> Result<Arc<str>, Box<Diagnostic>> {
                 Severity::Error,
                 "encoding",
                 rel,
-                format!(
-                    "the file is not valid UTF-8 (byte {} cannot be read)",
-                    e.valid_up_to()
-                ),
+                t!("load.not_utf8", byte = e.valid_up_to()),
             );
             d.line = line;
             d.column = column;
@@ -112,11 +109,68 @@ pub fn read_text(path: &Path, rel: &str) -> Result<Arc<str>, Box<Diagnostic>> {
             d.end_column = column;
             let high = bytes.iter().filter(|&&b| b >= 0x81).count();
             d.help = Some(if high > 0 {
-                "save the file as UTF-8; if it came from a Chinese Windows editor it is probably GB18030/GBK: `iconv -f GB18030 -t UTF-8 in.md > out.md`".into()
+                t!("load.not_utf8_gbk_help")
             } else {
-                "save the file as UTF-8".into()
+                t!("load.not_utf8_help")
             });
             Err(Box::new(d))
+        }
+    }
+}
+
+/// A warning for a file in content/ that gongkai does not read but a clerk may think it
+/// does: a published report to import, or a report whose name differs only in case or
+/// extension. Other files (images, notes) are left alone.
+fn unread_file(rel: &str, name: &str, depth: usize) -> Option<Diagnostic> {
+    let (stem, ext) = name.rsplit_once('.')?;
+    let ext_lower = ext.to_ascii_lowercase();
+    let agency = rel
+        .strip_prefix("content/")
+        .and_then(|r| r.split('/').next())
+        .filter(|_| depth >= 2)
+        .unwrap_or("<机关代号>");
+    let d = match ext_lower.as_str() {
+        "md" | "markdown" | "mdown" => {
+            let fixed = format!("{stem}.md");
+            Diagnostic::file(Severity::Warning, "unread-file", rel, t!("load.unread_markdown"))
+                .found(name.to_string())
+                .expected(fixed.clone())
+                .help(t!("load.unread_markdown_help", name = fixed))
+        }
+        "docx" | "doc" | "wps" | "pdf" | "html" | "htm" | "shtml" | "xlsx" | "xls" => {
+            Diagnostic::file(
+                Severity::Warning,
+                "unread-file",
+                rel,
+                t!("load.unread_published", ext = ext),
+            )
+            .help(t!(
+                "load.unread_published_help",
+                file = rel,
+                agency = agency
+            ))
+        }
+        _ => return None,
+    };
+    Some(d)
+}
+
+/// A department without a stated tier belongs to the government of its parent when the
+/// parent is a province, city or county in the archive.
+fn inherit_tiers(agencies: &mut [Agency]) {
+    use crate::model::Level;
+    let levels: std::collections::HashMap<String, Level> = agencies
+        .iter()
+        .map(|a| (a.slug.clone(), a.level))
+        .collect();
+    for a in agencies.iter_mut() {
+        if a.level == Level::Department && a.tier.is_none() {
+            a.tier = a
+                .parent
+                .as_ref()
+                .and_then(|p| levels.get(p))
+                .copied()
+                .filter(|l| matches!(l, Level::Province | Level::City | Level::County));
         }
     }
 }
@@ -157,20 +211,17 @@ pub fn load_site(root: &Path) -> Result<Loaded, Fatal> {
 
     let site_path = root.join("site.toml");
     if !site_path.is_file() {
-        return Err(Fatal::new(format!(
-            "no site.toml in {}; run `gongkai init <dir>` to create a site, or pass --root",
-            root.display()
-        )));
+        return Err(Fatal::new(t!("load.no_site_toml", dir = root.display())));
     }
     let text = read_text(&site_path, "site.toml").map_err(|d| {
-        let mut f = Fatal::new("site.toml cannot be read");
+        let mut f = Fatal::new(t!("load.site_unreadable"));
         f.diagnostics.push(*d);
         f
     })?;
     sources.insert("site.toml", text.clone());
     let (config, site_diags) = config::parse_site("site.toml", &text);
     let Some(config) = config else {
-        let mut f = Fatal::new("site.toml is not valid TOML");
+        let mut f = Fatal::new(t!("load.site_invalid"));
         f.diagnostics.extend(site_diags);
         f.sources = sources;
         return Err(f);
@@ -179,10 +230,7 @@ pub fn load_site(root: &Path) -> Result<Loaded, Fatal> {
 
     let content = root.join("content");
     if !content.is_dir() {
-        return Err(Fatal::new(format!(
-            "no content/ folder in {}; agencies live in content/<agency-slug>/",
-            root.display()
-        )));
+        return Err(Fatal::new(t!("load.no_content", dir = root.display())));
     }
 
     let mut agency_dirs: Vec<(String, PathBuf)> = Vec::new();
@@ -205,7 +253,7 @@ pub fn load_site(root: &Path) -> Result<Loaded, Fatal> {
                     Severity::Error,
                     "io",
                     &p,
-                    format!("cannot read: {e}"),
+                    t!("load.cannot_read", error = e),
                 ));
                 continue;
             }
@@ -229,22 +277,27 @@ pub fn load_site(root: &Path) -> Result<Loaded, Fatal> {
                             Severity::Error,
                             "report-name",
                             &rel,
-                            "a report file must be named after its year, e.g. 2023.md",
+                            t!("load.report_name"),
                         )
                         .found(name.clone())
-                        .help("rename the file to <year>.md"),
+                        .help(t!("load.report_name_help")),
                     );
                 }
                 report_files.push((rel, slug, year, entry.path().to_path_buf()));
+            }
+            (_, false) if !name.ends_with(".md") => {
+                if let Some(d) = unread_file(&rel, &name, entry.depth()) {
+                    diags.push(d);
+                }
             }
             (1 | 3, false) if name.ends_with(".md") => diags.push(
                 Diagnostic::file(
                     Severity::Warning,
                     "stray-file",
                     &rel,
-                    "this file is not read: reports live in content/<agency-slug>/<year>.md",
+                    t!("load.stray_file"),
                 )
-                .help("move it into its agency's folder"),
+                .help(t!("load.stray_file_help")),
             ),
             _ => {}
         }
@@ -258,8 +311,8 @@ pub fn load_site(root: &Path) -> Result<Loaded, Fatal> {
             let rel_dir = rel_path(root, dir);
             if !config::valid_slug(slug) {
                 diags.push(
-                    Diagnostic::file(Severity::Error, "agency-slug", &rel_dir, format!("the folder name `{slug}` is not a valid agency slug"))
-                        .help("the folder name becomes part of every URL of the agency: use lowercase ASCII letters, digits and hyphens, e.g. `biaokou-town`"),
+                    Diagnostic::file(Severity::Error, "agency-slug", &rel_dir, t!("load.bad_slug", slug = slug))
+                        .help(config::slug_help(slug)),
                 );
             }
             let meta = dir.join("agency.toml");
@@ -270,11 +323,9 @@ pub fn load_site(root: &Path) -> Result<Loaded, Fatal> {
                         Severity::Error,
                         "missing-agency-file",
                         &rel_dir,
-                        "the agency folder has no agency.toml",
+                        t!("load.no_agency_file"),
                     )
-                    .help(format!(
-                        "create {rel} with at least `name = \"…\"` and `level = \"…\"`"
-                    )),
+                    .help(t!("load.no_agency_file_help", file = rel)),
                 );
                 return (diags, None, None);
             }
@@ -329,6 +380,7 @@ pub fn load_site(root: &Path) -> Result<Loaded, Fatal> {
     }
     reports.sort_by(|a, b| (&a.agency, a.year, &a.path).cmp(&(&b.agency, b.year, &b.path)));
     agencies.sort_by(|a, b| a.slug.cmp(&b.slug));
+    inherit_tiers(&mut agencies);
 
     Ok(Loaded {
         site: Site {

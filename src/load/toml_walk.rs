@@ -117,7 +117,8 @@ impl<'t> Doc<'t> {
         let span = self.span(r.clone());
         let msg = e.message().trim().to_string();
         let help = syntax_help(&msg, self.src(span));
-        let d = self.error("toml-syntax", span, t!("toml.syntax", detail = msg));
+        let detail = i18n::parser_message(&msg);
+        let d = self.error("toml-syntax", span, t!("toml.syntax", detail = detail));
         d.help = Some(help.unwrap_or_else(|| t!("toml.syntax_help")));
         None
     }
@@ -331,7 +332,7 @@ pub fn normalize_date(s: &str) -> Option<String> {
 /// Extra advice for the commonest syntax slips of people new to TOML.
 fn syntax_help(msg: &str, found: &str) -> Option<String> {
     let found = found.trim();
-    if found.chars().any(|c| "，：“”［］＝".contains(c)) {
+    if found.chars().any(|c| "，：“”［］【】＝".contains(c)) {
         return Some(t!("toml.fullwidth_help"));
     }
     if msg.contains("duplicate") {
@@ -391,13 +392,14 @@ pub fn first_slip(toml: &str) -> Option<Slip> {
         }
         let fullwidth = |s: &str| {
             s.chars()
-                .any(|c| "０１２３４５６７８９，［］＝".contains(c))
+                .any(|c| "０１２３４５６７８９，［］【】＝“”".contains(c))
         };
         if fullwidth(&scan.outside) {
             let fixed: String = crate::numtext::halfwidth_number(line)
-                .replace('［', "[")
-                .replace('］', "]")
-                .replace('＝', "=");
+                .replace(['［', '【'], "[")
+                .replace(['］', '】'], "]")
+                .replace('＝', "=")
+                .replace(['“', '”'], "\"");
             return Some(Slip {
                 range,
                 message: "toml.fullwidth",
@@ -405,11 +407,7 @@ pub fn first_slip(toml: &str) -> Option<Slip> {
             });
         }
         if scan.in_string {
-            let at = line
-                .rfind(|c: char| c != ']' && c != ',' && !c.is_whitespace())
-                .map_or(line.len(), |i| {
-                    i + line[i..].chars().next().map_or(1, char::len_utf8)
-                });
+            let at = quote_position(line);
             return Some(Slip {
                 range,
                 message: "toml.missing_quote",
@@ -487,6 +485,8 @@ struct LineScan {
     depth: i32,
     /// Whether a string is still open at the end of the line.
     in_string: bool,
+    /// The byte offset of a comment's `#`.
+    comment: Option<usize>,
 }
 
 fn scan_line(line: &str) -> LineScan {
@@ -495,6 +495,7 @@ fn scan_line(line: &str) -> LineScan {
         equals: None,
         depth: 0,
         in_string: false,
+        comment: None,
     };
     let mut escaped = false;
     let mut quote = '"';
@@ -511,7 +512,10 @@ fn scan_line(line: &str) -> LineScan {
             continue;
         }
         match c {
-            '#' => break,
+            '#' => {
+                s.comment = Some(i);
+                break;
+            }
             '"' | '\'' => {
                 s.in_string = true;
                 quote = c;
@@ -532,10 +536,28 @@ fn is_bare_key(k: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
-/// The line of an array left open, closed: `]` after its last value.
+/// The line of an array left open, closed: `]` after its last value, before any comment.
 fn close_array(line: &str) -> String {
-    let body = line.trim_end().trim_end_matches(',');
-    format!("{body}]")
+    let (code, comment) = match scan_line(line).comment {
+        Some(i) => line.split_at(i),
+        None => (line, ""),
+    };
+    let body = code.trim_end();
+    let gap = &code[body.len()..];
+    format!("{}]{gap}{comment}", body.trim_end_matches(','))
+}
+
+/// Where the closing quote of a string left open belongs: before a trailing comment that
+/// the open string swallowed (`"2021  # …`), else after the last value character.
+fn quote_position(line: &str) -> usize {
+    let open = line.find('"').map_or(0, |i| i + 1);
+    if let Some(h) = line[open..].find(" #") {
+        return open + line[open..open + h].trim_end().len();
+    }
+    line.rfind(|c: char| c != ']' && c != ',' && !c.is_whitespace())
+        .map_or(line.len(), |i| {
+            i + line[i..].chars().next().map_or(1, char::len_utf8)
+        })
 }
 
 /// `[12 2, 0]` → `[12, 2, 0]`: a number and the next value side by side inside brackets.
@@ -612,6 +634,23 @@ mod tests {
             Some(("toml.fullwidth", "total = [12, 0]".into()))
         );
         assert_eq!(slip("a = [1,\n  2]\n"), None);
+        // The fix goes before a trailing comment, not inside it.
+        assert_eq!(
+            slip("new = [0, 0  # 本年新收\nb = [3]\n"),
+            Some(("toml.missing_bracket", "new = [0, 0]  # 本年新收".into()))
+        );
+        assert_eq!(
+            slip("format = \"2021  # 2021年版\n"),
+            Some(("toml.missing_quote", "format = \"2021\"  # 2021年版".into()))
+        );
+        assert_eq!(
+            slip("a = 【0, 0】\n"),
+            Some(("toml.fullwidth", "a = [0, 0]".into()))
+        );
+        assert_eq!(
+            slip("title = “测试”\n"),
+            Some(("toml.fullwidth", "title = \"测试\"".into()))
+        );
     }
 
     #[test]

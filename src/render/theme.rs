@@ -59,12 +59,9 @@ pub fn load(root: &Path, config: &SiteConfig) -> Result<Theme, Vec<Diagnostic>> 
                 Severity::Error,
                 "unknown-theme",
                 "site.toml",
-                format!(
-                    "no theme `{}`: themes/{} does not exist",
-                    config.theme, config.theme
-                ),
+                t!("theme.unknown", theme = config.theme),
             )
-            .help("use theme = \"default\" or create the theme folder"),
+            .help(t!("theme.unknown_help")),
         ]);
     }
     let mut templates: BTreeMap<String, (String, Option<PathBuf>)> = embedded::TEMPLATES
@@ -153,7 +150,7 @@ pub fn load(root: &Path, config: &SiteConfig) -> Result<Theme, Vec<Diagnostic>> 
             .unwrap_or_else(|| "templates".into());
         diags.push(
             Diagnostic::file(Severity::Error, "template", &file, full)
-                .help("fix the template syntax (Tera 2, Jinja-like)"),
+                .help(t!("theme.template_help")),
         );
     }
     if !diags.is_empty() {
