@@ -243,6 +243,8 @@ fn agencies(opts: &Options, rng: &mut Rng) -> Vec<Agency> {
 }
 
 /// Splits `total` into `parts` random non-negative parts (more weight on the first parts).
+/// Each part takes a share of what is left within a narrow band, so that a part changes
+/// with the total from year to year rather than tenfold by chance (check D3).
 fn split(rng: &mut Rng, total: u64, parts: usize) -> Vec<u64> {
     let mut out = vec![0u64; parts];
     let mut left = total;
@@ -250,11 +252,8 @@ fn split(rng: &mut Rng, total: u64, parts: usize) -> Vec<u64> {
         if i + 1 == parts {
             *slot = left;
         } else {
-            let share = if left == 0 {
-                0
-            } else {
-                rng.below(left / 2 + 1) + if i == 0 { left / 3 } else { 0 }
-            };
+            let percent = if i == 0 { 55 } else { 35 } + rng.below(16);
+            let share = left * percent / 100;
             let share = share.min(left);
             *slot = share;
             left -= share;
@@ -346,7 +345,10 @@ fn tables(rng: &mut Rng, a: &Agency, format: &str, carry: &Carry, q: Quirks) -> 
     let mut new = [0u64; 6];
     for (i, slot) in new.iter_mut().enumerate() {
         let weight = if i == 0 { 70 } else { 6 };
-        *slot = rng.below(base * weight / 50 + 1);
+        // Around the agency's usual volume (half to one and a half times it), so that no
+        // figure jumps tenfold from one year to the next by chance (check D3).
+        let usual = base * weight / 100;
+        *slot = usual / 2 + rng.below(usual + 1);
     }
     let carried = carry.forward;
     let mut forward = [0u64; 6];
@@ -408,10 +410,18 @@ fn tables(rng: &mut Rng, a: &Agency, format: &str, carry: &Carry, q: Quirks) -> 
     // 二.
     let mut proactive: Rows = Vec::new();
     let mut next = carry.clone();
-    let decisions = |rng: &mut Rng, scale: u64| rng.below(base * scale + 3);
+    let decisions = |rng: &mut Rng, scale: u64| {
+        let usual = base * scale / 2 + 2;
+        usual / 2 + rng.below(usual + 1)
+    };
     if format == "2019" {
         for (i, key) in ["regulations", "normative_documents"].iter().enumerate() {
-            let made = rng.below(if i == 0 { 3 } else { base / 10 + 4 });
+            let made = if i == 0 {
+                rng.below(3)
+            } else {
+                let usual = base / 10 + 4;
+                usual / 2 + rng.below(usual)
+            };
             next.published_total[i] = carry.published_total[i] + made;
             proactive.push((
                 key.to_string(),
@@ -432,8 +442,15 @@ fn tables(rng: &mut Rng, a: &Agency, format: &str, carry: &Carry, q: Quirks) -> 
             let delta = delta.max(-(prior as i64));
             next.items[i] = (prior, delta);
             let mut row = vec![Cell::Count(prior), Cell::Delta(delta)];
+            // The decisions of the year, on the scale the 2021 format's rows use.
+            let scale = match *key {
+                "licensing" => 40,
+                "penalties" => 20,
+                "coercion" => 2,
+                _ => 3,
+            };
             if *key != "fees" {
-                row.push(Cell::Count(decisions(rng, 3)));
+                row.push(Cell::Count(decisions(rng, scale)));
             }
             proactive.push((key.to_string(), row));
         }
@@ -451,7 +468,12 @@ fn tables(rng: &mut Rng, a: &Agency, format: &str, carry: &Carry, q: Quirks) -> 
         ));
     } else {
         for (i, key) in ["regulations", "normative_documents"].iter().enumerate() {
-            let issued = rng.below(if i == 0 { 3 } else { base / 10 + 4 });
+            let issued = if i == 0 {
+                rng.below(3)
+            } else {
+                let usual = base / 10 + 4;
+                usual / 2 + rng.below(usual)
+            };
             let abolished = rng
                 .below(carry.in_force[i] / 8 + 1)
                 .min(carry.in_force[i] + issued);
