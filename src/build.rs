@@ -266,16 +266,14 @@ pub fn write_all(
             let template = t!("build.progress_bar");
             b.set_style(
                 indicatif::ProgressStyle::with_template(&template)
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
             );
             Some(b)
         }
         _ => None,
     };
-    let plain = progress == Progress::Auto
-        && bar.is_none()
-        && pages.len() >= 1000
-        && !crate::term::quiet();
+    let plain =
+        progress == Progress::Auto && bar.is_none() && pages.len() >= 1000 && !crate::term::quiet();
     let done = AtomicUsize::new(0);
     let step = (pages.len() / 4).max(1);
     // Pages listing the whole archive (a year page has a row per agency) first, so that no

@@ -29,7 +29,13 @@ pub struct Cli {
     pub quiet: bool,
 
     /// Colour in messages: auto (a terminal, unless NO_COLOR; CLICOLOR_FORCE forces it), always or never.
-    #[arg(long, global = true, value_enum, default_value = "auto", value_name = "WHEN")]
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "auto",
+        value_name = "WHEN"
+    )]
     pub color: crate::term::ColorChoice,
 
     #[command(subcommand)]

@@ -197,7 +197,10 @@ pub fn parser_message(msg: &str) -> String {
     match msg.split_once(", expected ") {
         Some((head, list)) => {
             let tokens: Vec<String> = list.split(", ").map(|x| word(x.trim())).collect();
-            text("parser.with_expected", &[("message", &word(head)), ("list", &tokens.join("、"))])
+            text(
+                "parser.with_expected",
+                &[("message", &word(head)), ("list", &tokens.join("、"))],
+            )
         }
         None => word(msg),
     }

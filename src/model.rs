@@ -351,8 +351,12 @@ impl Level {
         let l = match s {
             "省级" | "省" | "省级政府" => Level::Province,
             "市级" | "市" | "地市级" | "市级政府" => Level::City,
-            "县级" | "县" | "区县" | "县区" | "县（区）级" | "县级政府" => Level::County,
-            "乡镇" | "乡镇级" | "乡" | "镇" | "街道" | "乡镇（街道）" => Level::Township,
+            "县级" | "县" | "区县" | "县区" | "县（区）级" | "县级政府" => {
+                Level::County
+            }
+            "乡镇" | "乡镇级" | "乡" | "镇" | "街道" | "乡镇（街道）" => {
+                Level::Township
+            }
             "部门" => Level::Department,
             _ => return None,
         };
@@ -364,7 +368,9 @@ impl Level {
         match s.trim() {
             "province" | "省级" | "省" => Some(Level::Province),
             "city" | "市级" | "市" | "地市级" => Some(Level::City),
-            "county" | "县级" | "县" | "区县" | "县区" | "县（区）级" => Some(Level::County),
+            "county" | "县级" | "县" | "区县" | "县区" | "县（区）级" => {
+                Some(Level::County)
+            }
             _ => None,
         }
     }

@@ -131,7 +131,10 @@ pub fn run(root: &Path, opts: Options) -> i32 {
     {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("{}", t!("cmd.error", message = t!("serve.cannot_start", error = e)));
+            eprintln!(
+                "{}",
+                t!("cmd.error", message = t!("serve.cannot_start", error = e))
+            );
             return 1;
         }
     };
@@ -173,7 +176,10 @@ pub fn run(root: &Path, opts: Options) -> i32 {
         .recv()
         .unwrap_or_else(|_| Err(t!("serve.watcher_stopped")));
     if let Err(e) = ready {
-        eprintln!("{}", t!("cmd.error", message = t!("serve.cannot_watch", error = e)));
+        eprintln!(
+            "{}",
+            t!("cmd.error", message = t!("serve.cannot_watch", error = e))
+        );
         return 1;
     }
     runtime.block_on(async move {
@@ -274,14 +280,16 @@ fn watch_loop(
     let mut watching = watched_paths(&site_root(&session), theme);
     while let Ok(result) = rx.recv() {
         let Ok(events) = result else { continue };
-        // Reading files (our own builds do) is not a change.
+        // Reading files (our own builds do) is not a change. A change of permissions or
+        // times is one while the site has errors: `chmod` or `touch` may be the fix (a
+        // report that could not be read), and the rebuild is what shows it.
+        let failing = live.errors.read().map(|g| g.is_some()).unwrap_or(false);
         let mut paths: Vec<PathBuf> = events
             .into_iter()
-            .filter(|e| {
-                !matches!(
-                    e.event.kind,
-                    EventKind::Access(_) | EventKind::Modify(ModifyKind::Metadata(_))
-                )
+            .filter(|e| match e.event.kind {
+                EventKind::Access(_) => false,
+                EventKind::Modify(ModifyKind::Metadata(_)) => failing,
+                _ => true,
             })
             .flat_map(|e| e.event.paths)
             .collect();
@@ -456,7 +464,11 @@ fn error_page(diagnostics: &str) -> String {
     };
     format!(
         "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>{title}</title></head><body><main><h1>{title}</h1><p>{intro}</p><pre>{text}</pre></main></body></html>",
-        lang = if crate::i18n::lang() == crate::i18n::Lang::En { "en" } else { "zh-CN" },
+        lang = if crate::i18n::lang() == crate::i18n::Lang::En {
+            "en"
+        } else {
+            "zh-CN"
+        },
         title = esc(&t!("serve.error_page_title")),
         intro = esc(&t!("serve.error_page_intro")),
         text = esc(diagnostics),

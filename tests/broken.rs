@@ -68,12 +68,24 @@ fn broken_inputs_give_located_diagnostics() {
             "{case}: nothing reported in Chinese:\n{zh}"
         );
         let english = [
-            "help:", "expected ", "found ", "official label", "checked ", "error:", " the ",
-            "cannot ", "unknown ", "missing ", "did you mean",
+            "help:",
+            "expected ",
+            "found ",
+            "official label",
+            "checked ",
+            "error:",
+            " the ",
+            "cannot ",
+            "unknown ",
+            "missing ",
+            "did you mean",
         ]
         .iter()
         .find(|e| zh.contains(**e));
-        assert!(english.is_none(), "{case}: English `{english:?}` in the Chinese output:\n{zh}");
+        assert!(
+            english.is_none(),
+            "{case}: English `{english:?}` in the Chinese output:\n{zh}"
+        );
         insta::assert_snapshot!(format!("{case}.zh"), zh);
     }
 }

@@ -24,7 +24,17 @@ struct Running {
 impl Running {
     /// Starts the binary and waits until it reports `ready` on stderr.
     fn start(root: &Path, args: &[&str], ready: &str) -> Running {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_gongkai"))
+        Running::spawn(
+            Command::new(env!("CARGO_BIN_EXE_gongkai")),
+            root,
+            args,
+            ready,
+        )
+    }
+
+    /// Starts `program` (the binary, or a wrapper that runs it) with `args`.
+    fn spawn(mut program: Command, root: &Path, args: &[&str], ready: &str) -> Running {
+        let mut child = program
             .args(args)
             .arg("--root")
             .arg(root)
@@ -457,6 +467,101 @@ fn serve_warns_on_a_public_interface() {
         "{}",
         server.log()
     );
+    // The address printed is one a browser can open, not the wildcard.
+    assert!(server.addr.starts_with("127.0.0.1:"), "{}", server.log());
+    assert_eq!(server.get("/").0, 200);
+    assert!(
+        server.log().contains("from other machines"),
+        "{}",
+        server.log()
+    );
+    server.interrupt();
+}
+
+/// A site with an error from the start has no output yet: the server answers with the
+/// diagnostics (and the live script, so the page becomes the site once fixed), not a bare
+/// "not found".
+#[test]
+fn errors_at_start_are_the_page_until_fixed() {
+    let site = common::example_site();
+    let root = site.path();
+    let report = root.join("content/pingtan/2022.md");
+    edit(
+        &report,
+        "reconsideration         = [0, 1, 1, 0, 2]",
+        "reconsideration         = [0, 1, 1, 0, 3]",
+    );
+    let server = Running::start(root, &["serve", "--port", "0"], "press Ctrl-C");
+    assert!(!root.join("public").exists());
+    let (status, head, body) = server.get("/");
+    assert_eq!(status, 503, "{head}");
+    assert!(head.contains("text/html"), "{head}");
+    assert!(body.contains("The site has errors"), "{body}");
+    assert!(body.contains("error[I4]"), "{body}");
+    assert!(body.contains("content/pingtan/2022.md:"), "{body}");
+    assert!(body.contains("/__gongkai/live.js"), "{body}");
+    assert_eq!(server.get("/agencies/pingtan/2022.html").0, 503);
+    let events = server.events();
+    assert!(!events.next("errors").is_empty());
+    edit(
+        &report,
+        "reconsideration         = [0, 1, 1, 0, 3]",
+        "reconsideration         = [0, 1, 1, 0, 2]",
+    );
+    assert_eq!(events.next("ok"), "ok");
+    let (status, _, body) = server.get("/");
+    assert_eq!(status, 200);
+    assert!(!body.contains("The site has errors"));
+    server.interrupt();
+}
+
+/// A report the server cannot read is an error; `chmod` alone (no write) fixes it. Root reads
+/// any file, so as root the server runs as `nobody` (with setpriv) to make the test real.
+#[test]
+fn a_report_fixed_by_chmod_alone_is_picked_up() {
+    use std::os::unix::fs::PermissionsExt;
+    let site = common::example_site();
+    let root = site.path();
+    let is_root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    let program = if is_root {
+        let setpriv = Path::new("/usr/bin/setpriv");
+        if !common::tool_available(setpriv, "setpriv (util-linux), to run the server as nobody") {
+            return;
+        }
+        // The site (and the folders above it) readable and writable by nobody.
+        let status = Command::new("chown")
+            .args(["-R", "65534:65534"])
+            .arg(root)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        std::fs::set_permissions(root, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let mut c = Command::new(setpriv);
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(env!("CARGO_BIN_EXE_gongkai"));
+        c
+    } else {
+        Command::new(env!("CARGO_BIN_EXE_gongkai"))
+    };
+    let report = root.join("content/pingtan/2022.md");
+    let server = Running::spawn(program, root, &["serve", "--port", "0"], "press Ctrl-C");
+    let events = server.events();
+    assert_eq!(events.next("ok"), "ok");
+    std::fs::set_permissions(&report, std::fs::Permissions::from_mode(0o000)).unwrap();
+    // Removing the read permission is itself only a metadata change, and the site is fine,
+    // so nothing is rebuilt; an edit of the agency makes the server read everything again.
+    edit(
+        &root.join("content/pingtan/agency.toml"),
+        "order = 20",
+        "order = 21",
+    );
+    let errors = events.next("errors");
+    assert!(errors.contains("content/pingtan/2022.md"), "{errors}");
+    std::fs::set_permissions(&report, std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert_eq!(events.next("ok"), "ok", "{}", server.log());
     server.interrupt();
 }
 
@@ -506,7 +611,12 @@ fn a_page_open_in_chromium_reloads_by_itself() {
     }
     let site = common::example_site();
     let root = site.path();
-    let server = Running::start(root, &["serve", "--port", "0"], "press Ctrl-C");
+    // The clerk's language: the overlay's words come from the Chinese catalogue.
+    let server = Running::start(
+        root,
+        &["serve", "--port", "0", "--lang", "zh"],
+        "按 Ctrl-C 停止",
+    );
     let out = Command::new("node")
         .arg(common::repo().join("tests/browser/live.mjs"))
         .arg(format!("http://{}{PAGE}", server.addr))
@@ -523,6 +633,8 @@ fn a_page_open_in_chromium_reloads_by_itself() {
         "reloaded by itself",
         "overlay shows the error",
         "overlay cleared",
+        "overlay speaks Chinese",
+        "overlay gone after undo, without a reload",
     ] {
         assert!(log.contains(&format!("ok   {step}")), "{step}:\n{log}");
     }

@@ -197,7 +197,12 @@ fn validate_ack(
         &report.path,
         text,
         ack.at_span,
-        t!("ack.unknown_place", check = ack.check, what = what, at = ack.at),
+        t!(
+            "ack.unknown_place",
+            check = ack.check,
+            what = what,
+            at = ack.at
+        ),
     )
     .expected(t!("ack.places", what = what, list = places.join(", ")))
     .found(ack.at.clone());
@@ -284,12 +289,7 @@ fn site_consistency(site: &Site, sources: &Sources) -> Vec<Diagnostic> {
                     r.year_span,
                     t!("site.duplicate_report", agency = r.agency, year = r.year),
                 )
-                .related(
-                    &p.path,
-                    &p.source,
-                    p.year_span,
-                    t!("site.first_report"),
-                )
+                .related(&p.path, &p.source, p.year_span, t!("site.first_report"))
                 .help(t!("site.duplicate_report_help")),
             ),
             None => {

@@ -61,7 +61,7 @@ pub fn run(root: Option<&Path>, format: OutputFormat, files: &[PathBuf]) -> i32 
             items: diags
                 .items
                 .into_iter()
-                .filter(|d| only.iter().any(|f| *f == d.file))
+                .filter(|d| only.contains(&d.file))
                 .collect(),
         };
         let chosen = loaded

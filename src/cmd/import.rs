@@ -107,7 +107,10 @@ pub fn run(root: Option<&Path>, args: Args) -> i32 {
                 f.diagnostics.eprint(&f.sources);
                 eprintln!(
                     "{}",
-                    t!("cmd.error", message = t!("import.site_unreadable", error = f.message))
+                    t!(
+                        "cmd.error",
+                        message = t!("import.site_unreadable", error = f.message)
+                    )
                 );
             }
         }
@@ -277,7 +280,10 @@ fn print_summary(outcomes: &[Outcome], errors: &BTreeMap<String, usize>) {
                     t!("import.result_ok")
                 } else {
                     warn += 1;
-                    t!("import.result_review", items = parts.join(&t!("import.list_sep")))
+                    t!(
+                        "import.result_review",
+                        items = parts.join(&t!("import.list_sep"))
+                    )
                 }
             }
         };

@@ -34,7 +34,13 @@ pub fn run(dir: &Path) -> i32 {
     // An existing folder is fine (`gongkai init .` in a fresh repository); only what a site
     // consists of must not be there already.
     if dir.exists() && !dir.is_dir() {
-        eprintln!("{}", t!("cmd.error", message = t!("init.not_folder", dir = dir.display())));
+        eprintln!(
+            "{}",
+            t!(
+                "cmd.error",
+                message = t!("init.not_folder", dir = dir.display())
+            )
+        );
         return EXIT_ERRORS;
     }
     let taken: Vec<&str> = ["site.toml", "content"]
@@ -74,7 +80,10 @@ pub fn run(dir: &Path) -> i32 {
         Err(e) => {
             eprintln!(
                 "{}",
-                t!("cmd.error", message = t!("init.failed", dir = dir.display(), error = e))
+                t!(
+                    "cmd.error",
+                    message = t!("init.failed", dir = dir.display(), error = e)
+                )
             );
             EXIT_ERRORS
         }

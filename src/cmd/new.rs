@@ -43,7 +43,11 @@ fn create_new(path: &Path, text: &str) -> std::io::Result<()> {
 
 /// The text of a new `agency.toml`.
 fn agency_toml(name: &str, level: &str, tier: Option<Level>, parent: Option<&str>) -> String {
-    let mut s = format!("name = {}\nlevel = {}\n", toml_string(name), toml_string(level));
+    let mut s = format!(
+        "name = {}\nlevel = {}\n",
+        toml_string(name),
+        toml_string(level)
+    );
     if let Some(t) = tier {
         s.push_str(&format!("tier = {}\n", toml_string(t.key())));
     }
@@ -87,9 +91,17 @@ pub fn run(root: Option<&Path>, a: Args) -> i32 {
         return refuse(t!("new.future_year", year = year, now = now), None);
     }
     let (first, last) = f.years_of(format);
-    let earliest = f.formats.iter().map(|x| x.first_year).min().unwrap_or(first);
+    let earliest = f
+        .formats
+        .iter()
+        .map(|x| x.first_year)
+        .min()
+        .unwrap_or(first);
     if year < earliest {
-        return refuse(t!("new.before_formats", year = year, first = earliest), None);
+        return refuse(
+            t!("new.before_formats", year = year, first = earliest),
+            None,
+        );
     }
     if year < first || last.is_some_and(|l| year > l) {
         let range = match last {
@@ -97,8 +109,16 @@ pub fn run(root: Option<&Path>, a: Args) -> i32 {
             None => t!("new.years_from", first = first),
         };
         return refuse(
-            t!("new.wrong_format", year = year, format = format.label.text(), range = range),
-            Some(t!("new.wrong_format_help", id = f.default_for_year(year).id)),
+            t!(
+                "new.wrong_format",
+                year = year,
+                format = format.label.text(),
+                range = range
+            ),
+            Some(t!(
+                "new.wrong_format_help",
+                id = f.default_for_year(year).id
+            )),
         );
     }
     let content = root.join("content");
@@ -157,11 +177,15 @@ pub fn run(root: Option<&Path>, a: Args) -> i32 {
             return refuse(t!("site.unknown_parent", parent = p), Some(help));
         }
         let text = agency_toml(name, lvl.key(), tier, a.parent.as_deref());
-        if let Err(e) = std::fs::create_dir_all(&dir)
-            .and_then(|_| create_new(&dir.join("agency.toml"), &text))
+        if let Err(e) =
+            std::fs::create_dir_all(&dir).and_then(|_| create_new(&dir.join("agency.toml"), &text))
         {
             return refuse(
-                t!("new.cannot_write", file = format!("content/{agency}/agency.toml"), error = e),
+                t!(
+                    "new.cannot_write",
+                    file = format!("content/{agency}/agency.toml"),
+                    error = e
+                ),
                 None,
             );
         }
@@ -174,11 +198,22 @@ pub fn run(root: Option<&Path>, a: Args) -> i32 {
     match create_new(&dir.join(format!("{year}.md")), &text) {
         Ok(()) => {
             if created_agency {
-                say!("{}", t!("new.wrote_agency", file = format!("content/{agency}/agency.toml")));
+                say!(
+                    "{}",
+                    t!(
+                        "new.wrote_agency",
+                        file = format!("content/{agency}/agency.toml")
+                    )
+                );
             }
             say!(
                 "{}",
-                t!("new.wrote", file = rel, format = format.label.text(), document = format.document)
+                t!(
+                    "new.wrote",
+                    file = rel,
+                    format = format.label.text(),
+                    document = format.document
+                )
             );
             EXIT_OK
         }

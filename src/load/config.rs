@@ -14,7 +14,13 @@ pub fn check_codes() -> Vec<&'static str> {
         .iter()
         .map(|r| r.id.as_str())
         .collect();
-    v.extend(["D1", "D3", "unfilled", "placeholder-base-url", "missing-section"]);
+    v.extend([
+        "D1",
+        "D3",
+        "unfilled",
+        "placeholder-base-url",
+        "missing-section",
+    ]);
     v
 }
 
@@ -53,9 +59,13 @@ pub fn parse_site(file: &str, text: &str) -> (Option<SiteConfig>, Vec<Diagnostic
                     {
                         Some(x) => cfg.language = x.to_string(),
                         None => {
-                            doc.error("unknown-language", span, t!("config.unknown_language", value = l))
-                                .expected(LANGUAGES.join(" / "))
-                                .found(l);
+                            doc.error(
+                                "unknown-language",
+                                span,
+                                t!("config.unknown_language", value = l),
+                            )
+                            .expected(LANGUAGES.join(" / "))
+                            .found(l);
                         }
                     }
                 }
@@ -127,12 +137,8 @@ fn read_validation(doc: &mut Doc<'_>, t: &toml::de::DeTable<'_>) -> Validation {
                         "off" => CheckLevel::Off,
                         other => {
                             let span = doc.span(lv.span());
-                            doc.error(
-                                "bad-value",
-                                span,
-                                t!("config.check_level", code = code),
-                            )
-                            .found(excerpt(other));
+                            doc.error("bad-value", span, t!("config.check_level", code = code))
+                                .found(excerpt(other));
                             continue;
                         }
                     };

@@ -132,10 +132,15 @@ fn unread_file(rel: &str, name: &str, depth: usize) -> Option<Diagnostic> {
     let d = match ext_lower.as_str() {
         "md" | "markdown" | "mdown" => {
             let fixed = format!("{stem}.md");
-            Diagnostic::file(Severity::Warning, "unread-file", rel, t!("load.unread_markdown"))
-                .found(name.to_string())
-                .expected(fixed.clone())
-                .help(t!("load.unread_markdown_help", name = fixed))
+            Diagnostic::file(
+                Severity::Warning,
+                "unread-file",
+                rel,
+                t!("load.unread_markdown"),
+            )
+            .found(name.to_string())
+            .expected(fixed.clone())
+            .help(t!("load.unread_markdown_help", name = fixed))
         }
         "docx" | "doc" | "wps" | "pdf" | "html" | "htm" | "shtml" | "xlsx" | "xls" => {
             Diagnostic::file(
@@ -159,10 +164,8 @@ fn unread_file(rel: &str, name: &str, depth: usize) -> Option<Diagnostic> {
 /// parent is a province, city or county in the archive.
 fn inherit_tiers(agencies: &mut [Agency]) {
     use crate::model::Level;
-    let levels: std::collections::HashMap<String, Level> = agencies
-        .iter()
-        .map(|a| (a.slug.clone(), a.level))
-        .collect();
+    let levels: std::collections::HashMap<String, Level> =
+        agencies.iter().map(|a| (a.slug.clone(), a.level)).collect();
     for a in agencies.iter_mut() {
         if a.level == Level::Department && a.tier.is_none() {
             a.tier = a
@@ -291,13 +294,8 @@ pub fn load_site(root: &Path) -> Result<Loaded, Fatal> {
                 }
             }
             (1 | 3, false) if name.ends_with(".md") => diags.push(
-                Diagnostic::file(
-                    Severity::Warning,
-                    "stray-file",
-                    &rel,
-                    t!("load.stray_file"),
-                )
-                .help(t!("load.stray_file_help")),
+                Diagnostic::file(Severity::Warning, "stray-file", &rel, t!("load.stray_file"))
+                    .help(t!("load.stray_file_help")),
             ),
             _ => {}
         }
@@ -311,8 +309,13 @@ pub fn load_site(root: &Path) -> Result<Loaded, Fatal> {
             let rel_dir = rel_path(root, dir);
             if !config::valid_slug(slug) {
                 diags.push(
-                    Diagnostic::file(Severity::Error, "agency-slug", &rel_dir, t!("load.bad_slug", slug = slug))
-                        .help(config::slug_help(slug)),
+                    Diagnostic::file(
+                        Severity::Error,
+                        "agency-slug",
+                        &rel_dir,
+                        t!("load.bad_slug", slug = slug),
+                    )
+                    .help(config::slug_help(slug)),
                 );
             }
             let meta = dir.join("agency.toml");

@@ -282,6 +282,7 @@ pub fn report_json(archive: &Archive<'_>, i: usize) -> Vec<u8> {
             "name": a.map(|a| a.name.as_str()),
             "short_name": a.map(|a| a.short()),
             "level": a.map(|a| a.level.key()),
+            "tier": a.and_then(|a| a.tier.map(|t| t.key())),
             "region": a.and_then(|a| a.region.as_deref()),
             "parent": a.and_then(|a| a.parent.as_deref()),
         }),
@@ -536,6 +537,7 @@ pub const BULK_META: &[&str] = &[
     "agency",
     "agency_name",
     "level",
+    "tier",
     "region",
     "year",
     "format",
@@ -576,13 +578,15 @@ fn cell_locations(keys: &[String]) -> Locations {
 }
 
 /// A report's metadata columns of the bulk tables ([`BULK_META`]).
-fn bulk_meta(archive: &Archive<'_>, i: usize) -> [String; 9] {
+fn bulk_meta(archive: &Archive<'_>, i: usize) -> [String; 10] {
     let r = archive.report(i);
     let a = archive.agency(&r.agency);
     [
         r.agency.clone(),
         a.map_or(String::new(), |a| a.name.clone()),
         a.map_or(String::new(), |a| a.level.key().to_string()),
+        a.and_then(|a| a.tier.map(|t| t.key().to_string()))
+            .unwrap_or_default(),
         a.and_then(|a| a.region.clone()).unwrap_or_default(),
         r.year.to_string(),
         r.format().id.clone(),
@@ -861,7 +865,7 @@ pub fn api_index(archive: &Archive<'_>) -> Value {
                 .unwrap_or_default();
             json!({
                 "slug": a.slug, "name": a.name, "short_name": a.short(), "level": a.level.key(),
-                "region": a.region, "parent": a.parent,
+                "tier": a.tier.map(|t| t.key()), "region": a.region, "parent": a.parent,
                 "page": format!("../{}", urls::agency(&a.slug)),
                 "reports": reports,
             })

@@ -91,6 +91,16 @@ fn level_label(theme: &Theme, l: Level) -> String {
     s(theme, &format!("level_{}", l.key())).to_string()
 }
 
+/// An agency's level as shown: a department with its tier reads 市级部门.
+fn agency_level(theme: &Theme, a: &Agency) -> String {
+    match (a.level, a.tier) {
+        (Level::Department, Some(t)) => {
+            s(theme, "department_of").replace("{tier}", &level_label(theme, t))
+        }
+        (l, _) => level_label(theme, l),
+    }
+}
+
 #[derive(Serialize, Clone)]
 struct AgencyLink {
     slug: String,
@@ -114,7 +124,7 @@ fn agency_link(theme: &Theme, archive: &Archive<'_>, a: &Agency) -> AgencyLink {
         name: a.name.clone(),
         short: a.short().to_string(),
         url: urls::agency(&a.slug),
-        level: level_label(theme, a.level),
+        level: agency_level(theme, a),
         region: a.region.clone().unwrap_or_default(),
         years: archive
             .by_agency

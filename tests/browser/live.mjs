@@ -1,7 +1,8 @@
 // Live reload in headless Chromium against a running `gongkai serve`.
 // Usage: node live.mjs <page-url> <report-file>
 // Edits the report (penalties of 平潭 2021), and checks that the open page reloads by itself,
-// shows the error overlay when the report breaks, and clears it when fixed.
+// shows the error overlay (in Chinese) when the report breaks, and clears it when fixed, also
+// when the fix restores the exact previous text (an undo).
 import { launch, checker } from "./common.mjs";
 import { readFileSync, writeFileSync } from "node:fs";
 
@@ -42,6 +43,19 @@ try {
   await page.waitForFunction(() => window.gkLive && window.gkLive.readyState === 1, null, { timeout: 15000 });
   check((await page.locator("#gongkai-errors").count()) === 0 && (await page.content()).includes(">1300<"),
         "overlay cleared");
+
+  // The commonest fix: undo the typo. The restored text builds the same pages as before, so
+  // no file changes and no reload comes; the overlay must still go, by itself.
+  await page.evaluate(() => { window.gkMarker = 3; });
+  writeFileSync(report, withPenalties("1300, 5"));
+  await page.waitForSelector("#gongkai-errors", { timeout: 15000 });
+  const text = await page.locator("#gongkai-errors").innerText();
+  check(text.includes("网站生成失败") && text.includes("修正文件并保存后，此提示会自动消失"),
+        "overlay speaks Chinese");
+  writeFileSync(report, withPenalties("1300"));
+  await page.waitForSelector("#gongkai-errors", { state: "detached", timeout: 15000 });
+  check((await page.evaluate(() => window.gkMarker)) === 3 && (await page.content()).includes(">1300<"),
+        "overlay gone after undo, without a reload");
   check(errors.length === 0, `no script errors ${errors.join("; ")}`);
 } catch (e) {
   check(false, `browser run: ${e}`);
