@@ -14,9 +14,11 @@ fn built_example() -> tempfile::TempDir {
     site
 }
 
-/// home → agency → report → year page from file://, sorting the comparison table, and every
-/// page kind at phone width without horizontal overflow; screenshots of each page kind are
-/// left in target/test-artifacts/screenshots/.
+/// home → agency → report → year page from file://, sorting the comparison table; every page
+/// kind at 390 px without horizontal overflow, with row labels that stay in view and legible
+/// headers, and without a serious axe-core violation; the report page printed to PDF by
+/// Chromium and read back (page numbers, no navigation, headers repeated). Screenshots and the
+/// PDF are left in target/test-artifacts/screenshots/.
 #[test]
 fn navigation_sorting_and_phone_width_in_chromium() {
     let modules = common::repo().join("tests/browser/node_modules/playwright-core");
@@ -36,12 +38,40 @@ fn navigation_sorting_and_phone_width_in_chromium() {
     let log = format!("{}{}", common::stdout(&out), common::stderr(&out));
     assert!(out.status.success(), "browser checks failed:\n{log}");
     assert!(log.contains("ok   report → year page"), "{log}");
-    for kind in ["home", "agency", "report", "year", "compare", "not-found"] {
+    for kind in [
+        "home",
+        "agencies",
+        "agency",
+        "report",
+        "years",
+        "year",
+        "compare",
+        "search",
+        "data",
+        "not-found",
+    ] {
         assert!(
             artifacts.join(format!("{kind}-phone.png")).is_file(),
             "{kind} screenshot"
         );
+        assert!(
+            log.contains(&format!("ok   {kind}: axe finds no serious violation")),
+            "{kind}: axe\n{log}"
+        );
+        assert!(
+            log.contains(&format!("ok   {kind} at 390px: row labels stay in view")),
+            "{kind}: sticky labels\n{log}"
+        );
     }
+    for step in [
+        "every printed page is numbered n / N",
+        "no navigation or search box on paper",
+        "the 三 table starts on the page of its heading",
+        "compare at 390px: the first numbers are in view",
+    ] {
+        assert!(log.contains(&format!("ok   {step}")), "{step}\n{log}");
+    }
+    assert!(artifacts.join("report-print.pdf").is_file());
 }
 
 /// The W3C Nu HTML checker finds no error in any page of the example archive.

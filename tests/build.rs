@@ -490,3 +490,94 @@ fn comparisons_list_figures_and_count_the_zero_ones() {
         assert!(n > 0, "{page}");
     }
 }
+
+/// Nothing on a page may read as a figure it is not: a footnote mark in a blank cell says
+/// "blank" in words and names itself a note (说明1, not a bare digit after a number); the
+/// signs of summary tables are explained in visible text; the home chart compares like with
+/// like and says what it covers.
+#[test]
+fn marks_and_signs_are_explained_in_words() {
+    let site = built_example();
+    let public = site.path().join("public");
+    let read = |p: &str| std::fs::read_to_string(public.join(p)).unwrap();
+    let report = read("agencies/shanghai-gov-office/2019.html");
+    let marked_blank = regex_lite_cells(&report, "empty ack");
+    assert!(
+        !marked_blank.is_empty(),
+        "the 2019 report has marked blank cells"
+    );
+    for cell in &marked_blank {
+        if cell.contains("class=\"mark\"") {
+            assert!(
+                cell.contains("<span class=\"blank-word\">空白</span>"),
+                "{cell}"
+            );
+            assert!(cell.contains(">说明"), "{cell}");
+        }
+    }
+    for page in [
+        "index.html",
+        "years/2021/index.html",
+        "agencies/pingtan/index.html",
+        "agencies/pingtan/compare.html",
+    ] {
+        let html = read(page);
+        assert!(
+            html.contains("<ul class=\"legend\"") && html.contains("数字后的 *"),
+            "{page} explains its signs"
+        );
+    }
+    let home = read("index.html");
+    // No agency of the example has a report in every year: medians, and the reason said.
+    assert!(
+        home.contains("各年度每个机关的主要指标（中位数）"),
+        "chart title"
+    );
+    assert!(
+        home.contains("本库没有每个年度都有报告的机关"),
+        "chart definition"
+    );
+    assert!(
+        home.contains("图中各年度涵盖：2019年 2 份年度报告"),
+        "coverage per year"
+    );
+}
+
+/// The `<td …>` cells of a page whose class attribute is exactly `class`.
+fn regex_lite_cells(html: &str, class: &str) -> Vec<String> {
+    let open = format!("class=\"{class}\"");
+    html.split("<td")
+        .skip(1)
+        .filter(|c| {
+            c.split('>')
+                .next()
+                .is_some_and(|attrs| attrs.contains(&open))
+        })
+        .map(|c| c.split("</td>").next().unwrap_or("").to_string())
+        .collect()
+}
+
+/// With agencies that reported in every year, the home chart sums exactly theirs.
+#[test]
+fn the_home_chart_sums_the_agencies_present_every_year() {
+    let site = common::example_site();
+    let content = site.path().join("content");
+    // Only 平潭 with its 2021 and 2022 reports is left: one agency present in every year.
+    for a in [
+        "shanghai-gov-office",
+        "biaokou-town",
+        "shuyang-fgj",
+        "huaian-city",
+    ] {
+        std::fs::remove_dir_all(content.join(a)).unwrap();
+    }
+    std::fs::remove_file(content.join("pingtan/2019.md")).unwrap();
+    let out = common::gongkai_zh(site.path(), &["build"]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    let home = std::fs::read_to_string(site.path().join("public/index.html")).unwrap();
+    assert!(
+        home.contains("各年度均有报告的 1 个机关：主要指标合计"),
+        "chart title"
+    );
+    assert!(home.contains("图中各年度涵盖：2021年 1 份年度报告；2022年 1 份年度报告"));
+}

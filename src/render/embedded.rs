@@ -38,6 +38,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../themes/default/templates/partials/keytable.html"),
     ),
     (
+        "partials/legend.html",
+        include_str!("../../themes/default/templates/partials/legend.html"),
+    ),
+    (
         "partials/levels.html",
         include_str!("../../themes/default/templates/partials/levels.html"),
     ),

@@ -128,6 +128,9 @@ pub struct CellLabels<'a> {
     pub empty: &'a str,
     /// Before the printed text of an amount converted into its column's unit.
     pub printed: &'a str,
+    /// Before the number of a footnote mark (说明1): a bare superscript digit after a count
+    /// would read as one more digit of it.
+    pub note: &'a str,
 }
 
 struct CellState<'a> {
@@ -172,7 +175,15 @@ impl<'a> CellState<'a> {
             out.push('"');
         }
         out.push('>');
+        let marked = self.primary && self.note > 0;
         match self.value {
+            // A mark alone in an empty cell would read as its value: the cell says it is
+            // blank, in words, for everyone.
+            Some(Cell::Empty(printed)) if printed.is_empty() && marked => {
+                out.push_str("<span class=\"blank-word\">");
+                out.push_str(&esc(labels.empty));
+                out.push_str("</span>");
+            }
             Some(Cell::Empty(printed)) if printed.is_empty() => {
                 out.push_str("<span class=\"sr-only\">");
                 out.push_str(&esc(labels.empty));
@@ -194,11 +205,12 @@ impl<'a> CellState<'a> {
             }
             None => {}
         }
-        if self.primary && self.note > 0 {
+        if marked {
             let _ = write!(
                 out,
-                "<sup class=\"mark\"><a href=\"#note-{0}\">{0}</a></sup>",
-                self.note
+                "<sup class=\"mark\"><a href=\"#note-{0}\">{1}{0}</a></sup>",
+                self.note,
+                esc(labels.note)
             );
         }
         out.push_str("</td>");

@@ -2,9 +2,15 @@
 // Usage: node nav.mjs <public-dir> <artifacts-dir>
 // Prints one line per check; exits non-zero when a check fails.
 import { launch, checker } from "./common.mjs";
-import { mkdirSync } from "node:fs";
-import { pathToFileURL } from "node:url";
+import { mkdirSync, readFileSync, existsSync } from "node:fs";
+import { pathToFileURL, fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
 import path from "node:path";
+import { getDocument } from "pdfjs-dist/legacy/build/pdf.mjs";
+
+const require = createRequire(import.meta.url);
+const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
+const here = path.dirname(fileURLToPath(import.meta.url));
 
 const [publicDir, artifacts] = process.argv.slice(2);
 mkdirSync(artifacts, { recursive: true });
@@ -51,7 +57,8 @@ try {
   check(asc.every((v, i) => i === 0 || asc[i - 1] <= v), `sorted ascending: ${asc}`);
   check(errors.length === 0, `no JavaScript errors (${errors.join("; ")})`);
 
-  // 3. Every page kind: no horizontal overflow at phone width; screenshots at both widths.
+  // 3. Every page kind: no horizontal overflow at phone width (390 px), no serious or
+  // critical axe-core violation and no duplicate landmark; screenshots at both widths.
   const kinds = {
     home: "index.html",
     agencies: "agencies/index.html",
@@ -60,19 +67,82 @@ try {
     report: "agencies/shanghai-gov-office/2019.html",
     years: "years/index.html",
     year: "years/2021/index.html",
+    search: "search/index.html",
+    data: "data/index.html",
     "not-found": "404.html",
   };
   for (const [kind, p] of Object.entries(kinds)) {
-    for (const [w, h, tag] of [[375, 812, "phone"], [1280, 900, "desktop"]]) {
+    check(existsSync(path.join(publicDir, p)), `${kind} page exists`);
+    for (const [w, h, tag] of [[390, 844, "phone"], [1280, 900, "desktop"]]) {
       const pg = await browser.newPage({ viewport: { width: w, height: h } });
       await pg.goto(url(p));
       if (tag === "phone") {
         const over = await pg.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
         check(over <= 0, `${kind} at ${w}px: no horizontal overflow (${over}px)`);
+        // Every table that scrolls sideways keeps its row labels in view.
+        const stuck = await pg.evaluate(() => [...document.querySelectorAll(".table-scroll")]
+          .filter((box) => box.scrollWidth > box.clientWidth && box.querySelector("tbody th[scope=row]"))
+          .map((box) => {
+            box.scrollLeft = box.scrollWidth;
+            const th = box.querySelector("tbody th[scope=row]");
+            const gap = th.getBoundingClientRect().left - box.getBoundingClientRect().left;
+            box.scrollLeft = 0;
+            return Math.round(gap);
+          }));
+        check(stuck.every((gap) => gap >= -1 && gap <= 1), `${kind} at ${w}px: row labels stay in view when scrolled (${stuck})`);
+        // Column headers are legible: not shrunk below 12px, no text cut off.
+        const heads = await pg.evaluate(() => [...document.querySelectorAll("thead th")].map((th) => ({
+          size: parseFloat(getComputedStyle(th).fontSize), cut: th.scrollWidth > th.clientWidth + 1 })));
+        check(heads.every((x) => x.size >= 12 && !x.cut), `${kind} at ${w}px: table headers legible`);
+      }
+      if (tag === "desktop") {
+        await pg.evaluate(axeSource);
+        const res = await pg.evaluate(async () => await window.axe.run(document, { resultTypes: ["violations"] }));
+        const bad = res.violations.filter((v) => ["serious", "critical"].includes(v.impact) || v.id === "landmark-unique");
+        check(bad.length === 0, `${kind}: axe finds no serious violation (${bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(" ")}`).join("; ")})`);
       }
       await pg.screenshot({ path: path.join(artifacts, `${kind}-${tag}.png`), fullPage: true });
       await pg.close();
     }
+  }
+
+  // 4. The comparison page at phone width: the first year's numbers are in view without
+  // scrolling past the labels.
+  {
+    const pg = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await pg.goto(url(kinds.compare));
+    const right = await pg.locator("table.compare tbody tr:not(.group) td").first().evaluate((td) => td.getBoundingClientRect().right);
+    check(right <= 390, `compare at 390px: the first numbers are in view (right edge ${Math.round(right)}px)`);
+    await pg.close();
+  }
+
+  // 5. Print: the report page reads like the published report. Chromium's print-to-PDF,
+  // read back with PDF.js: no site navigation or search box, page numbers on every page, each
+  // table's heading on the page where the table starts, the 三 table's header repeated.
+  {
+    const pg = await browser.newPage();
+    await pg.goto(url(kinds.report));
+    await pg.emulateMedia({ media: "print" });
+    const hidden = await pg.evaluate(() => [".site-header nav", ".site-search"].map((s) => getComputedStyle(document.querySelector(s)).display));
+    check(hidden.every((d) => d === "none"), `print hides navigation and search (${hidden})`);
+    await pg.screenshot({ path: path.join(artifacts, "report-print.png"), fullPage: true });
+    const pdfPath = path.join(artifacts, "report-print.pdf");
+    await pg.pdf({ path: pdfPath, preferCSSPageSize: true, printBackground: true });
+    await pg.close();
+    const doc = await getDocument({ data: new Uint8Array(readFileSync(pdfPath)), standardFontDataUrl: path.join(here, "node_modules/pdfjs-dist/standard_fonts/"), verbosity: 0 }).promise;
+    const pages = [];
+    for (let i = 1; i <= doc.numPages; i++) {
+      const c = await (await doc.getPage(i)).getTextContent();
+      pages.push(c.items.map((x) => x.str).join(""));
+    }
+    check(pages.length >= 2, `the printed report has ${pages.length} pages`);
+    check(pages.every((text, i) => text.replace(/\s/g, "").includes(`${i + 1}/${pages.length}`)), "every printed page is numbered n / N");
+    check(!pages.some((text) => text.includes("全部机关") || text.includes("开放数据") || text.includes("搜索")), "no navigation or search box on paper");
+    // The heading, not the findings list that names the table (…情况统计表).
+    const at = pages.findIndex((text) => /三、收到和处理政府信息公开申请情况(?!统计表)/.test(text));
+    check(at >= 0 && pages[at].includes("申请人情况"), "the 三 table starts on the page of its heading");
+    const rows = pages.map((text, i) => [i, text]).filter(([i, text]) => i > at && /属于国家秘密|信访举报投诉|本机关不掌握|重复申请/.test(text));
+    check(rows.every(([, text]) => text.includes("申请人情况")), `the 三 table's header is repeated on each page it continues on (pages ${rows.map(([i]) => i + 1)})`);
   }
 } finally {
   await browser.close();
