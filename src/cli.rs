@@ -187,7 +187,42 @@ pub fn command(lang: Lang) -> clap::Command {
                 });
             }
         }
+        // Placeholders of values in Chinese too (<AGENCY> → <机关代号>).
+        let valued: Vec<(String, Vec<clap::builder::Str>)> = c
+            .get_arguments()
+            .map(|a| {
+                let names: Vec<clap::builder::Str> = a
+                    .get_value_names()
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|n| match zh(format!("cli.value.{n}")) {
+                        Some(z) => clap::builder::Str::from(z),
+                        None => n.clone(),
+                    })
+                    .collect();
+                (a.get_id().to_string(), names)
+            })
+            .filter(|(_, n)| !n.is_empty())
+            .collect();
+        for (id, names) in valued {
+            c = c.mut_arg(id.as_str(), |a| a.value_names(names));
+        }
         c.next_help_heading(None::<&str>)
+    };
+    // clap writes `[OPTIONS]` and `<COMMAND>` itself: the usage line is rendered, then
+    // translated.
+    let usage_zh = |c: &mut clap::Command| -> String {
+        c.render_usage()
+            .to_string()
+            .trim_start_matches("Usage: ")
+            .replace(
+                "[OPTIONS]",
+                zh("cli.usage_options".into()).unwrap_or("[OPTIONS]"),
+            )
+            .replace(
+                "<COMMAND>",
+                zh("cli.usage_command".into()).unwrap_or("<COMMAND>"),
+            )
     };
     let mut cmd = localize_args(cmd, "")
         .about(zh("cli.about".into()).unwrap_or_default())
@@ -199,6 +234,8 @@ pub fn command(lang: Lang) -> clap::Command {
         .mut_arg("version", |a| {
             a.help(zh("cli.version_flag".into()).unwrap_or_default())
         });
+    let top_usage = usage_zh(&mut cmd);
+    cmd = cmd.override_usage(top_usage);
     let names: Vec<String> = cmd
         .get_subcommands()
         .map(|c| c.get_name().to_string())
@@ -206,10 +243,18 @@ pub fn command(lang: Lang) -> clap::Command {
     for name in names {
         cmd = cmd.mut_subcommand(&name, |c| {
             let about = zh(format!("cli.{name}.about")).unwrap_or_default();
-            let c = localize_args(c, &format!("{name}."))
+            // Without positional arguments, no empty block where they would be.
+            let template = if c.get_positionals().next().is_some() {
+                "cli.sub_template"
+            } else {
+                "cli.sub_template_plain"
+            };
+            let mut c = localize_args(c, &format!("{name}."))
                 .about(about)
                 .long_about(None::<&str>)
-                .help_template(zh("cli.sub_template".into()).unwrap_or_default());
+                .help_template(zh(template.into()).unwrap_or_default());
+            let usage = usage_zh(&mut c);
+            let c = c.override_usage(usage);
             if c.get_arguments().any(|a| a.get_id() == "help") {
                 c.mut_arg("help", |a| {
                     a.help(zh("cli.help_flag".into()).unwrap_or_default())
@@ -343,7 +388,7 @@ fn usage_error(e: clap::Error) -> i32 {
     eprintln!("{}", t!("cli.error_line", message = message));
     let usage = ctx(ContextKind::Usage);
     if !usage.is_empty() {
-        eprintln!("\n{}", usage.replace("Usage:", &t!("cli.usage_word")));
+        eprintln!("\n{}", usage.replace("Usage: ", &t!("cli.usage_word")));
     }
     eprintln!("\n{}", t!("cli.see_help"));
     EXIT_USAGE

@@ -309,7 +309,7 @@ mod tests {
             missing.is_empty(),
             "keys used but not in messages.toml: {missing:?}"
         );
-        // `cli.*` entries are read by option name (cli::command; tested in tests/cli.rs),
+        // `cli.*` entries are read by option name (cli::command; tested in tests/authoring.rs),
         // `parser.*` by the TOML parser's English wording (parser_message).
         let unused: Vec<_> = cat
             .keys()

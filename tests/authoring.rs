@@ -455,3 +455,57 @@ fn messages_are_chinese_by_default_and_english_on_request() {
         "{err}"
     );
 }
+
+#[test]
+fn help_of_every_command_is_chinese_by_default_and_english_on_request() {
+    let dir = tempfile::tempdir().unwrap();
+    for cmd in [
+        "", "check", "build", "serve", "watch", "new", "import", "init",
+    ] {
+        let mut args: Vec<&str> = cmd.split_whitespace().collect();
+        args.push("-h");
+        let out = common::gongkai_zh(dir.path(), &args);
+        assert_eq!(out.status.code(), Some(0), "{cmd}");
+        let help = common::stdout(&out);
+        assert!(help.contains("用法：gongkai"), "{cmd}:\n{help}");
+        for english in [
+            "Usage",
+            "[OPTIONS]",
+            "<COMMAND>",
+            "[default",
+            "[possible",
+            "Options:",
+            "Print help",
+            "Arguments:",
+        ] {
+            assert!(!help.contains(english), "{cmd}: `{english}` in\n{help}");
+        }
+        // Every option and argument is explained in Chinese.
+        for line in help
+            .lines()
+            .filter(|l| l.trim_start().starts_with('-') || l.trim_start().starts_with('<'))
+        {
+            assert!(
+                line.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{cmd}: `{line}` has no Chinese help"
+            );
+        }
+        let out = common::gongkai(dir.path(), &args);
+        assert!(
+            common::stdout(&out).contains("Usage: gongkai"),
+            "{cmd} in English"
+        );
+    }
+    // A command line that cannot be understood: exit 64, in Chinese, with the usage.
+    let out = common::gongkai_zh(dir.path(), &["new"]);
+    assert_eq!(out.status.code(), Some(64));
+    let err = common::stderr(&out);
+    assert!(
+        err.contains("错误：缺少必需的参数：<机关代号>、<年度>"),
+        "{err}"
+    );
+    assert!(
+        err.contains("用法：gongkai new [选项] <机关代号> <年度>"),
+        "{err}"
+    );
+}
