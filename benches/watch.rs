@@ -220,7 +220,7 @@ struct Watch {
 impl Watch {
     fn start(exe: &str, dir: &Path) -> Watch {
         let mut child = Command::new(exe)
-            .arg("watch")
+            .args(["--lang", "en", "watch"])
             .arg("--root")
             .arg(dir)
             .stderr(Stdio::piped())

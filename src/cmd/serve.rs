@@ -11,7 +11,7 @@ pub fn run(root: Option<&Path>, listen: Option<(IpAddr, u16)>, open: bool) -> i3
     match site_root(root) {
         Ok(r) => serve(&r, Options { listen, open }),
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("{}", t!("cmd.error", message = e));
             EXIT_UNREADABLE
         }
     }
