@@ -55,23 +55,29 @@ pub fn run(root: Option<&Path>, timings: bool, output: Option<&Path>) -> i32 {
             if timings {
                 for st in &b.timings.stages {
                     eprintln!(
-                        "  {:<19} {:>7.3} s   cpu {:>7.2} s   peak memory {:>5} MB",
-                        st.name,
-                        st.wall.as_secs_f64(),
-                        st.cpu.as_secs_f64(),
-                        st.peak / (1024 * 1024)
+                        "{}",
+                        t!(
+                            "build.timing_stage",
+                            stage = format!("{:<19}", st.name),
+                            wall = format!("{:>7.3}", st.wall.as_secs_f64()),
+                            cpu = format!("{:>7.2}", st.cpu.as_secs_f64()),
+                            peak = format!("{:>5}", st.peak / (1024 * 1024))
+                        )
                     );
                 }
                 let s = &b.search;
                 eprintln!(
-                    "  search index: {} documents, {} shards, {} bigrams, {} postings; shards {} bytes, documents {} bytes, manifest {} bytes",
-                    s.docs,
-                    s.shards,
-                    s.bigrams,
-                    s.postings,
-                    s.index_bytes,
-                    s.doc_bytes,
-                    s.manifest_bytes
+                    "{}",
+                    t!(
+                        "build.timing_search",
+                        docs = s.docs,
+                        shards = s.shards,
+                        bigrams = s.bigrams,
+                        postings = s.postings,
+                        index = s.index_bytes,
+                        doc_bytes = s.doc_bytes,
+                        manifest = s.manifest_bytes
+                    )
                 );
             }
             // The process ends here: the OS reclaims the model at once; freeing it cell by
