@@ -13,6 +13,9 @@ use crate::load::{Fatal, load_site};
 use crate::output::{Staging, output_dir};
 use crate::render::{self, Archive, Theme};
 
+/// The largest static file (an image, a font, a PDF of a report) copied into the site.
+pub const MAX_STATIC_BYTES: u64 = 64 * 1_048_576;
+
 /// How progress is shown on stderr.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Progress {
@@ -322,8 +325,9 @@ pub fn write_all(
     for (name, src) in &theme.statics {
         let bytes = match src {
             render::theme::StaticSource::Embedded(b) => b.to_vec(),
-            render::theme::StaticSource::File(p) => std::fs::read(p)
-                .map_err(|e| output_error(format!("cannot read {}: {e}", p.display())))?,
+            // Static files are bounded too: a FIFO or a link to a device must not hang a build.
+            render::theme::StaticSource::File(p) => crate::load::read_limited(p, MAX_STATIC_BYTES)
+                .map_err(|e| output_error(format!("{}: {e}", p.display())))?,
         };
         staging
             .write(&format!("static/{name}"), &bytes)

@@ -15,6 +15,9 @@ use serde::Serialize;
 
 use crate::model::Span;
 
+/// How many findings of one kind (severity and code) are printed on the terminal.
+pub const SHOWN_PER_KIND: usize = 20;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -463,10 +466,29 @@ impl Diagnostics {
         }
     }
 
-    /// Writes the rendered diagnostics to stderr, coloured as `--color` says.
+    /// Writes the rendered diagnostics to stderr, coloured as `--color` says. Past
+    /// [`SHOWN_PER_KIND`] findings of one kind (100,000 empty agency folders), the rest are
+    /// counted, not printed: `--format json` lists them all.
     pub fn eprint(&self, sources: &Sources) {
         let stderr = std::io::stderr();
-        let text = self.render(sources, crate::term::color_stderr());
+        let mut seen: BTreeMap<(u8, &str), usize> = BTreeMap::new();
+        let mut shown = Diagnostics::default();
+        for d in &self.items {
+            let n = seen.entry((d.severity as u8, d.code.as_str())).or_default();
+            *n += 1;
+            if *n <= SHOWN_PER_KIND {
+                shown.items.push(d.clone());
+            }
+        }
+        let mut text = shown.render(sources, crate::term::color_stderr());
+        for ((_, code), n) in seen.iter().filter(|(_, n)| **n > SHOWN_PER_KIND) {
+            text.push_str(&t!(
+                "diag.more_of_kind",
+                n = n - SHOWN_PER_KIND,
+                code = code
+            ));
+            text.push('\n');
+        }
         let _ = stderr.lock().write_all(text.as_bytes());
     }
 }

@@ -15,7 +15,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderValue, Request, StatusCode, header};
+use axum::http::{HeaderValue, Method, Request, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -495,6 +495,13 @@ fn inject(html: Vec<u8>, base: &str) -> Vec<u8> {
 }
 
 async fn serve_file(State(live): State<Arc<Live>>, req: Request<Body>) -> Response {
+    // A static site: reading only.
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        let mut r = StatusCode::METHOD_NOT_ALLOWED.into_response();
+        r.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return r;
+    }
     let out = live_out(&live);
     let base = live
         .base
@@ -514,8 +521,11 @@ async fn serve_file(State(live): State<Arc<Live>>, req: Request<Body>) -> Respon
     let (status, file) = match resolve(&out, &path) {
         Some(Target::File(f)) => (StatusCode::OK, f),
         Some(Target::Folder) => {
+            // One leading slash: `//agencies/` would name the host `agencies`, and browsers
+            // read `\` as `/`.
+            let local = full_path.trim_start_matches(['/', '\\']);
             let mut r = StatusCode::MOVED_PERMANENTLY.into_response();
-            if let Ok(v) = HeaderValue::from_str(&format!("{full_path}/")) {
+            if let Ok(v) = HeaderValue::from_str(&format!("/{local}/")) {
                 r.headers_mut().insert(header::LOCATION, v);
             }
             return r;

@@ -92,8 +92,18 @@ impl Running {
 
     /// A GET over HTTP/1.0: (status, headers, body).
     fn get(&self, path: &str) -> (u16, String, String) {
+        self.send("GET", path)
+    }
+
+    /// A request of `method` over HTTP/1.0: (status, headers, body).
+    fn send(&self, method: &str, path: &str) -> (u16, String, String) {
         let mut s = TcpStream::connect(&self.addr).expect("connects");
-        write!(s, "GET {path} HTTP/1.0\r\nHost: {}\r\n\r\n", self.addr).unwrap();
+        write!(
+            s,
+            "{method} {path} HTTP/1.0\r\nHost: {}\r\nContent-Length: 0\r\n\r\n",
+            self.addr
+        )
+        .unwrap();
         let mut raw = Vec::new();
         s.read_to_end(&mut raw).unwrap();
         let text = String::from_utf8_lossy(&raw).into_owned();
@@ -445,6 +455,29 @@ fn the_server_serves_only_the_output_folder() {
     let (status, head, _) = server.get("/agencies/pingtan");
     assert_eq!(status, 301);
     assert!(head.contains("location: /agencies/pingtan/"), "{head}");
+    // Never to a path a browser reads as another host.
+    for path in ["//agencies", "///agencies/pingtan"] {
+        let (status, head, _) = server.get(path);
+        assert_eq!(status, 301, "{path}");
+        let location = head
+            .lines()
+            .find_map(|l| l.strip_prefix("location: "))
+            .unwrap_or_default();
+        assert!(
+            location.starts_with('/') && !location.starts_with("//"),
+            "{path} → {location}"
+        );
+    }
+    // Reading only: other methods are refused.
+    for method in ["POST", "PUT", "DELETE", "PATCH"] {
+        let (status, head, body) = server.send(method, "/index.html");
+        assert_eq!(status, 405, "{method}");
+        assert!(head.contains("allow: get, head"), "{method}: {head}");
+        assert!(!body.contains("<html"), "{method}");
+    }
+    let (status, _, body) = server.send("HEAD", "/index.html");
+    assert_eq!(status, 200);
+    assert!(body.is_empty());
     // The site also answers under the path of its base_url (the 404 page links that way).
     assert_eq!(server.get("/gongkai/static/style.css").0, 200);
     assert_eq!(server.get("/gongkai/agencies/pingtan/2021.html").0, 200);
@@ -638,5 +671,38 @@ fn a_page_open_in_chromium_reloads_by_itself() {
     ] {
         assert!(log.contains(&format!("ok   {step}")), "{step}:\n{log}");
     }
+    server.interrupt();
+}
+
+/// A FIFO named like a report must not block the watcher: it is an error on the page, and
+/// later edits are still rebuilt.
+#[test]
+fn a_fifo_in_content_does_not_stop_the_watcher() {
+    let site = common::example_site();
+    let root = site.path();
+    let server = Running::start(root, &["serve", "--port", "0"], "press Ctrl-C");
+    let events = server.events();
+    assert_eq!(events.next("ok"), "ok");
+    let fifo = root.join("content/pingtan/2031.md");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let errors = events.next("errors");
+    assert!(errors.contains("not-a-file"), "{errors}");
+    std::fs::remove_file(&fifo).unwrap();
+    assert_eq!(events.next("ok"), "ok");
+    // The full rebuild after the fix reloads every page.
+    events.next("reload");
+    edit(
+        &root.join("content/pingtan/2021.md"),
+        "penalties           = [1282]",
+        "penalties           = [1291]",
+    );
+    events.reload_of(PAGE_FILE);
+    assert!(server.get(PAGE).2.contains(">1291<"));
     server.interrupt();
 }

@@ -64,11 +64,7 @@ pub fn is_candidate(path: &Path) -> bool {
 /// Reads an input file into a document.
 pub fn read_doc(path: &Path) -> Result<doc::Doc, String> {
     let kind = kind_of(path)?;
-    let meta = std::fs::metadata(path).map_err(|e| t!("load.cannot_read", error = e))?;
-    if meta.len() > MAX_INPUT {
-        return Err(t!("import.too_big", size = meta.len() / (1024 * 1024)));
-    }
-    let bytes = std::fs::read(path).map_err(|e| t!("load.cannot_read", error = e))?;
+    let bytes = crate::load::read_limited(path, MAX_INPUT)?;
     Ok(match kind {
         Kind::Text => text::read(&html::decode(&bytes)),
         Kind::Html => html::read(&html::decode(&bytes)),

@@ -70,8 +70,9 @@ pub fn parse_site(file: &str, text: &str) -> (Option<SiteConfig>, Vec<Diagnostic
                     }
                 }
             }
+            // Feed and sitemap links use it: http(s) only, as for `source_url`.
             "base_url" => {
-                if let Some(mut u) = doc.nonempty_string(key, v) {
+                if let Some(mut u) = doc.url(key, v) {
                     if !u.ends_with('/') {
                         u.push('/');
                     }

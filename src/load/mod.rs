@@ -72,23 +72,37 @@ pub fn read_text(path: &Path, rel: &str) -> Result<Arc<str>, Box<Diagnostic>> {
             t!("load.cannot_read", error = e),
         ))
     };
-    let meta = std::fs::metadata(path).map_err(io)?;
-    if meta.len() > MAX_FILE_BYTES {
-        return Err(Box::new(
+    let too_large = |len: u64| {
+        Box::new(
             Diagnostic::file(
                 Severity::Error,
                 "file-too-large",
                 rel,
                 t!(
                     "load.too_large",
-                    size = format!("{:.1}", meta.len() as f64 / 1_048_576.0),
+                    size = format!("{:.1}", len as f64 / 1_048_576.0),
                     limit = MAX_FILE_BYTES / 1_048_576
                 ),
             )
             .help(t!("load.too_large_help")),
-        ));
-    }
-    let bytes = std::fs::read(path).map_err(io)?;
+        )
+    };
+    let bytes = match read_bounded(path, MAX_FILE_BYTES) {
+        Ok(Bounded::Bytes(b)) => b,
+        Ok(Bounded::TooLarge(len)) => return Err(too_large(len)),
+        Ok(Bounded::NotAFile(kind)) => {
+            return Err(Box::new(
+                Diagnostic::file(
+                    Severity::Error,
+                    "not-a-file",
+                    rel,
+                    t!("load.not_a_file", kind = kind),
+                )
+                .help(t!("load.not_a_file_help")),
+            ));
+        }
+        Err(e) => return Err(io(e)),
+    };
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     // SIMD validation: std's goes byte by byte through Chinese text (5-6% of `check`).
     match simdutf8::compat::from_utf8(bytes) {
@@ -178,6 +192,81 @@ fn inherit_tiers(agencies: &mut [Agency]) {
     }
 }
 
+/// What [`read_bounded`] found.
+pub enum Bounded {
+    Bytes(Vec<u8>),
+    /// A regular file over the limit (its length, or the limit + 1 when it grew while read).
+    TooLarge(u64),
+    /// Not a regular file: what it is (a FIFO, a device, a folder…), in words.
+    NotAFile(String),
+}
+
+/// Reads a regular file, at most `limit` bytes. The file is opened without blocking (a FIFO
+/// named like a report would otherwise wait for a writer for ever) and checked on the open
+/// descriptor (a symlink to `/dev/zero` is a device, not a file), and the read stops past the
+/// limit whatever the size the metadata gave.
+pub fn read_bounded(path: &Path, limit: u64) -> std::io::Result<Bounded> {
+    use std::io::Read;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32);
+    }
+    let file = opts.open(path)?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Ok(Bounded::NotAFile(file_kind(&meta.file_type())));
+    }
+    if meta.len() > limit {
+        return Ok(Bounded::TooLarge(meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Ok(Bounded::TooLarge(bytes.len() as u64));
+    }
+    Ok(Bounded::Bytes(bytes))
+}
+
+/// [`read_bounded`] with its refusals as a message, for files other than reports (templates,
+/// static files, files to import).
+pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+    match read_bounded(path, limit) {
+        Ok(Bounded::Bytes(b)) => Ok(b),
+        Ok(Bounded::TooLarge(len)) => Err(t!(
+            "load.too_large",
+            size = format!("{:.1}", len as f64 / 1_048_576.0),
+            limit = limit / 1_048_576
+        )),
+        Ok(Bounded::NotAFile(kind)) => Err(t!("load.not_a_file", kind = kind)),
+        Err(e) => Err(t!("load.cannot_read", error = e)),
+    }
+}
+
+/// What a file that is not a regular one is, in words.
+fn file_kind(t: &std::fs::FileType) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if t.is_fifo() {
+            return t!("load.kind_fifo");
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return t!("load.kind_device");
+        }
+        if t.is_socket() {
+            return t!("load.kind_socket");
+        }
+    }
+    if t.is_dir() {
+        t!("load.kind_folder")
+    } else {
+        t!("load.kind_other")
+    }
+}
+
 /// Whether a directory entry is an editor's temporary or a hidden file, never content.
 pub fn ignored_name(name: &str) -> bool {
     name.starts_with('.')
@@ -264,6 +353,20 @@ pub fn load_site(root: &Path) -> Result<Loaded, Fatal> {
         let rel = rel_path(root, entry.path());
         let name = entry.file_name().to_string_lossy().to_string();
         let is_dir = entry.file_type().is_dir();
+        // Links to folders are not followed (they could lead out of the site, or in a
+        // circle): said, not skipped silently.
+        if entry.path_is_symlink() && entry.path().is_dir() {
+            diags.push(
+                Diagnostic::file(
+                    Severity::Warning,
+                    "symlink",
+                    &rel,
+                    t!("load.symlink_folder"),
+                )
+                .help(t!("load.symlink_folder_help")),
+            );
+            continue;
+        }
         match (entry.depth(), is_dir) {
             (1, true) => agency_dirs.push((name, entry.path().to_path_buf())),
             (2, false) if name.ends_with(".md") => {

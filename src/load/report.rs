@@ -276,6 +276,11 @@ pub fn parse_report(
     }
 
     let body_start = fm.body_start;
+    // Bounded before the Markdown parser sees it: nesting costs it memory per level.
+    if let Some(d) = too_deep(file, &text, body_start) {
+        doc.diags.push(d);
+        return (None, doc.diags);
+    }
     let (sections, section_diags) = read_sections(file, &text, body_start);
     doc.diags.extend(section_diags);
 
@@ -749,6 +754,74 @@ pub fn parse_amount(s: &str) -> Option<Amount> {
         unit,
         printed: None,
     })
+}
+
+/// The deepest nesting of block quotes and lists a report's prose may have. Real reports use
+/// two or three levels; a file of thousands of `>` made the renderer take gigabytes.
+pub const MAX_NESTING: usize = 32;
+
+/// The first line of the prose nested deeper than [`MAX_NESTING`]: its `>` and list markers
+/// at the start of the line, and every two spaces of indentation, each count one level.
+fn too_deep(file: &str, text: &str, body_start: usize) -> Option<Diagnostic> {
+    let mut pos = body_start;
+    for line in text[body_start..].split_inclusive('\n') {
+        let start = pos;
+        pos += line.len();
+        let mut depth = 0usize;
+        let mut spaces = 0usize;
+        let mut rest = line;
+        loop {
+            let trimmed = rest.trim_start_matches([' ', '\t']);
+            spaces += rest.len() - trimmed.len();
+            rest = trimmed;
+            if let Some(r) = rest.strip_prefix('>') {
+                depth += 1;
+                rest = r;
+                continue;
+            }
+            let bullet = rest
+                .strip_prefix(['-', '*', '+'])
+                .or_else(|| {
+                    let digits =
+                        rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+                    (digits > 0 && digits <= 9)
+                        .then(|| rest[digits..].strip_prefix(['.', ')']))
+                        .flatten()
+                })
+                .filter(|r| r.starts_with([' ', '\t']));
+            match bullet {
+                Some(r) => {
+                    depth += 1;
+                    rest = r;
+                }
+                None => break,
+            }
+            if depth > MAX_NESTING {
+                break;
+            }
+        }
+        // Indentation nests only under a marker; plain indented text is a code block.
+        let depth = if depth > 0 { depth + spaces / 2 } else { 0 };
+        if depth > MAX_NESTING {
+            let end = start + line.trim_end().len().min(200);
+            let end = (start..=end)
+                .rev()
+                .find(|&i| text.is_char_boundary(i))
+                .unwrap_or(start);
+            return Some(
+                Diagnostic::at(
+                    Severity::Error,
+                    "markdown-nesting",
+                    file,
+                    text,
+                    Span::new(start..end),
+                    t!("report.too_deep", max = MAX_NESTING),
+                )
+                .help(t!("report.too_deep_help")),
+            );
+        }
+    }
+    None
 }
 
 /// Finds the prose sections: level-2 headings whose text starts with a section numeral

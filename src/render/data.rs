@@ -399,9 +399,36 @@ fn csv_bytes(rows: Vec<Vec<String>>) -> Result<Vec<u8>, String> {
     // A UTF-8 BOM, so Excel opens Chinese text correctly.
     let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
     for r in rows {
-        w.write_record(&r).map_err(|e| e.to_string())?;
+        w.write_record(r.iter().map(|f| inert(f.as_bytes())))
+            .map_err(|e| e.to_string())?;
     }
     w.into_inner().map_err(|e| e.to_string())
+}
+
+/// A CSV field a spreadsheet cannot run: text that starts like a formula (`=`, `+`, `-`, `@`,
+/// a tab or a carriage return) gets a leading `'`, which spreadsheets read as "this is text".
+/// Numbers (`-3`, `+0.5`) stay numbers, and a lone `-` (a printed blank) stays as printed.
+pub fn inert(field: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let risky = match field.first() {
+        Some(b'=' | b'@' | b'\t' | b'\r') => true,
+        Some(b'+' | b'-') => field.len() > 1 && !is_number(&field[1..]),
+        _ => false,
+    };
+    if risky {
+        let mut out = Vec::with_capacity(field.len() + 1);
+        out.push(b'\'');
+        out.extend_from_slice(field);
+        std::borrow::Cow::Owned(out)
+    } else {
+        std::borrow::Cow::Borrowed(field)
+    }
+}
+
+/// Digits with at most one decimal point.
+fn is_number(s: &[u8]) -> bool {
+    let digits = s.iter().filter(|b| b.is_ascii_digit()).count();
+    let points = s.iter().filter(|&&b| b == b'.').count();
+    digits > 0 && digits + points == s.len() && points <= 1
 }
 
 /// The per-report CSV: one row per cell (`key` is `table.row.column`).
@@ -449,7 +476,8 @@ fn csv_record<'a>(fields: impl IntoIterator<Item = &'a [u8]>) -> Result<Vec<u8>,
     let mut w = csv::WriterBuilder::new()
         .buffer_capacity(256)
         .from_writer(Vec::new());
-    w.write_record(fields).map_err(|e| e.to_string())?;
+    w.write_record(fields.into_iter().map(inert))
+        .map_err(|e| e.to_string())?;
     w.into_inner().map_err(|e| e.to_string())
 }
 

@@ -49,6 +49,12 @@ fn walk_files(dir: &Path) -> Vec<(String, PathBuf)> {
     out
 }
 
+/// A theme's text file (a template, strings.toml): a regular file of at most 4 MiB, UTF-8.
+fn read_text_file(path: &std::path::Path) -> Result<String, String> {
+    let bytes = crate::load::read_limited(path, crate::load::MAX_FILE_BYTES)?;
+    String::from_utf8(bytes).map_err(|e| t!("load.not_utf8", byte = e.utf8_error().valid_up_to()))
+}
+
 /// Loads the theme of `config` for the site at `root`. Errors (an unknown theme, a template
 /// that does not parse, unreadable strings) come back as diagnostics naming the file.
 pub fn load(root: &Path, config: &SiteConfig) -> Result<Theme, Vec<Diagnostic>> {
@@ -78,7 +84,7 @@ pub fn load(root: &Path, config: &SiteConfig) -> Result<Theme, Vec<Diagnostic>> 
     let mut template_files = Vec::new();
     for dir in [theme_dir.clone(), root.to_path_buf()] {
         for (name, path) in walk_files(&dir.join("templates")) {
-            match std::fs::read_to_string(&path) {
+            match read_text_file(&path) {
                 Ok(t) => {
                     template_files.push(path.clone());
                     templates.insert(name, (t, Some(path)));
@@ -87,7 +93,7 @@ pub fn load(root: &Path, config: &SiteConfig) -> Result<Theme, Vec<Diagnostic>> 
                     Severity::Error,
                     "io",
                     &crate::load::rel_path(root, &path),
-                    format!("cannot read: {e}"),
+                    e,
                 )),
             }
         }
@@ -97,7 +103,7 @@ pub fn load(root: &Path, config: &SiteConfig) -> Result<Theme, Vec<Diagnostic>> 
     }
     let strings_path = theme_dir.join("strings.toml");
     if strings_path.is_file() {
-        match std::fs::read_to_string(&strings_path) {
+        match read_text_file(&strings_path) {
             Ok(t) => {
                 strings_text = t;
                 strings_file = crate::load::rel_path(root, &strings_path);
@@ -106,7 +112,7 @@ pub fn load(root: &Path, config: &SiteConfig) -> Result<Theme, Vec<Diagnostic>> 
                 Severity::Error,
                 "io",
                 &crate::load::rel_path(root, &strings_path),
-                format!("cannot read: {e}"),
+                e,
             )),
         }
     }
