@@ -95,6 +95,7 @@ pub fn build_into(
         None => loaded.site.config.output_dir.clone(),
     };
     let out = output_dir(root, &configured).map_err(output_error)?;
+    let _lock = crate::output::OutputLock::acquire(&out).map_err(output_error)?;
     let r = render_site(&loaded, &diagnostics, &theme, &out, progress, false, &mut t)?;
     Ok(Built {
         pages: r.pages.len(),
@@ -185,7 +186,7 @@ pub fn render_site(
     let stats = stats.map_err(output_error)?;
     let (bulk, data_files) = data.map_err(output_error)?;
     files += stats.files + data_files + feeds.map_err(output_error)?;
-    t.stage("commit", || staging.commit())
+    t.stage("commit", || staging.commit(&site.config.keep))
         .map_err(output_error)?;
     Ok(Rendered {
         files,

@@ -447,6 +447,10 @@ pub struct SiteConfig {
     pub output_dir: String,
     pub theme: String,
     pub validation: Validation,
+    /// Names at the top of the output folder that a build carries over from the previous
+    /// output (besides [`crate::output::ALWAYS_KEPT`]): files users add, such as a
+    /// verification file of a search engine.
+    pub keep: Vec<String>,
 }
 
 impl Default for SiteConfig {
@@ -459,6 +463,7 @@ impl Default for SiteConfig {
             output_dir: "public".into(),
             theme: "default".into(),
             validation: Validation::default(),
+            keep: Vec::new(),
         }
     }
 }

@@ -7,6 +7,38 @@
 
 use std::path::{Path, PathBuf};
 
+/// What every build carries over from the previous output: files that hosting needs and
+/// users add by hand (GitHub Pages' CNAME and .nojekyll, ACME and other .well-known files, a
+/// git checkout of the published site). `keep = [...]` in site.toml adds names.
+pub const ALWAYS_KEPT: &[&str] = &["CNAME", ".nojekyll", ".well-known", ".git"];
+
+/// What gongkai itself writes at the top of the output folder: never a name to keep.
+const GENERATED: &[&str] = &[
+    MARKER,
+    "index.html",
+    "404.html",
+    "agencies",
+    "years",
+    "data",
+    "search",
+    "static",
+    "feed.xml",
+    "sitemap.xml",
+    "robots.txt",
+];
+
+/// Whether `name` can be kept across builds: one name at the top of the output folder, not
+/// one gongkai writes. The reason when not.
+pub fn keepable(name: &str) -> Result<(), String> {
+    if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\\']) {
+        return Err(t!("output.keep_not_a_name"));
+    }
+    if GENERATED.contains(&name) {
+        return Err(t!("output.keep_generated"));
+    }
+    Ok(())
+}
+
 /// A file gongkai puts in every output folder it creates.
 pub const MARKER: &str = ".gongkai-output";
 const STAGING_PREFIX: &str = ".gongkai-staging-";
@@ -72,6 +104,55 @@ fn absolute(path: &Path, root_abs: &Path) -> Result<PathBuf, String> {
             }
             _ => return Ok(root_abs.join(path)),
         }
+    }
+}
+
+/// An exclusive claim on an output folder, held by a build for its duration and by `serve`
+/// and `watch` for theirs: two writers would delete each other's staging folders. The lock
+/// is on a hidden file beside the folder (`.public.gongkai-lock`), released by the operating
+/// system when the process ends, however it ends.
+pub struct OutputLock {
+    _file: std::fs::File,
+    target: PathBuf,
+}
+
+impl OutputLock {
+    /// Claims `target`, or says who holds it.
+    pub fn acquire(target: &Path) -> Result<OutputLock, String> {
+        let parent = target
+            .parent()
+            .ok_or_else(|| t!("output.cannot_create", path = target.display(), error = "/"))?;
+        std::fs::create_dir_all(parent)
+            .map_err(|e| t!("output.cannot_create", path = parent.display(), error = e))?;
+        let name = target
+            .file_name()
+            .map_or_else(|| "output".into(), |n| n.to_string_lossy().to_string());
+        let path = parent.join(format!(".{name}.gongkai-lock"));
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| t!("output.cannot_write", path = path.display(), error = e))?;
+        match rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
+            Ok(()) => Ok(OutputLock {
+                _file: file,
+                target: target.to_path_buf(),
+            }),
+            Err(e) if e == rustix::io::Errno::WOULDBLOCK => {
+                Err(t!("output.locked", dir = target.display()))
+            }
+            Err(e) => Err(t!(
+                "output.cannot_write",
+                path = path.display(),
+                error = std::io::Error::from(e)
+            )),
+        }
+    }
+
+    /// The folder claimed.
+    pub fn target(&self) -> &Path {
+        &self.target
     }
 }
 
@@ -147,8 +228,9 @@ impl Staging {
             .map_err(|e| t!("output.cannot_write", path = path.display(), error = e))
     }
 
-    /// Swaps the staging folder into place; the previous output is removed afterwards.
-    pub fn commit(mut self) -> Result<(), String> {
+    /// Swaps the staging folder into place; the previous output is removed afterwards, except
+    /// [`ALWAYS_KEPT`] and `keep`, which move into the new output first.
+    pub fn commit(mut self, keep: &[String]) -> Result<(), String> {
         let dir = self.dir.take().ok_or_else(|| {
             t!(
                 "output.cannot_replace",
@@ -157,46 +239,69 @@ impl Staging {
             )
         })?;
         let staged = dir.keep();
-        if self.target.exists() {
-            match exchange(&staged, &self.target) {
-                Ok(()) => {
-                    // `staged` now holds the previous output.
-                    let _ = std::fs::remove_dir_all(&staged);
-                    Ok(())
-                }
-                Err(_) => {
-                    // No atomic exchange here: move the old one aside, then the new one in.
-                    let aside = staged.with_extension("old");
-                    std::fs::rename(&self.target, &aside).map_err(|e| {
-                        t!(
-                            "output.cannot_replace",
-                            path = self.target.display(),
-                            error = e
-                        )
-                    })?;
-                    if let Err(e) = std::fs::rename(&staged, &self.target) {
-                        let _ = std::fs::rename(&aside, &self.target);
-                        return Err(t!(
-                            "output.cannot_replace",
-                            path = self.target.display(),
-                            error = e
-                        ));
-                    }
-                    let _ = std::fs::remove_dir_all(&aside);
-                    Ok(())
-                }
-            }
-        } else {
-            std::fs::rename(&staged, &self.target).map_err(|e| {
+        let replace_error = |e: std::io::Error| {
+            t!(
+                "output.cannot_replace",
+                path = self.target.display(),
+                error = e
+            )
+        };
+        if !self.target.exists() {
+            return std::fs::rename(&staged, &self.target).map_err(|e| {
                 let _ = std::fs::remove_dir_all(&staged);
                 t!(
                     "output.cannot_create",
                     path = self.target.display(),
                     error = e
                 )
-            })
+            });
         }
+        let names: Vec<&str> = ALWAYS_KEPT
+            .iter()
+            .copied()
+            .chain(keep.iter().map(String::as_str))
+            .collect();
+        let kept = carry_over(&self.target, &staged, &names).map_err(replace_error)?;
+        if exchange(&staged, &self.target).is_ok() {
+            // `staged` now holds the previous output, without what was kept.
+            let _ = std::fs::remove_dir_all(&staged);
+            return Ok(());
+        }
+        // No atomic exchange here: move the old one aside, then the new one in.
+        let aside = staged.with_extension("old");
+        if let Err(e) = std::fs::rename(&self.target, &aside) {
+            let _ = carry_over(&staged, &self.target, &kept);
+            return Err(replace_error(e));
+        }
+        if let Err(e) = std::fs::rename(&staged, &self.target) {
+            let _ = std::fs::rename(&aside, &self.target);
+            let _ = carry_over(&staged, &self.target, &kept);
+            return Err(replace_error(e));
+        }
+        let _ = std::fs::remove_dir_all(&aside);
+        Ok(())
     }
+}
+
+/// Moves the entries `names` of `from` into `to` (same filesystem: renames); returns those
+/// moved. On a failure, what was moved goes back.
+fn carry_over<'a>(from: &Path, to: &Path, names: &[&'a str]) -> std::io::Result<Vec<&'a str>> {
+    let mut moved = Vec::new();
+    for &name in names {
+        let src = from.join(name);
+        let dst = to.join(name);
+        if std::fs::symlink_metadata(&src).is_err() || std::fs::symlink_metadata(&dst).is_ok() {
+            continue;
+        }
+        if let Err(e) = std::fs::rename(&src, &dst) {
+            for &back in &moved {
+                let _ = std::fs::rename(to.join(back), from.join(back));
+            }
+            return Err(e);
+        }
+        moved.push(name);
+    }
+    Ok(moved)
 }
 
 impl crate::render::Sink for Staging {
@@ -271,7 +376,7 @@ mod tests {
         let target = tmp.path().join("public");
         let s = Staging::new(&target).unwrap();
         s.write("a/index.html", b"one").unwrap();
-        s.commit().unwrap();
+        s.commit(&[]).unwrap();
         assert_eq!(std::fs::read(target.join("a/index.html")).unwrap(), b"one");
         let s = Staging::new(&target).unwrap();
         s.write("a/index.html", b"two").unwrap();
@@ -279,7 +384,7 @@ mod tests {
         assert_eq!(std::fs::read(target.join("a/index.html")).unwrap(), b"one");
         let s = Staging::new(&target).unwrap();
         s.write("b.html", b"three").unwrap();
-        s.commit().unwrap();
+        s.commit(&[]).unwrap();
         assert!(!target.join("a/index.html").exists());
         assert_eq!(std::fs::read(target.join("b.html")).unwrap(), b"three");
         let leftovers: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().flatten().collect();

@@ -192,7 +192,8 @@ pub fn run(root: &Path, opts: Options) -> i32 {
                 ctrl_c.await;
             }
             Some((ip, port)) => {
-                let listener = match tokio::net::TcpListener::bind(SocketAddr::new(ip, port)).await {
+                let listener = match tokio::net::TcpListener::bind(SocketAddr::new(ip, port)).await
+                {
                     Ok(l) => l,
                     Err(e) => {
                         let message = if e.kind() == std::io::ErrorKind::AddrInUse {
@@ -202,7 +203,13 @@ pub fn run(root: &Path, opts: Options) -> i32 {
                         };
                         eprintln!("{}", t!("cmd.error", message = message));
                         if e.kind() == std::io::ErrorKind::AddrInUse {
-                            eprintln!("{}", t!("cmd.help", message = t!("serve.port_in_use_help", port = port)));
+                            eprintln!(
+                                "{}",
+                                t!(
+                                    "cmd.help",
+                                    message = t!("serve.port_in_use_help", port = port)
+                                )
+                            );
                         }
                         return 1;
                     }
@@ -212,7 +219,10 @@ pub fn run(root: &Path, opts: Options) -> i32 {
                     eprintln!("{}", t!("serve.public_warning", ip = ip));
                 }
                 let url = browse_url(ip, port);
-                say!("{}", t!("serve.serving", dir = live_out(&live).display(), url = url));
+                say!(
+                    "{}",
+                    t!("serve.serving", dir = live_out(&live).display(), url = url)
+                );
                 if ip.is_unspecified() {
                     say!("{}", t!("serve.other_machines", port = port));
                 }
@@ -225,12 +235,7 @@ pub fn run(root: &Path, opts: Options) -> i32 {
                     .fallback(serve_file)
                     .with_state(live);
                 tokio::select! {
-                    r = axum::serve(listener, app) => {
-                        if let Err(e) = r {
-                            eprintln!("{}", t!("cmd.error", message = t!("serve.stopped_error", error = e)));
-                            return 1;
-                        }
-                    }
+                    _ = accept_loop(listener, app) => {}
                     _ = ctrl_c => {}
                 }
             }
@@ -278,7 +283,18 @@ fn watch_loop(
     }
     let _ = ready.send(Ok(()));
     let mut watching = watched_paths(&site_root(&session), theme);
-    while let Ok(result) = rx.recv() {
+    loop {
+        let result = match rx.recv_timeout(HEAL_EVERY) {
+            Ok(r) => r,
+            // Quiet for a while: the output may have been damaged from outside (deleted
+            // while serving) or a write failed (descriptors, space): rebuild when so.
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                let outcome = session.heal();
+                publish(&live, &session, &outcome);
+                continue;
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return,
+        };
         let Ok(events) = result else { continue };
         // Reading files (our own builds do) is not a change. A change of permissions or
         // times is one while the site has errors: `chmod` or `touch` may be the fix (a
@@ -310,30 +326,74 @@ fn watch_loop(
         }
         watching = now;
         let outcome = session.apply(&paths);
-        if let Ok(mut o) = live.out.write() {
-            *o = session.output().to_path_buf();
-        }
-        if let Ok(mut b) = live.base.write() {
-            *b = session.base_path();
-        }
-        match report(&outcome) {
-            Some(Message::Errors { json, text }) => {
-                set_errors(&live, Some((json.clone(), text.clone())));
-                let _ = live.tx.send(Message::Errors { json, text });
+        publish(&live, &session, &outcome);
+    }
+}
+
+/// At most this many connections at once (browsers open six per site; the live-reload
+/// stream holds one per open page); more wait to be accepted.
+const MAX_CONNECTIONS: usize = 256;
+/// A client that has not sent its request headers within this time is disconnected, so that
+/// half-open connections cannot hold the server's descriptors.
+const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Accepts connections for ever: each is served by hyper with a header-read timeout, at most
+/// [`MAX_CONNECTIONS`] at once. An accept that fails (no descriptors left) is retried after a
+/// pause instead of stopping the server.
+async fn accept_loop(listener: tokio::net::TcpListener, app: Router) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::service::TowerToHyperService;
+    let slots = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    loop {
+        let Ok(permit) = slots.clone().acquire_owned().await else {
+            return;
+        };
+        let stream = match listener.accept().await {
+            Ok((s, _)) => s,
+            Err(_) => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
             }
-            Some(m @ Message::Reload { .. }) => {
-                let empty = matches!(&m, Message::Reload { all: false, files } if files.is_empty());
-                let had_errors = live.errors.read().map(|g| g.is_some()).unwrap_or(false);
-                set_errors(&live, None);
-                if had_errors {
-                    let _ = live.tx.send(Message::Ok);
-                }
-                if !empty {
-                    let _ = live.tx.send(m);
-                }
-            }
-            _ => {}
+        };
+        let service = TowerToHyperService::new(app.clone());
+        tokio::spawn(async move {
+            let mut http = hyper::server::conn::http1::Builder::new();
+            http.timer(TokioTimer::new())
+                .header_read_timeout(HEADER_TIMEOUT);
+            let _ = http.serve_connection(TokioIo::new(stream), service).await;
+            drop(permit);
+        });
+    }
+}
+
+/// How often a quiet server checks that its output is whole.
+const HEAL_EVERY: Duration = Duration::from_millis(500);
+
+/// Tells the terminal and the browsers what a rebuild did.
+fn publish(live: &Live, session: &Session, outcome: &Outcome) {
+    if let Ok(mut o) = live.out.write() {
+        *o = session.output().to_path_buf();
+    }
+    if let Ok(mut b) = live.base.write() {
+        *b = session.base_path();
+    }
+    match report(outcome) {
+        Some(Message::Errors { json, text }) => {
+            set_errors(live, Some((json.clone(), text.clone())));
+            let _ = live.tx.send(Message::Errors { json, text });
         }
+        Some(m @ Message::Reload { .. }) => {
+            let empty = matches!(&m, Message::Reload { all: false, files } if files.is_empty());
+            let had_errors = live.errors.read().map(|g| g.is_some()).unwrap_or(false);
+            set_errors(live, None);
+            if had_errors {
+                let _ = live.tx.send(Message::Ok);
+            }
+            if !empty {
+                let _ = live.tx.send(m);
+            }
+        }
+        _ => {}
     }
 }
 

@@ -159,6 +159,8 @@ fn template_of(kind: &PageKind) -> &'static str {
 pub struct Session {
     root: PathBuf,
     out: PathBuf,
+    /// The claim on `out` for as long as the session writes it.
+    lock: crate::output::OutputLock,
     loaded: Loaded,
     theme: Theme,
     state: Option<Rendered>,
@@ -171,6 +173,9 @@ pub struct Session {
     /// The model matches the sources and the output can be updated incrementally (false
     /// after the structure failed to load).
     in_sync: bool,
+    /// When the last read or write failed (a full disk, no descriptors left): everything is
+    /// reloaded and rebuilt a little later (see [`Session::heal`]).
+    write_failed: Option<(Instant, u32)>,
 }
 
 /// Changes waiting for a good state of the site.
@@ -200,15 +205,18 @@ impl Session {
         let mut theme = render::theme::load(root, &loaded.site.config).map_err(Failure::Output)?;
         theme.set_globals(&loaded.site);
         let out = output_dir(root, &loaded.site.config.output_dir).map_err(output_error)?;
+        let lock = crate::output::OutputLock::acquire(&out).map_err(output_error)?;
         let mut s = Session {
             root: root.to_path_buf(),
             out,
+            lock,
             loaded,
             theme,
             state: None,
             findings: Vec::new(),
             pending: Pending::default(),
             in_sync: false,
+            write_failed: None,
         };
         let outcome = s.rebuild_all(Instant::now());
         Ok((s, outcome))
@@ -376,7 +384,47 @@ impl Session {
         }
     }
 
+    /// Rebuilds the output when it was damaged from outside (the folder deleted or emptied
+    /// while serving) or when writing it failed a while ago; otherwise nothing.
+    pub fn heal(&mut self) -> Outcome {
+        let damaged = self.in_sync
+            && !(self.out.join(crate::output::MARKER).is_file()
+                && self.out.join("index.html").is_file());
+        let retry = self
+            .write_failed
+            .is_some_and(|(at, _)| Instant::now() >= at);
+        if damaged {
+            // The model is fine; only the output needs writing again, whole.
+            self.rebuild_all(Instant::now())
+        } else if retry {
+            self.reload_all(Instant::now())
+        } else {
+            Outcome::Unchanged
+        }
+    }
+
+    fn write_failure(&mut self, diagnostics: Diagnostics) -> Outcome {
+        self.schedule_retry();
+        self.failed(diagnostics)
+    }
+
+    /// The next attempt after a failed read or write: 2 s, then twice as long each time it
+    /// fails again, at most 32 s.
+    fn schedule_retry(&mut self) {
+        let tries = self.write_failed.map_or(0, |(_, n)| n + 1).min(4);
+        self.write_failed = Some((Instant::now() + RETRY_AFTER * (1 << tries), tries));
+    }
+
     fn failed(&mut self, diagnostics: Diagnostics) -> Outcome {
+        // A file that could not be read or written may be readable later without any edit
+        // (descriptors freed, a disk remounted): try again then.
+        let transient = diagnostics
+            .items
+            .iter()
+            .any(|d| d.code == "io" || d.code == "output");
+        if transient && self.write_failed.is_none_or(|(at, _)| at <= Instant::now()) {
+            self.schedule_retry();
+        }
         self.in_sync = false;
         Outcome::Failed {
             diagnostics,
@@ -390,6 +438,9 @@ impl Session {
             Ok(l) => self.loaded = l,
             Err(f) => {
                 self.in_sync = false;
+                if f.diagnostics.items.iter().any(|d| d.code == "io") {
+                    self.schedule_retry();
+                }
                 return Outcome::Failed {
                     diagnostics: f.diagnostics,
                     sources: f.sources,
@@ -403,7 +454,14 @@ impl Session {
             }
             Err(d) => return self.failed(Diagnostics { items: d }),
         }
-        match output_dir(&self.root, &self.loaded.site.config.output_dir) {
+        match output_dir(&self.root, &self.loaded.site.config.output_dir).and_then(|o| {
+            if o == self.lock.target() {
+                return Ok(o);
+            }
+            // output_dir changed: claim the new folder before writing it.
+            self.lock = crate::output::OutputLock::acquire(&o)?;
+            Ok(o)
+        }) {
             Ok(o) => self.out = o,
             Err(e) => {
                 return self.failed(Diagnostics {
@@ -439,6 +497,7 @@ impl Session {
                 let written = r.pages.iter().map(|p| p.path.clone()).collect();
                 self.state = Some(r);
                 self.in_sync = true;
+                self.write_failed = None;
                 self.pending = Pending::default();
                 Outcome::Built {
                     written,
@@ -448,7 +507,7 @@ impl Session {
                     sources: self.loaded.sources.clone(),
                 }
             }
-            Err(Failure::Output(d)) => self.failed(Diagnostics { items: d }),
+            Err(Failure::Output(d)) => self.write_failure(Diagnostics { items: d }),
             Err(Failure::Invalid { diagnostics, .. }) => self.failed(diagnostics),
             Err(Failure::Unreadable(f)) => self.failed(f.diagnostics),
         }
@@ -456,6 +515,11 @@ impl Session {
 
     /// Re-renders what depends on the pending changes.
     fn update(&mut self, start: Instant) -> Outcome {
+        // An output damaged from outside (deleted while serving) is written whole again,
+        // never patched into a partial folder.
+        if !self.out.join(crate::output::MARKER).is_file() {
+            return self.rebuild_all(start);
+        }
         let site = &self.loaded.site;
         let indices: Vec<usize> = self
             .pending
@@ -584,12 +648,15 @@ impl Session {
                 diagnostics,
                 sources: self.loaded.sources.clone(),
             },
-            Err(e) => self.failed(Diagnostics {
+            Err(e) => self.write_failure(Diagnostics {
                 items: vec![Diagnostic::file(Severity::Error, "output", "public", e)],
             }),
         }
     }
 }
+
+/// How long after a failed write the output is rebuilt (descriptors or space may be back).
+const RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Renders pages in parallel and writes them.
 fn render_pages(

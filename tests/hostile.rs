@@ -246,3 +246,88 @@ fn a_refused_output_dir_creates_no_folder() {
     let out = common::gongkai(site.path(), &["check"]);
     assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
 }
+
+/// Two writers of one output folder: the second is refused with the reason, and the first
+/// one's output is intact.
+#[test]
+fn a_second_build_is_refused_while_the_output_is_being_written() {
+    let site = common::example_site();
+    let out = common::gongkai(site.path(), &["build"]);
+    assert_eq!(out.status.code(), Some(0));
+    let before = common::snapshot(&site.path().join("public"));
+    let public = std::fs::canonicalize(site.path().join("public")).unwrap();
+    // Another writer holds the output (as a running build or serve does).
+    let held = gongkai::output::OutputLock::acquire(&public).unwrap();
+    let out = common::gongkai(site.path(), &["build"]);
+    let err = common::stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("another gongkai (build, serve or watch) is writing"),
+        "{err}"
+    );
+    let zh = common::gongkai_zh(site.path(), &["build"]);
+    assert!(common::stderr(&zh).contains("另一个 gongkai（build、serve 或 watch）正在写入"));
+    assert_eq!(common::snapshot(&site.path().join("public")), before);
+    // Another folder is fine meanwhile; once released, the build goes through.
+    let out = common::gongkai(site.path(), &["build", "-o", "other"]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    drop(held);
+    let out = common::gongkai(site.path(), &["build"]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+}
+
+/// Files users add to the output for their hosting survive every build; others do not.
+#[test]
+fn files_users_keep_in_the_output_survive_builds() {
+    let site = common::example_site();
+    let cfg = site.path().join("site.toml");
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(
+        &cfg,
+        text.replacen("theme =", "keep = [\"baidu_verify_abc.html\"]\ntheme =", 1),
+    )
+    .unwrap();
+    let out = common::gongkai(site.path(), &["build"]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    let public = site.path().join("public");
+    std::fs::write(public.join("CNAME"), "gknb.example.gov.cn\n").unwrap();
+    std::fs::write(public.join(".nojekyll"), "").unwrap();
+    std::fs::create_dir_all(public.join(".well-known/acme-challenge")).unwrap();
+    std::fs::write(public.join(".well-known/acme-challenge/token"), "t").unwrap();
+    std::fs::create_dir_all(public.join(".git")).unwrap();
+    std::fs::write(public.join(".git/HEAD"), "ref: refs/heads/main\n").unwrap();
+    std::fs::write(public.join("baidu_verify_abc.html"), "verify").unwrap();
+    std::fs::write(public.join("stray.txt"), "not kept").unwrap();
+    for _ in 0..2 {
+        let out = common::gongkai(site.path(), &["build"]);
+        assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+        assert_eq!(
+            std::fs::read_to_string(public.join("CNAME")).unwrap(),
+            "gknb.example.gov.cn\n"
+        );
+        assert!(public.join(".nojekyll").is_file());
+        assert!(public.join(".well-known/acme-challenge/token").is_file());
+        assert!(public.join(".git/HEAD").is_file());
+        assert_eq!(
+            std::fs::read_to_string(public.join("baidu_verify_abc.html")).unwrap(),
+            "verify"
+        );
+        assert!(!public.join("stray.txt").exists());
+        assert!(public.join("index.html").is_file());
+    }
+    // A name gongkai writes cannot be kept.
+    let text = std::fs::read_to_string(&cfg).unwrap();
+    std::fs::write(
+        &cfg,
+        text.replace("\"baidu_verify_abc.html\"", "\"index.html\", \"../x\""),
+    )
+    .unwrap();
+    let out = common::gongkai(site.path(), &["check"]);
+    let err = common::stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("`index.html` in keep cannot be kept: gongkai writes it itself"),
+        "{err}"
+    );
+    assert!(err.contains("`../x` in keep cannot be kept"), "{err}");
+}

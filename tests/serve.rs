@@ -706,3 +706,135 @@ fn a_fifo_in_content_does_not_stop_the_watcher() {
     assert!(server.get(PAGE).2.contains(">1291<"));
     server.interrupt();
 }
+
+/// `build` while `serve` runs on the same output is refused (they would delete each other's
+/// staging folders); the server keeps serving.
+#[test]
+fn build_is_refused_while_serve_writes_the_output() {
+    let site = common::example_site();
+    let root = site.path();
+    let server = Running::start(root, &["serve", "--port", "0"], "press Ctrl-C");
+    let out = common::gongkai(root, &["build"]);
+    let err = common::stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("another gongkai (build, serve or watch) is writing"),
+        "{err}"
+    );
+    // A second serve of the same site too.
+    let out = common::gongkai(root, &["serve", "--port", "0"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(common::stderr(&out).contains("is writing"));
+    assert_eq!(server.get(PAGE).0, 200);
+    server.interrupt();
+    let out = common::gongkai(root, &["build"]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+}
+
+/// The output deleted while serving is rebuilt whole (not left partial and reported ok), and
+/// a later `build` replaces it as its own.
+#[test]
+fn a_deleted_output_is_rebuilt_whole() {
+    let site = common::example_site();
+    let root = site.path();
+    let server = Running::start(root, &["serve", "--port", "0"], "press Ctrl-C");
+    let events = server.events();
+    assert_eq!(events.next("ok"), "ok");
+    let public = root.join("public");
+    std::fs::remove_dir_all(&public).unwrap();
+    // An edit lands in the deleted folder's place before the server notices.
+    edit(
+        &root.join("content/pingtan/2021.md"),
+        "penalties           = [1282]",
+        "penalties           = [1292]",
+    );
+    let start = Instant::now();
+    loop {
+        if public.join(".gongkai-output").is_file() && public.join("static/style.css").is_file() {
+            break;
+        }
+        assert!(start.elapsed() < WAIT, "not rebuilt:\n{}", server.log());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Wait for the server to settle, then compare with a fresh build of the same sources.
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(server.get(PAGE).2.contains(">1292<"));
+    let out = common::gongkai(root, &["build", "-o", "fresh"]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    assert_eq!(
+        common::snapshot(&public),
+        common::snapshot(&root.join("fresh"))
+    );
+    server.interrupt();
+    let out = common::gongkai(root, &["build"]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+}
+
+/// Half-open connections (nothing sent) are closed after the header-read timeout instead of
+/// holding the server's descriptors for ever; the server answers afterwards.
+#[test]
+fn idle_connections_are_closed_and_the_server_keeps_answering() {
+    let site = common::example_site();
+    let server = Running::start(site.path(), &["serve", "--port", "0"], "press Ctrl-C");
+    let idle: Vec<TcpStream> = (0..300)
+        .map(|_| TcpStream::connect(&server.addr).expect("connects"))
+        .collect();
+    std::thread::sleep(Duration::from_secs(12));
+    let closed = idle
+        .iter()
+        .filter(|s| {
+            let mut s = *s;
+            s.set_read_timeout(Some(Duration::from_millis(200))).unwrap();
+            let mut buf = [0u8; 64];
+            matches!(s.read(&mut buf), Ok(0)) || matches!(s.read(&mut buf), Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset)
+        })
+        .count();
+    assert!(
+        closed >= 256,
+        "only {closed} of 300 idle connections were closed"
+    );
+    drop(idle);
+    let start = Instant::now();
+    assert_eq!(server.get(PAGE).0, 200);
+    assert!(start.elapsed() < Duration::from_secs(5), "answered late");
+    server.interrupt();
+}
+
+/// With its descriptors used up (a low limit and many connections), a rebuild fails; once
+/// they are free again the server rebuilds by itself, without another edit.
+#[test]
+fn a_rebuild_that_ran_out_of_descriptors_recovers() {
+    let prlimit = Path::new("/usr/bin/prlimit");
+    if !common::tool_available(prlimit, "prlimit (util-linux)") {
+        return;
+    }
+    let site = common::example_site();
+    let root = site.path();
+    let mut program = Command::new(prlimit);
+    program
+        .args(["--nofile=96:96", "--"])
+        .arg(env!("CARGO_BIN_EXE_gongkai"));
+    let server = Running::spawn(program, root, &["serve", "--port", "0"], "press Ctrl-C");
+    let events = server.events();
+    assert_eq!(events.next("ok"), "ok");
+    // Take every descriptor the server has left.
+    let hogs: Vec<TcpStream> = (0..120)
+        .filter_map(|_| TcpStream::connect(&server.addr).ok())
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    edit(
+        &root.join("content/pingtan/2021.md"),
+        "penalties           = [1282]",
+        "penalties           = [1293]",
+    );
+    let errors = events.next("errors");
+    assert!(
+        errors.contains("Too many open files") || errors.contains("os error 24"),
+        "{errors}"
+    );
+    drop(hogs);
+    // Freed by the clients here (or by the header timeout): rebuilt without an edit.
+    assert_eq!(events.next("ok"), "ok", "{}", server.log());
+    assert!(server.get(PAGE).2.contains(">1293<"));
+    server.interrupt();
+}

@@ -39,6 +39,7 @@ pub fn parse_site(file: &str, text: &str) -> (Option<SiteConfig>, Vec<Diagnostic
         "output_dir",
         "theme",
         "validation",
+        "keep",
     ];
     let mut has_title = false;
     for (key, _, v) in doc.fields(root.get_ref(), &keys, "site.toml") {
@@ -92,6 +93,21 @@ pub fn parse_site(file: &str, text: &str) -> (Option<SiteConfig>, Vec<Diagnostic
             "validation" => {
                 if let Some(t) = doc.table(key, v) {
                     cfg.validation = read_validation(&mut doc, t);
+                }
+            }
+            "keep" => {
+                for (name, span) in doc.strings(key, v) {
+                    match crate::output::keepable(&name) {
+                        Ok(()) => cfg.keep.push(name),
+                        Err(why) => {
+                            doc.error(
+                                "bad-value",
+                                span,
+                                t!("config.bad_keep", name = name, why = why),
+                            )
+                            .help(t!("config.keep_help"));
+                        }
+                    }
                 }
             }
             _ => {}

@@ -260,6 +260,23 @@ impl<'t> Doc<'t> {
         }
     }
 
+    /// An array of strings, each with its span; other types are reported.
+    pub fn strings(&mut self, key: &str, v: &Value<'_>) -> Vec<(String, Span)> {
+        match v.get_ref() {
+            DeValue::Array(items) => items
+                .iter()
+                .filter_map(|item| {
+                    let s = self.string(key, item)?;
+                    Some((s, self.span(item.span())))
+                })
+                .collect(),
+            _ => {
+                self.wrong_type(key, v, &t!("toml.want_strings"));
+                Vec::new()
+            }
+        }
+    }
+
     pub fn table<'a, 'v>(&mut self, key: &str, v: &'a Value<'v>) -> Option<&'a DeTable<'v>> {
         match v.get_ref() {
             DeValue::Table(t) => Some(t),
