@@ -592,7 +592,10 @@ async fn serve_file(State(live): State<Arc<Live>>, req: Request<Body>) -> Respon
         }
         None => (StatusCode::NOT_FOUND, out.join("404.html")),
     };
-    let bytes = match tokio::fs::read(&file).await {
+    // Read in place: the pages are small and in the page cache. tokio::fs would hand each
+    // read to a pool thread, and under 50 connections the pool's churn of threads (each with
+    // its allocator cache) let the server's memory grow for as long as the load lasted.
+    let bytes = match std::fs::read(&file) {
         Ok(b) => b,
         // No page to show: while the site has errors (at start, before any good build)
         // the errors are the page; it reloads itself once they are fixed.

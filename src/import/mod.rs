@@ -65,10 +65,16 @@ pub fn is_candidate(path: &Path) -> bool {
 pub fn read_doc(path: &Path) -> Result<doc::Doc, String> {
     let kind = kind_of(path)?;
     let bytes = crate::load::read_limited(path, MAX_INPUT)?;
+    read_bytes(&bytes, kind)
+}
+
+/// Reads the bytes of an input of `kind` into a document (the readers behind
+/// [`read_doc`], public for fuzzing).
+pub fn read_bytes(bytes: &[u8], kind: Kind) -> Result<doc::Doc, String> {
     Ok(match kind {
-        Kind::Text => text::read(&html::decode(&bytes)),
-        Kind::Html => html::read(&html::decode(&bytes)),
-        Kind::Docx => docx::read(&bytes)?,
+        Kind::Text => text::read(&html::decode(bytes)),
+        Kind::Html => html::read(&html::decode(bytes)),
+        Kind::Docx => docx::read(bytes)?,
     })
 }
 
