@@ -110,8 +110,8 @@ pub enum Command {
         #[arg(long)]
         parent: Option<String>,
     },
-    /// Import published reports: a web page (.html), a Word file (.docx), text extracted from
-    /// Word (.txt), or a folder of them.
+    /// Import published reports: a web page (.html), a Word file (.docx), an Excel workbook
+    /// of the tables (.xlsx, .xls), text extracted from Word (.txt), or a folder of them.
     ///
     /// Writes content/<agency>/<year>.md with every table cell, the prose sections and the
     /// metadata found, then checks it. Cells that cannot be read with certainty are left empty

@@ -562,3 +562,94 @@ fn an_appendix_layout_with_labelled_appeals_rows() {
     assert_eq!(report.meta.published.as_deref(), Some("2023-01-18"));
     assert_eq!(imported.signature.as_deref(), Some("平潭综合实验区管委会"));
 }
+
+/// Workbooks as offices fill them in: the three tables one per sheet or all on one sheet,
+/// merged header cells, numbers as numbers, as text, or as cached formula values. Every cell
+/// of every fixture comes back.
+#[test]
+fn every_fixture_imports_from_an_excel_workbook() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in common::fixture::names() {
+        let fx = common::fixture::fixture(&name);
+        let (p, q) = published::from_fixture(&name);
+        let stem = name.trim_end_matches(".json");
+        for (tag, w) in [
+            ("sheets", published::Workbook::default()),
+            (
+                "one-sheet",
+                published::Workbook {
+                    one_sheet: true,
+                    ..Default::default()
+                },
+            ),
+            (
+                "text",
+                published::Workbook {
+                    text_numbers: true,
+                    ..Default::default()
+                },
+            ),
+            (
+                "formulas",
+                published::Workbook {
+                    formulas: true,
+                    one_sheet: true,
+                    ..Default::default()
+                },
+            ),
+        ] {
+            let path = dir.path().join(format!("{stem}-{tag}.xlsx"));
+            std::fs::write(
+                &path,
+                published::zip_xlsx(&published::xlsx_sheets(&p, q, w)),
+            )
+            .unwrap();
+            let (report, imported, _) = import_and_load(&path, "agency", &Options::default());
+            common::fixture::compare_numbers(&fx, &report);
+            assert_eq!(report.year as i64, fx["year"].as_i64().unwrap(), "{tag}");
+            assert!(
+                imported
+                    .review
+                    .iter()
+                    .all(|r| r.contains("section") || r.contains("部分")),
+                "{}: {:?}",
+                path.display(),
+                imported.review
+            );
+            assert_eq!(
+                report.meta.title.as_deref(),
+                Some(p.title.as_str()),
+                "{tag}"
+            );
+        }
+    }
+}
+
+/// A formula Excel never calculated has no value to read: its cell is left empty and listed
+/// with its official label, never guessed. A total that disagrees with its cells is kept as
+/// cached, and `check` reports the identity.
+#[test]
+fn an_uncalculated_formula_is_left_for_review() {
+    let (p, q) = published::from_fixture("pingtan-2021.json");
+    let mut sheets = published::xlsx_sheets(&p, q, published::Workbook::default());
+    // 三 is the second sheet; its first data row is 一、本年新收 (row 4): the 总计 cell (H4).
+    let xml = &mut sheets[1].1;
+    let start = xml.find("<c r=\"H4\">").expect("a number in H4");
+    let end = start + xml[start..].find("</c>").unwrap() + 4;
+    xml.replace_range(start..end, "<c r=\"H4\"><f>SUM(B4:G4)</f></c>");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.xlsx");
+    std::fs::write(&path, published::zip_xlsx(&sheets)).unwrap();
+    let imported = gongkai::import::import_file(&path, &Options::default()).unwrap();
+    let text = report_text(&imported);
+    assert!(
+        imported
+            .review
+            .iter()
+            .any(|r| r.starts_with("一、本年新收政府信息公开申请数量 /")
+                && r.contains("`=SUM(B4:G4)`")),
+        "{:?}",
+        imported.review
+    );
+    assert!(text.contains("# REVIEW:"), "{text}");
+}

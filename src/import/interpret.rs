@@ -635,7 +635,8 @@ impl Row {
 /// Text in a value position: a number or empty mark ([`value_like`]), or something short
 /// with digits that is not a numbered label (`约12`, `5?`), which the cell reader reports.
 fn value_ish(t: &str) -> bool {
-    if value_like(t) {
+    // A spreadsheet formula without a computed value stands where a value is printed.
+    if value_like(t) || t.starts_with('=') {
         return true;
     }
     let t: String = t

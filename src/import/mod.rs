@@ -10,6 +10,7 @@ mod docx;
 mod html;
 pub mod interpret;
 mod text;
+mod xlsx;
 
 use std::path::Path;
 
@@ -28,6 +29,8 @@ pub enum Kind {
     Text,
     Html,
     Docx,
+    /// An Excel workbook (.xlsx or .xls).
+    Workbook,
 }
 
 /// The kind of a file by its extension, or why it cannot be imported.
@@ -41,6 +44,7 @@ pub fn kind_of(path: &Path) -> Result<Kind, String> {
         "txt" | "text" => Ok(Kind::Text),
         "html" | "htm" | "shtml" | "xhtml" | "jsp" | "asp" | "aspx" | "php" => Ok(Kind::Html),
         "docx" => Ok(Kind::Docx),
+        "xlsx" | "xlsm" | "xls" => Ok(Kind::Workbook),
         "doc" | "wps" => Err(t!("import.old_word")),
         "pdf" => Err(t!("import.pdf")),
         "" => Err(t!("import.no_extension")),
@@ -57,7 +61,20 @@ pub fn is_candidate(path: &Path) -> bool {
                 .and_then(|e| e.to_str())
                 .map(str::to_ascii_lowercase)
                 .as_deref(),
-            Some("txt" | "html" | "htm" | "shtml" | "xhtml" | "docx" | "doc" | "wps" | "pdf")
+            Some(
+                "txt"
+                    | "html"
+                    | "htm"
+                    | "shtml"
+                    | "xhtml"
+                    | "docx"
+                    | "doc"
+                    | "wps"
+                    | "pdf"
+                    | "xlsx"
+                    | "xlsm"
+                    | "xls"
+            )
         )
 }
 
@@ -75,6 +92,7 @@ pub fn read_bytes(bytes: &[u8], kind: Kind) -> Result<doc::Doc, String> {
         Kind::Text => text::read(&html::decode(bytes)),
         Kind::Html => html::read(&html::decode(bytes)),
         Kind::Docx => docx::read(bytes)?,
+        Kind::Workbook => xlsx::read(bytes)?,
     })
 }
 

@@ -820,3 +820,194 @@ pub fn to_text(p: &Published, q: Quirks) -> String {
     }
     s
 }
+
+/// How an office fills in a workbook of the three tables.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Workbook {
+    /// All three tables on one sheet (blank rows between) instead of one sheet each.
+    pub one_sheet: bool,
+    /// Every number typed as text (a leading apostrophe, or a cell formatted as text).
+    pub text_numbers: bool,
+    /// Every number the cached value of a formula (`=12+0`).
+    pub formulas: bool,
+}
+
+/// The sheets of a workbook holding the report's three tables, as (name, sheet XML): a title
+/// row merged across the first sheet, each table with its merged header cells.
+pub fn xlsx_sheets(p: &Published, q: Quirks, w: Workbook) -> Vec<(String, String)> {
+    let tables = [
+        (p.headings[1].clone(), proactive_grid(p, q)),
+        (p.headings[2].clone(), requests_grid(p, q)),
+        (p.headings[3].clone(), appeals_grid(p)),
+    ];
+    let mut sheets: Vec<(String, Vec<String>, Vec<String>, usize)> = Vec::new();
+    for (i, (name, grid)) in tables.iter().enumerate() {
+        if i == 0 || !w.one_sheet {
+            let sheet_name: String = name.chars().take(31).collect();
+            sheets.push((sheet_name, Vec::new(), Vec::new(), 0));
+        }
+        let sheet = sheets.last_mut().unwrap();
+        let width: usize = grid[0].iter().map(|c| c.colspan).sum();
+        if i == 0 {
+            sheet.1.push(xlsx_row(0, &[(0, xlsx_text(0, 0, &p.title))]));
+            sheet.2.push(format!("A1:{}1", col_name(width - 1)));
+            sheet.3 = 2;
+        } else if w.one_sheet {
+            sheet
+                .1
+                .push(xlsx_row(sheet.3, &[(0, xlsx_text(sheet.3, 0, name))]));
+            sheet.3 += 1;
+        }
+        let top = sheet.3;
+        let mut taken: Vec<Vec<bool>> = vec![vec![false; width]; grid.len()];
+        for (ri, row) in grid.iter().enumerate() {
+            let r = top + ri;
+            let mut col = 0;
+            let mut cells = Vec::new();
+            for cell in row {
+                while col < width && taken[ri][col] {
+                    col += 1;
+                }
+                for rr in ri..ri + cell.rowspan {
+                    for cc in col..(col + cell.colspan).min(width) {
+                        taken[rr][cc] = true;
+                    }
+                }
+                if cell.colspan > 1 || cell.rowspan > 1 {
+                    sheet.2.push(format!(
+                        "{}{}:{}{}",
+                        col_name(col),
+                        r + 1,
+                        col_name(col + cell.colspan - 1),
+                        r + cell.rowspan
+                    ));
+                }
+                let number = cell.value && cell.text.parse::<f64>().is_ok();
+                let xml = if number && w.formulas {
+                    format!(
+                        "<c r=\"{}{}\"><f>{}+0</f><v>{}</v></c>",
+                        col_name(col),
+                        r + 1,
+                        cell.text,
+                        cell.text
+                    )
+                } else if number && !w.text_numbers {
+                    format!(
+                        "<c r=\"{}{}\"><v>{}</v></c>",
+                        col_name(col),
+                        r + 1,
+                        cell.text
+                    )
+                } else {
+                    xlsx_text(r, col, &cell.text)
+                };
+                cells.push((col, xml));
+                col += cell.colspan;
+            }
+            sheet.1.push(xlsx_row(r, &cells));
+        }
+        sheet.3 = top + grid.len() + 1;
+    }
+    sheets
+        .into_iter()
+        .map(|(name, rows, merges, _)| {
+            let merges = if merges.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "<mergeCells count=\"{}\">{}</mergeCells>",
+                    merges.len(),
+                    merges
+                        .iter()
+                        .map(|m| format!("<mergeCell ref=\"{m}\"/>"))
+                        .collect::<String>()
+                )
+            };
+            let xml = format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"><sheetData>{}</sheetData>{merges}</worksheet>",
+                rows.concat()
+            );
+            (name, xml)
+        })
+        .collect()
+}
+
+fn col_name(c: usize) -> String {
+    let mut n = c + 1;
+    let mut s = String::new();
+    while n > 0 {
+        let d = (n - 1) % 26;
+        s.insert(0, (b'A' + d as u8) as char);
+        n = (n - 1) / 26;
+    }
+    s
+}
+
+fn xlsx_text(r: usize, c: usize, text: &str) -> String {
+    let esc = text
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    format!(
+        "<c r=\"{}{}\" t=\"inlineStr\"><is><t>{esc}</t></is></c>",
+        col_name(c),
+        r + 1
+    )
+}
+
+fn xlsx_row(r: usize, cells: &[(usize, String)]) -> String {
+    let mut cells = cells.to_vec();
+    cells.sort_by_key(|(c, _)| *c);
+    format!(
+        "<row r=\"{}\">{}</row>",
+        r + 1,
+        cells.into_iter().map(|(_, x)| x).collect::<String>()
+    )
+}
+
+/// A .xlsx package of `sheets` (name, sheet XML).
+pub fn zip_xlsx(sheets: &[(String, String)]) -> Vec<u8> {
+    let esc = |s: &str| s.replace('&', "&amp;").replace('"', "&quot;");
+    let mut types = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"><Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/><Default Extension=\"xml\" ContentType=\"application/xml\"/><Override PartName=\"/xl/workbook.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml\"/>",
+    );
+    let mut book = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><workbook xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\" xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\"><sheets>",
+    );
+    let mut rels = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">",
+    );
+    for (i, (name, _)) in sheets.iter().enumerate() {
+        let n = i + 1;
+        types.push_str(&format!("<Override PartName=\"/xl/worksheets/sheet{n}.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/>"));
+        book.push_str(&format!(
+            "<sheet name=\"{}\" sheetId=\"{n}\" r:id=\"rId{n}\"/>",
+            esc(name)
+        ));
+        rels.push_str(&format!("<Relationship Id=\"rId{n}\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet\" Target=\"worksheets/sheet{n}.xml\"/>"));
+    }
+    types.push_str("</Types>");
+    book.push_str("</sheets></workbook>");
+    rels.push_str("</Relationships>");
+    let mut files = vec![
+        ("[Content_Types].xml".to_string(), types),
+        ("_rels/.rels".into(), "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" Target=\"xl/workbook.xml\"/></Relationships>".into()),
+        ("xl/workbook.xml".into(), book),
+        ("xl/_rels/workbook.xml.rels".into(), rels),
+    ];
+    for (i, (_, xml)) in sheets.iter().enumerate() {
+        files.push((format!("xl/worksheets/sheet{}.xml", i + 1), xml.clone()));
+    }
+    let mut buf = std::io::Cursor::new(Vec::new());
+    {
+        let mut zip = zip::ZipWriter::new(&mut buf);
+        let opts = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated);
+        for (name, text) in files {
+            zip.start_file(name, opts).unwrap();
+            zip.write_all(text.as_bytes()).unwrap();
+        }
+        zip.finish().unwrap();
+    }
+    buf.into_inner()
+}
