@@ -868,9 +868,9 @@ pub fn xlsx_sheets(p: &Published, q: Quirks, w: Workbook) -> Vec<(String, String
                 while col < width && taken[ri][col] {
                     col += 1;
                 }
-                for rr in ri..ri + cell.rowspan {
-                    for cc in col..(col + cell.colspan).min(width) {
-                        taken[rr][cc] = true;
+                for row_taken in taken.iter_mut().skip(ri).take(cell.rowspan) {
+                    for t in row_taken.iter_mut().skip(col).take(cell.colspan) {
+                        *t = true;
                     }
                 }
                 if cell.colspan > 1 || cell.rowspan > 1 {
