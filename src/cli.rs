@@ -117,7 +117,7 @@ pub enum Command {
     /// metadata found, then checks it. Cells that cannot be read with certainty are left empty
     /// and listed for review. Never replaces an existing report without --force.
     Import {
-        /// A file, or a folder (searched recursively; files in <folder>/<agency-slug>/ go to that agency).
+        /// A file, a folder (searched recursively; files in <folder>/<agency-slug>/ go to that agency), or a web address (http:// or https://).
         input: PathBuf,
         /// The agency's folder name (slug) under content/; required for a single file.
         #[arg(long)]

@@ -131,19 +131,18 @@ fn inputs(args: &Args) -> Result<Vec<(PathBuf, Option<String>)>, String> {
     if let Some(a) = &args.agency {
         import::check_slug(a)?;
     }
-    if input.is_file() {
+    let url = input.to_str().is_some_and(import::fetch::is_url);
+    if url || input.is_file() {
         if args.agency.is_none() {
-            return Err(
-                "pass --agency <slug>: the agency folder under content/ to import into".into(),
-            );
+            return Err(t!("import.need_agency"));
         }
         return Ok(vec![(input.clone(), args.agency.clone())]);
     }
     if !input.is_dir() {
-        return Err(format!("{} does not exist", input.display()));
+        return Err(t!("import.no_input", input = input.display()));
     }
     if args.year.is_some() {
-        return Err("--year applies to a single file; the year of each file in a folder is read from the file".into());
+        return Err(t!("import.year_for_one"));
     }
     let mut files: Vec<PathBuf> = walkdir::WalkDir::new(input)
         .sort_by_file_name()
@@ -154,10 +153,7 @@ fn inputs(args: &Args) -> Result<Vec<(PathBuf, Option<String>)>, String> {
         .collect();
     files.sort();
     if files.is_empty() {
-        return Err(format!(
-            "no .html, .docx or .txt file in {}",
-            input.display()
-        ));
+        return Err(t!("import.empty_folder", dir = input.display()));
     }
     Ok(files
         .into_iter()
@@ -185,7 +181,7 @@ fn import_one(
 ) -> Result<(String, usize), String> {
     let agency = agency.ok_or_else(|| t!("import.no_agency"))?;
     import::check_slug(agency)?;
-    let mut imported = import::import_file(file, opts)?;
+    let mut imported = import::import_input(file, opts)?;
     let rel = format!("content/{agency}/{}.md", imported.draft.year);
     if let Some(other) = written.get(&rel) {
         return Err(t!("import.twice", file = rel, other = other));

@@ -7,6 +7,7 @@
 
 pub mod doc;
 mod docx;
+pub mod fetch;
 mod html;
 pub mod interpret;
 mod text;
@@ -20,7 +21,7 @@ use crate::author;
 use crate::load::config::valid_slug;
 
 /// The largest input read (a report page with its furniture is far smaller).
-const MAX_INPUT: u64 = 32 * 1024 * 1024;
+pub(crate) const MAX_INPUT: u64 = 32 * 1024 * 1024;
 
 /// The kinds of input gongkai reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,6 +95,19 @@ pub fn read_bytes(bytes: &[u8], kind: Kind) -> Result<doc::Doc, String> {
         Kind::Docx => docx::read(bytes)?,
         Kind::Workbook => xlsx::read(bytes)?,
     })
+}
+
+/// The text of an HTML page's bytes (declared or sniffed encoding).
+pub(crate) fn html_text(bytes: &[u8]) -> String {
+    html::decode(bytes)
+}
+
+/// Reads and interprets one published report: a file, or a web address.
+pub fn import_input(input: &Path, opts: &Options) -> Result<Interpreted, String> {
+    match input.to_str().filter(|s| fetch::is_url(s)) {
+        Some(url) => fetch::import_url(url, opts),
+        None => import_file(input, opts),
+    }
 }
 
 /// Reads and interprets one published report.

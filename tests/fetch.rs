@@ -1,0 +1,207 @@
+//! `gongkai import https://…` against a web server started here on 127.0.0.1: the page, a
+//! redirect, a GB2312 page, a page that only links to its report, refusals with their reason.
+
+mod common;
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use common::published;
+
+/// Serves `routes` (path → (status line, content type, body)) until the test ends.
+fn serve(routes: HashMap<String, (String, String, Vec<u8>)>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let routes = Arc::new(routes);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let routes = routes.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(&stream);
+                let mut line = String::new();
+                if reader.read_line(&mut line).is_err() {
+                    return;
+                }
+                let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+                loop {
+                    let mut h = String::new();
+                    if reader.read_line(&mut h).is_err() || h.trim().is_empty() {
+                        break;
+                    }
+                }
+                let (status, ctype, body) = routes.get(&path).cloned().unwrap_or((
+                    "404 Not Found".into(),
+                    "text/plain".into(),
+                    b"no".to_vec(),
+                ));
+                let mut s = &stream;
+                let extra = if let Some(to) = status.strip_prefix("301 ") {
+                    format!("Location: {to}\r\n")
+                } else {
+                    String::new()
+                };
+                let status = if status.starts_with("301 ") {
+                    "301 Moved Permanently".to_string()
+                } else {
+                    status
+                };
+                let _ = write!(
+                    s,
+                    "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\n{extra}Connection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = s.write_all(&body);
+            });
+        }
+    });
+    addr
+}
+
+fn import(site: &std::path::Path, url: &str) -> std::process::Output {
+    common::gongkai(site, &["import", url, "--agency", "pingtan"])
+}
+
+#[test]
+fn a_web_address_is_imported_with_its_address_and_date() {
+    let (p, q) = published::from_fixture("pingtan-2021.json");
+    let gbk = published::Quirks { gbk: true, ..q };
+    let html = "text/html; charset=utf-8".to_string();
+    let mut routes = HashMap::new();
+    routes.insert(
+        "/nb/2021.html".into(),
+        ("200 OK".into(), html.clone(), published::to_html(&p, q)),
+    );
+    routes.insert(
+        "/moved".into(),
+        ("301 /nb/2021.html".into(), html.clone(), Vec::new()),
+    );
+    routes.insert(
+        "/gbk.html".into(),
+        (
+            "200 OK".into(),
+            "text/html".into(),
+            published::to_html(&p, gbk),
+        ),
+    );
+    let addr = serve(routes);
+    let fx = common::fixture::fixture("pingtan-2021.json");
+    for path in ["/nb/2021.html", "/moved", "/gbk.html"] {
+        let site = common::example_site();
+        let report = site.path().join("content/pingtan/2021.md");
+        std::fs::remove_file(&report).unwrap();
+        let url = format!("http://{addr}{path}");
+        let out = import(site.path(), &url);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{path}: {}",
+            common::stderr(&out)
+        );
+        let text = std::fs::read_to_string(&report).unwrap();
+        assert!(
+            text.contains(&format!("source_url = \"{url}\"")),
+            "{path}: {text}"
+        );
+        assert!(text.contains("published = 2022-01-20"), "{path}");
+        let (r, _) = gongkai::load::report::parse_report(
+            "content/pingtan/2021.md",
+            "pingtan",
+            Some(2021),
+            std::sync::Arc::from(text.as_str()),
+        );
+        common::fixture::compare_numbers(&fx, &r.unwrap());
+    }
+}
+
+#[test]
+fn a_page_that_links_to_its_report_is_followed_to_the_attachment() {
+    let (p, q) = published::from_fixture("pingtan-2021.json");
+    let mut routes = HashMap::new();
+    let page = format!(
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{}</title></head><body><h1>{}</h1><p>发布时间：2022-01-20</p><p>附件：<a href=\"files/nb2021.docx\">{}.docx</a></p></body></html>",
+        p.title, p.title, p.title
+    );
+    routes.insert(
+        "/nb/index.html".into(),
+        (
+            "200 OK".into(),
+            "text/html; charset=utf-8".into(),
+            page.into_bytes(),
+        ),
+    );
+    routes.insert(
+        "/nb/files/nb2021.docx".into(),
+        (
+            "200 OK".into(),
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document".into(),
+            published::to_docx(&p, q),
+        ),
+    );
+    routes.insert(
+        "/pdf.html".into(),
+        (
+            "200 OK".into(),
+            "text/html; charset=utf-8".into(),
+            b"<html><body><a href=\"/r.pdf\">report.pdf</a></body></html>".to_vec(),
+        ),
+    );
+    routes.insert(
+        "/r.pdf".into(),
+        (
+            "200 OK".into(),
+            "application/pdf".into(),
+            b"%PDF-1.4".to_vec(),
+        ),
+    );
+    // Larger than any report (32 MiB is the limit): refused, not read to the end.
+    routes.insert(
+        "/big.html".into(),
+        (
+            "200 OK".into(),
+            "text/html".into(),
+            vec![b'a'; 40 * 1024 * 1024],
+        ),
+    );
+    let addr = serve(routes);
+    let site = common::example_site();
+    let report = site.path().join("content/pingtan/2021.md");
+    std::fs::remove_file(&report).unwrap();
+    let url = format!("http://{addr}/nb/index.html");
+    let out = import(site.path(), &url);
+    let err = common::stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains(&format!("http://{addr}/nb/files/nb2021.docx")),
+        "{err}"
+    );
+    let text = std::fs::read_to_string(&report).unwrap();
+    assert!(text.contains(&format!("source_url = \"{url}\"")), "{text}");
+    let (r, _) = gongkai::load::report::parse_report(
+        "content/pingtan/2021.md",
+        "pingtan",
+        Some(2021),
+        std::sync::Arc::from(text.as_str()),
+    );
+    common::fixture::compare_numbers(&common::fixture::fixture("pingtan-2021.json"), &r.unwrap());
+    // A PDF attachment: refused with the reason, nothing written.
+    std::fs::remove_file(&report).unwrap();
+    let out = import(site.path(), &format!("http://{addr}/pdf.html"));
+    let err = common::stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("r.pdf") && err.contains("PDF"), "{err}");
+    assert!(!report.exists());
+    // An address that does not answer with the page.
+    let out = import(site.path(), &format!("http://{addr}/missing.html"));
+    let err = common::stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("cannot fetch"), "{err}");
+    let out = import(site.path(), &format!("http://{addr}/big.html"));
+    let err = common::stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("cannot fetch") && err.contains("big.html"),
+        "{err}"
+    );
+}
