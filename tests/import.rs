@@ -653,3 +653,42 @@ fn an_uncalculated_formula_is_left_for_review() {
     );
     assert!(text.contains("# REVIEW:"), "{text}");
 }
+
+/// A total typed as a formula whose cached value disagrees with its cells is kept as cached;
+/// the identity check reports it.
+#[test]
+fn a_cached_total_that_disagrees_is_kept_and_checked() {
+    let (p, q) = published::from_fixture("pingtan-2021.json");
+    let w = published::Workbook {
+        formulas: true,
+        ..Default::default()
+    };
+    let mut sheets = published::xlsx_sheets(&p, q, w);
+    let xml = &mut sheets[1].1;
+    let start = xml.find("<c r=\"J4\">").expect("the 总计 of 一 in J4");
+    let end = start + xml[start..].find("</c>").unwrap() + 4;
+    let cell = xml[start..end].to_string();
+    let v0 = cell.find("<v>").unwrap() + 3;
+    let v1 = cell.find("</v>").unwrap();
+    let cached: u64 = cell[v0..v1].parse().unwrap();
+    let wrong = format!("{}{}{}", &cell[..v0], cached + 1, &cell[v1..]);
+    xml.replace_range(start..end, &wrong);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.xlsx");
+    std::fs::write(&path, published::zip_xlsx(&sheets)).unwrap();
+    let (report, _, _) = import_and_load(&path, "agency", &Options::default());
+    assert_eq!(
+        report
+            .cell("requests", "new", "total")
+            .and_then(|c| c.integer()),
+        Some(cached as i128 + 1)
+    );
+    let findings = gongkai::check::report_findings(&report);
+    assert!(
+        findings
+            .iter()
+            .any(|d| d.code == "I2" && d.severity == Severity::Error),
+        "{:?}",
+        findings.iter().map(|d| &d.message).collect::<Vec<_>>()
+    );
+}
