@@ -692,3 +692,45 @@ fn a_cached_total_that_disagrees_is_kept_and_checked() {
         findings.iter().map(|d| &d.message).collect::<Vec<_>>()
     );
 }
+
+/// A page nested a hundred thousand elements deep (in the body, and inside a table cell) is
+/// read without overflowing the stack; a batch goes on past it.
+#[test]
+fn deeply_nested_pages_do_not_stop_a_batch() {
+    let site = common::example_site();
+    let inbox = tempfile::tempdir().unwrap();
+    let dir = inbox.path().join("pingtan");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("deep.html"),
+        format!("{}x", "<div>".repeat(100_000)),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("deep-cell.html"),
+        format!(
+            "<table><tr><td>{}1</td></tr></table>",
+            "<span>".repeat(100_000)
+        ),
+    )
+    .unwrap();
+    let (p, q) = published::from_fixture("pingtan-2021.json");
+    std::fs::write(dir.join("good.html"), published::to_html(&p, q)).unwrap();
+    std::fs::remove_file(site.path().join("content/pingtan/2021.md")).unwrap();
+    let out = common::gongkai(site.path(), &["import", inbox.path().to_str().unwrap()]);
+    let log = format!("{}{}", common::stdout(&out), common::stderr(&out));
+    assert_eq!(out.status.code(), Some(1), "{log}");
+    assert!(
+        log.contains("1 imported, 0 imported with items to review, 2 failed"),
+        "{log}"
+    );
+    assert!(log.matches("past the limit of 2048").count() >= 2, "{log}");
+    assert!(site.path().join("content/pingtan/2021.md").is_file());
+    // Below the limit, deep nesting is read (iteratively) and only lacks tables.
+    let doc = gongkai::import::read_bytes(
+        format!("{}x", "<div>".repeat(2000)).as_bytes(),
+        gongkai::import::Kind::Html,
+    )
+    .unwrap();
+    assert_eq!(doc.blocks.len(), 1);
+}

@@ -83,6 +83,45 @@ pub fn decode(bytes: &[u8]) -> String {
     }
 }
 
+/// The deepest element nesting a page may have. Government pages nest a few dozen levels;
+/// the HTML parser's time grows with the square of the depth (a page of 100,000 nested
+/// elements took a minute), so deeper pages are refused before parsing.
+pub const MAX_DEPTH: usize = 2048;
+
+/// How deep the page's elements nest, at most (a quick scan of the tags, not a parse).
+pub fn nesting_depth(text: &str) -> usize {
+    const VOID: &[&str] = &[
+        "br", "img", "meta", "link", "input", "hr", "col", "area", "base", "wbr", "source",
+        "param", "embed", "track", "!", "?",
+    ];
+    let bytes = text.as_bytes();
+    let (mut depth, mut max) = (0usize, 0usize);
+    let mut i = 0;
+    while let Some(off) = bytes[i..].iter().position(|&b| b == b'<') {
+        i += off + 1;
+        let Some(&next) = bytes.get(i) else { break };
+        if next == b'/' {
+            depth = depth.saturating_sub(1);
+            continue;
+        }
+        if !(next.is_ascii_alphabetic() || next == b'!' || next == b'?') {
+            continue;
+        }
+        let name_end = bytes[i..]
+            .iter()
+            .position(|b| !b.is_ascii_alphanumeric())
+            .map_or(bytes.len(), |e| i + e.max(1));
+        let name = text[i..name_end].to_ascii_lowercase();
+        let close = bytes[i..].iter().position(|&b| b == b'>').map(|e| i + e);
+        let self_closing = close.is_some_and(|c| c > 0 && bytes[c - 1] == b'/');
+        if !VOID.contains(&name.as_str()) && !self_closing {
+            depth += 1;
+            max = max.max(depth);
+        }
+    }
+    max
+}
+
 pub fn read(text: &str) -> Doc {
     let html = Html::parse_document(text);
     let mut w = Walker::default();
@@ -150,45 +189,56 @@ impl Walker {
         self.doc.para(&text);
     }
 
-    fn walk(&mut self, node: NodeRef<'_, Node>) {
-        match node.value() {
-            Node::Text(t) => self.buf.push_str(t),
-            Node::Comment(c) => {
-                if let Some(i) = c.find("saved from url=") {
-                    let rest = &c[i + 15..];
-                    let url = rest.split_once(')').map_or(rest, |(_, u)| u).trim();
-                    if url.starts_with("http://") || url.starts_with("https://") {
-                        self.saved_from = Some(url.to_string());
+    /// Reads the document in order. Iterative (ego_tree's traversal): a page nested ten
+    /// thousand elements deep must not overflow the stack.
+    fn walk(&mut self, root: NodeRef<'_, Node>) {
+        use ego_tree::iter::Edge;
+        let mut skipping: Option<ego_tree::NodeId> = None;
+        for edge in root.traverse() {
+            match edge {
+                Edge::Open(node) => {
+                    if skipping.is_some() {
+                        continue;
+                    }
+                    match node.value() {
+                        Node::Text(t) => self.buf.push_str(t),
+                        Node::Comment(c) => {
+                            if let Some(i) = c.find("saved from url=") {
+                                let rest = &c[i + 15..];
+                                let url = rest.split_once(')').map_or(rest, |(_, u)| u).trim();
+                                if url.starts_with("http://") || url.starts_with("https://") {
+                                    self.saved_from = Some(url.to_string());
+                                }
+                            }
+                        }
+                        Node::Element(e) => {
+                            let name = e.name();
+                            if SKIP.contains(&name) {
+                                skipping = Some(node.id());
+                            } else if name == "table" && !has_nested_table(node) {
+                                self.flush();
+                                let grid = grid(node);
+                                if !grid.is_empty() {
+                                    self.doc.blocks.push(Block::Table(grid));
+                                }
+                                skipping = Some(node.id());
+                            } else if BLOCKS.contains(&name) {
+                                self.flush();
+                            }
+                        }
+                        _ => {}
                     }
                 }
-            }
-            Node::Element(e) => {
-                let name = e.name();
-                if SKIP.contains(&name) {
-                    return;
-                }
-                if name == "table" && !has_nested_table(node) {
-                    self.flush();
-                    let grid = grid(node);
-                    if !grid.is_empty() {
-                        self.doc.blocks.push(Block::Table(grid));
+                Edge::Close(node) => {
+                    if skipping == Some(node.id()) {
+                        skipping = None;
+                        continue;
                     }
-                    return;
-                }
-                let block = BLOCKS.contains(&name);
-                if block {
-                    self.flush();
-                }
-                for child in node.children() {
-                    self.walk(child);
-                }
-                if block {
-                    self.flush();
-                }
-            }
-            _ => {
-                for child in node.children() {
-                    self.walk(child);
+                    if skipping.is_none()
+                        && matches!(node.value(), Node::Element(e) if BLOCKS.contains(&e.name()))
+                    {
+                        self.flush();
+                    }
                 }
             }
         }
@@ -203,18 +253,21 @@ fn has_nested_table(table: NodeRef<'_, Node>) -> bool {
 }
 
 /// The text of a cell as a reader sees it: line breaks at `<br>` and block boundaries.
+/// Iterative, like [`Walker::walk`].
 fn cell_text(node: NodeRef<'_, Node>, out: &mut String) {
-    for child in node.children() {
-        match child.value() {
-            Node::Text(t) => out.push_str(t),
-            Node::Element(e) if SKIP.contains(&e.name()) => {}
-            Node::Element(e) => {
-                let block = BLOCKS.contains(&e.name());
-                if block {
-                    out.push('\n');
-                }
-                cell_text(child, out);
-                if block {
+    use ego_tree::iter::Edge;
+    let mut skipping: Option<ego_tree::NodeId> = None;
+    for edge in node.traverse().skip(1) {
+        match edge {
+            Edge::Open(n) if skipping.is_none() => match n.value() {
+                Node::Text(t) => out.push_str(t),
+                Node::Element(e) if SKIP.contains(&e.name()) => skipping = Some(n.id()),
+                Node::Element(e) if BLOCKS.contains(&e.name()) => out.push('\n'),
+                _ => {}
+            },
+            Edge::Close(n) if skipping == Some(n.id()) => skipping = None,
+            Edge::Close(n) if skipping.is_none() && n.id() != node.id() => {
+                if matches!(n.value(), Node::Element(e) if BLOCKS.contains(&e.name())) {
                     out.push('\n');
                 }
             }

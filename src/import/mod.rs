@@ -91,7 +91,14 @@ pub fn read_doc(path: &Path) -> Result<doc::Doc, String> {
 pub fn read_bytes(bytes: &[u8], kind: Kind) -> Result<doc::Doc, String> {
     Ok(match kind {
         Kind::Text => text::read(&html::decode(bytes)),
-        Kind::Html => html::read(&html::decode(bytes)),
+        Kind::Html => {
+            let text = html::decode(bytes);
+            let depth = html::nesting_depth(&text);
+            if depth > html::MAX_DEPTH {
+                return Err(t!("import.too_deep", depth = depth, max = html::MAX_DEPTH));
+            }
+            html::read(&text)
+        }
         Kind::Docx => docx::read(bytes)?,
         Kind::Workbook => xlsx::read(bytes)?,
     })
