@@ -205,3 +205,41 @@ fn a_page_that_links_to_its_report_is_followed_to_the_attachment() {
         "{err}"
     );
 }
+
+/// A list of addresses imports each, with the batch summary; a failure does not stop it.
+#[test]
+fn a_list_of_addresses_is_imported_as_a_batch() {
+    let mut routes = HashMap::new();
+    for name in ["pingtan-2021.json", "biaokou-town-2021.json"] {
+        let (p, q) = published::from_fixture(name);
+        routes.insert(
+            format!("/{}.html", name.trim_end_matches(".json")),
+            (
+                "200 OK".into(),
+                "text/html; charset=utf-8".into(),
+                published::to_html(&p, q),
+            ),
+        );
+    }
+    let addr = serve(routes);
+    let site = common::example_site();
+    std::fs::remove_file(site.path().join("content/pingtan/2021.md")).unwrap();
+    std::fs::remove_file(site.path().join("content/biaokou-town/2021.md")).unwrap();
+    let list = site.path().join("urls.txt");
+    std::fs::write(
+        &list,
+        format!(
+            "# 2021 年度报告\nhttp://{addr}/pingtan-2021.html pingtan\nhttp://{addr}/missing.html pingtan\n\nhttp://{addr}/biaokou-town-2021.html biaokou-town\n"
+        ),
+    )
+    .unwrap();
+    let out = common::gongkai(site.path(), &["import", "urls.txt"]);
+    let log = format!("{}{}", common::stdout(&out), common::stderr(&out));
+    assert_eq!(out.status.code(), Some(1), "{log}");
+    assert!(
+        log.contains("2 imported, 0 imported with items to review, 1 failed"),
+        "{log}"
+    );
+    assert!(site.path().join("content/pingtan/2021.md").is_file());
+    assert!(site.path().join("content/biaokou-town/2021.md").is_file());
+}

@@ -132,6 +132,21 @@ fn inputs(args: &Args) -> Result<Vec<(PathBuf, Option<String>)>, String> {
         import::check_slug(a)?;
     }
     let url = input.to_str().is_some_and(import::fetch::is_url);
+    // A list of addresses (urls.txt): one per line, optionally followed by the agency slug.
+    if input.is_file()
+        && let Some(list) = url_list(input)
+    {
+        return list
+            .into_iter()
+            .map(|(u, slug)| {
+                let agency = slug.or_else(|| args.agency.clone());
+                if let Some(a) = &agency {
+                    import::check_slug(a)?;
+                }
+                Ok((PathBuf::from(u), agency))
+            })
+            .collect();
+    }
     if url || input.is_file() {
         if args.agency.is_none() {
             return Err(t!("import.need_agency"));
@@ -167,6 +182,26 @@ fn inputs(args: &Args) -> Result<Vec<(PathBuf, Option<String>)>, String> {
             (f, agency)
         })
         .collect())
+}
+
+/// The addresses of a text file that lists only web addresses (blank lines and `#` comments
+/// aside), each with the agency slug written after it, if any; `None` for any other file.
+fn url_list(path: &Path) -> Option<Vec<(String, Option<String>)>> {
+    let bytes = crate::load::read_limited(path, 1_048_576).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let mut out = Vec::new();
+    for line in text.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let mut parts = line.split_whitespace();
+        let url = parts.next()?;
+        if !import::fetch::is_url(url) {
+            return None;
+        }
+        out.push((url.to_string(), parts.next().map(str::to_string)));
+    }
+    (!out.is_empty()).then_some(out)
 }
 
 /// Imports one file; returns the report written (relative to the site) and how many cells
