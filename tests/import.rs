@@ -287,6 +287,7 @@ fn generated_reports_import_back_exactly() {
             label_typos: on(3, 4),
             paren_numbering: on(2, 5),
             caption_column: on(4, 5),
+            padding: on(3, 5),
         };
         let (ext, bytes) = match i % 3 {
             0 => ("html", published::to_html(&p, q)),
@@ -733,4 +734,44 @@ fn deeply_nested_pages_do_not_stop_a_batch() {
     )
     .unwrap();
     assert_eq!(doc.blocks.len(), 1);
+}
+
+/// Single-value blocks of 二 printed with two empty padding cells after the value (and the
+/// same empty cells in the header row) are read as the value: padding is layout. Extra cells
+/// that hold numbers are still refused.
+#[test]
+fn padding_cells_after_a_single_value_are_layout() {
+    let dir = tempfile::tempdir().unwrap();
+    let fx = common::fixture::fixture("pingtan-2021.json");
+    let (p, q) = published::from_fixture("pingtan-2021.json");
+    let q = published::Quirks { padding: true, ..q };
+    for (ext, bytes) in [
+        ("html", published::to_html(&p, q)),
+        ("docx", published::to_docx(&p, q)),
+    ] {
+        let path = dir.path().join(format!("r.{ext}"));
+        std::fs::write(&path, bytes).unwrap();
+        let (report, imported, _) = import_and_load(&path, "agency", &Options::default());
+        common::fixture::compare_numbers(&fx, &report);
+        assert!(imported.review.is_empty(), "{ext}: {:?}", imported.review);
+    }
+    // A number where the header row has padding is not padding.
+    let mut doc =
+        gongkai::import::read_bytes(&published::to_html(&p, q), gongkai::import::Kind::Html)
+            .unwrap();
+    for block in &mut doc.blocks {
+        if let gongkai::import::doc::Block::Table(rows) = block {
+            for row in rows.iter_mut() {
+                if row.first().is_some_and(|c| c.text == "行政许可") {
+                    row[2].text = "5".into();
+                }
+            }
+        }
+    }
+    let imported = gongkai::import::interpret::interpret(&doc, &Options::default()).unwrap();
+    assert!(
+        imported.review.iter().any(|r| r.starts_with("行政许可")),
+        "{:?}",
+        imported.review
+    );
 }

@@ -873,8 +873,10 @@ fn read_table(
     let mut found: BTreeMap<usize, Vec<Cell>> = BTreeMap::new();
     let mut alt_found: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut next = 0;
-    // Column order announced by the last header row (二 blocks).
+    // Column order announced by the last header row (二 blocks), and how many empty cells
+    // that header row ends with (padding its rows share: layout, not values).
     let mut header: Vec<usize> = Vec::new();
+    let mut pad = 0;
     if table.key == "appeals" {
         read_appeals(table, rows, &mut found, review);
     }
@@ -896,6 +898,7 @@ fn read_table(
             .collect();
         if !hdr.is_empty() && row.values.iter().all(|v| v.trim().is_empty()) {
             header = hdr;
+            pad = row.values.len();
             continue;
         }
         if row.labels.is_empty() {
@@ -914,7 +917,7 @@ fn read_table(
                 continue;
             }
             next = ri + 1;
-            let cells = place_values(table, ri, &row.values, &header, review);
+            let cells = place_values(table, ri, &row.values, &header, pad, review);
             found.insert(ri, cells);
         } else if let Some(key) = other {
             alt_found.insert(key.clone(), row.values.clone());
@@ -951,11 +954,19 @@ fn place_values(
     ri: usize,
     values: &[String],
     header: &[usize],
+    pad: usize,
     review: &mut Vec<String>,
 ) -> Vec<Cell> {
     let row = &table.rows[ri];
     let n = row.columns.len();
     let mut vals: Vec<&str> = values.iter().map(String::as_str).collect();
+    // Trailing blanks beyond the row's width that the header row has too are padding;
+    // extra cells holding numbers are not, and are still refused below.
+    let mut padding = pad;
+    while padding > 0 && vals.len() > n && vals.last().is_some_and(|v| v.trim().is_empty()) {
+        vals.pop();
+        padding -= 1;
+    }
     // Leading blanks beyond the row's width are merged label cells.
     while vals.len() > n && vals.first().is_some_and(|v| v.trim().is_empty()) {
         vals.remove(0);
@@ -1096,7 +1107,7 @@ fn read_appeals(
             .position(|r| norm_label(&r.label.zh) == last)
             && row.values.len() == table.rows[ri].columns.len()
         {
-            let cells = place_values(table, ri, &row.values, &[], review);
+            let cells = place_values(table, ri, &row.values, &[], 0, review);
             found.insert(ri, cells);
         }
     }
@@ -1127,7 +1138,7 @@ fn read_appeals(
     let mut k = 0;
     for (ri, r) in table.rows.iter().enumerate() {
         let n = r.columns.len();
-        let cells = place_values(table, ri, &vals[k..k + n], &[], review);
+        let cells = place_values(table, ri, &vals[k..k + n], &[], 0, review);
         found.insert(ri, cells);
         k += n;
     }
@@ -1163,7 +1174,7 @@ fn fold_other_handling(
         let Some(&first) = subrows.first() else {
             return;
         };
-        let cells = place_values(table, first, single, &[], &mut scratch);
+        let cells = place_values(table, first, single, &[], 0, &mut scratch);
         let all_zero = cells.iter().all(|c| matches!(c, Cell::Count(0)));
         for &ri in &subrows {
             let row_cells = if all_zero {
@@ -1190,7 +1201,7 @@ fn fold_other_handling(
             let n = table.rows[ri].columns.len();
             let mut sums: Vec<Option<u64>> = vec![Some(0); n];
             for p in parts {
-                let cells = place_values(table, ri, p, &[], &mut scratch);
+                let cells = place_values(table, ri, p, &[], 0, &mut scratch);
                 for (k, c) in cells.iter().enumerate() {
                     sums[k] = match (sums[k], c) {
                         (Some(s), Cell::Count(v)) => Some(s + v),

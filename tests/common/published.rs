@@ -62,6 +62,9 @@ pub struct Quirks {
     pub paren_numbering: bool,
     /// The 第二十条 captions of 二 as a merged left column instead of caption rows.
     pub caption_column: bool,
+    /// Single-value blocks of 二 (第二十条第（五）（六）（八）项) printed as the value and two
+    /// empty padding cells, with the same empty cells in the block's header row.
+    pub padding: bool,
 }
 
 /// The preface some reports print before 一.
@@ -364,12 +367,23 @@ pub fn proactive_grid(p: &Published, q: Quirks) -> Vec<Vec<GridCell>> {
         } else {
             rows.push(vec![header(&b.caption, 4, 1)]);
         }
+        let pad = q.padding && b.columns.len() == 1;
         h.push(header("信息内容", 1, 1));
-        h.extend(b.columns.iter().zip(&spans).map(|(c, &s)| header(c, s, 1)));
+        if pad {
+            h.push(header(&b.columns[0], 1, 1));
+            h.extend([header("", 1, 1), header("", 1, 1)]);
+        } else {
+            h.extend(b.columns.iter().zip(&spans).map(|(c, &s)| header(c, s, 1)));
+        }
         rows.push(h);
         for (l, vals) in &b.rows {
             let mut r = vec![label(l, 1, 1)];
-            r.extend(vals.iter().zip(&spans).map(|(v, &s)| value(v, s)));
+            if pad {
+                r.push(value(&vals[0], 1));
+                r.extend([label("", 1, 1), label("", 1, 1)]);
+            } else {
+                r.extend(vals.iter().zip(&spans).map(|(v, &s)| value(v, s)));
+            }
             rows.push(r);
         }
     }
