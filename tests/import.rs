@@ -775,3 +775,40 @@ fn padding_cells_after_a_single_value_are_layout() {
         imported.review
     );
 }
+
+/// Layouts of real pages: the 三 table split across two tables, and its header repeated in
+/// the middle (a page break in the publisher's Word file). Every cell comes back.
+#[test]
+fn a_split_table_and_a_repeated_header_read_whole() {
+    use gongkai::import::doc::Block;
+    let name = "pingtan-2021.json";
+    let fx = common::fixture::fixture(name);
+    let (p, q) = published::from_fixture(name);
+    let doc = gongkai::import::read_bytes(&published::to_html(&p, q), gongkai::import::Kind::Html)
+        .unwrap();
+    let idx = doc
+        .blocks
+        .iter()
+        .position(|b| matches!(b, Block::Table(g) if g.len() > 20))
+        .expect("the 三 table");
+    let Block::Table(grid) = doc.blocks[idx].clone() else {
+        unreachable!()
+    };
+    let mut split = doc.clone();
+    let (a, b) = grid.split_at(12);
+    split.blocks[idx] = Block::Table(a.to_vec());
+    split.blocks.insert(idx + 1, Block::Table(b.to_vec()));
+    let mut repeated = doc.clone();
+    let mut g = grid.clone();
+    for (k, h) in grid[..3].iter().enumerate() {
+        g.insert(12 + k, h.clone());
+    }
+    repeated.blocks[idx] = Block::Table(g);
+    for (what, d) in [("split", split), ("repeated header", repeated)] {
+        let i = gongkai::import::interpret::interpret(&d, &Options::default()).unwrap();
+        assert!(i.review.is_empty(), "{what}: {:?}", i.review);
+        let text = report_text(&i);
+        let (r, _) = parse_report("content/a/2021.md", "a", None, Arc::from(text.as_str()));
+        common::fixture::compare_numbers(&fx, &r.expect("a report"));
+    }
+}
