@@ -131,6 +131,9 @@ pub enum Command {
         /// Replace reports that already exist.
         #[arg(long)]
         force: bool,
+        /// For a web address: how long fetching may take in all, in seconds.
+        #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+        timeout: u64,
     },
     /// Create a new site (site.toml and one example agency) in an empty or new folder.
     Init {
@@ -326,6 +329,7 @@ pub fn run() -> i32 {
             year,
             format,
             force,
+            timeout,
         } => cmd::import::run(
             cli.root.as_deref(),
             cmd::import::Args {
@@ -334,6 +338,7 @@ pub fn run() -> i32 {
                 year,
                 format: (format != "auto").then_some(format),
                 force,
+                timeout,
             },
         ),
     }

@@ -31,6 +31,9 @@ fn serve(routes: HashMap<String, (String, String, Vec<u8>)>) -> String {
                         break;
                     }
                 }
+                if path == "/slow.html" {
+                    std::thread::sleep(std::time::Duration::from_secs(4));
+                }
                 let (status, ctype, body) = routes.get(&path).cloned().unwrap_or((
                     "404 Not Found".into(),
                     "text/plain".into(),
@@ -242,4 +245,34 @@ fn a_list_of_addresses_is_imported_as_a_batch() {
     );
     assert!(site.path().join("content/pingtan/2021.md").is_file());
     assert!(site.path().join("content/biaokou-town/2021.md").is_file());
+}
+
+/// A server that does not answer in time: the import gives up after `--timeout` seconds with
+/// the reason, and nothing is written.
+#[test]
+fn a_slow_server_times_out() {
+    let addr = serve(HashMap::new());
+    let site = common::example_site();
+    let start = std::time::Instant::now();
+    let out = common::gongkai(
+        site.path(),
+        &[
+            "import",
+            &format!("http://{addr}/slow.html"),
+            "--agency",
+            "pingtan",
+            "--timeout",
+            "1",
+        ],
+    );
+    let err = common::stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("cannot fetch") && err.to_lowercase().contains("timeout"),
+        "{err}"
+    );
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(4),
+        "gave up late"
+    );
 }

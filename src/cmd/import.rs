@@ -18,6 +18,8 @@ pub struct Args {
     /// `None` for auto-detection.
     pub format: Option<String>,
     pub force: bool,
+    /// Seconds a web address may take.
+    pub timeout: u64,
 }
 
 /// One input's outcome.
@@ -45,6 +47,7 @@ pub fn run(root: Option<&Path>, args: Args) -> i32 {
     let opts = Options {
         year: args.year,
         format: args.format.clone(),
+        timeout: Some(args.timeout),
     };
     let mut outcomes = Vec::new();
     let mut written: BTreeMap<String, String> = BTreeMap::new();

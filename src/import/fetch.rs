@@ -24,7 +24,7 @@ struct Fetched {
 
 /// Imports the report at `url` (or the attachment its page links to).
 pub fn import_url(url: &str, opts: &Options) -> Result<Interpreted, String> {
-    let page = fetch(url)?;
+    let page = fetch(url, opts)?;
     let kind = page.kind.clone()?;
     let doc = read_bytes(&page.bytes, kind)?;
     let mut imported = match interpret(&doc, opts) {
@@ -34,7 +34,7 @@ pub fn import_url(url: &str, opts: &Options) -> Result<Interpreted, String> {
             let Some(link) = attachment(&page.bytes, &page.url) else {
                 return Err(e);
             };
-            let file = fetch(&link)?;
+            let file = fetch(&link, opts)?;
             let kind = file
                 .kind
                 .map_err(|why| t!("import.attachment_unreadable", url = link, why = why))?;
@@ -53,11 +53,12 @@ pub fn import_url(url: &str, opts: &Options) -> Result<Interpreted, String> {
     Ok(imported)
 }
 
-/// Gets `url`: 30 s in all, five redirects, at most [`MAX_INPUT`] bytes.
-fn fetch(url: &str) -> Result<Fetched, String> {
+/// Gets `url`: 30 s in all (`--timeout`), five redirects, at most [`MAX_INPUT`] bytes.
+fn fetch(url: &str, opts: &Options) -> Result<Fetched, String> {
     use ureq::ResponseExt;
+    let seconds = opts.timeout.unwrap_or(30).max(1);
     let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(Duration::from_secs(30)))
+        .timeout_global(Some(Duration::from_secs(seconds)))
         .max_redirects(5)
         .user_agent("gongkai (import of a government information-disclosure annual report)")
         .build()

@@ -20,6 +20,8 @@ pub struct Options {
     pub year: Option<i32>,
     /// `2019` or `2021`; `None` to detect it.
     pub format: Option<String>,
+    /// How long fetching a web address may take in all, in seconds (default 30).
+    pub timeout: Option<u64>,
 }
 
 /// The outcome of interpreting a document.
