@@ -812,3 +812,32 @@ fn a_split_table_and_a_repeated_header_read_whole() {
         common::fixture::compare_numbers(&fx, &r.expect("a report"));
     }
 }
+
+/// A label with a missing or wrong character is read, and the importer says which official
+/// row it took it for; clean labels give no such note.
+#[test]
+fn a_fuzzy_label_match_is_named() {
+    let (p, q) = published::from_fixture("pingtan-2021.json");
+    let read = |q: published::Quirks| {
+        let doc =
+            gongkai::import::read_bytes(&published::to_html(&p, q), gongkai::import::Kind::Html)
+                .unwrap();
+        gongkai::import::interpret::interpret(&doc, &Options::default()).unwrap()
+    };
+    let clean = read(q);
+    assert!(
+        !clean.info.iter().any(|i| i.contains("不完全一致")),
+        "{:?}",
+        clean.info
+    );
+    let typos = read(published::Quirks {
+        label_typos: true,
+        ..q
+    });
+    assert!(
+        typos.info.iter().any(|i| i.contains("其他法律行政止公开")
+            && i.contains("按“三、本年度办理结果（三）不予公开 2.其他法律行政法规禁止公开”读取")),
+        "{:?}",
+        typos.info
+    );
+}

@@ -91,7 +91,7 @@ pub fn interpret(doc: &Doc, opts: &Options) -> Result<Interpreted, String> {
         let alt = other
             .and_then(|o| f.table_of(o, &table.key))
             .map(|(_, t)| t);
-        let (rows_out, found) = read_table(table, alt, &rows, &mut review);
+        let (rows_out, found) = read_table(table, alt, &rows, &mut review, &mut info);
         found_any |= found > 0;
         if found == 0 {
             review.push(t!(
@@ -871,6 +871,7 @@ fn read_table(
     alt: Option<&Table>,
     rows: &[Row],
     review: &mut Vec<String>,
+    info: &mut Vec<String>,
 ) -> (Rows, usize) {
     let mut found: BTreeMap<usize, Vec<Cell>> = BTreeMap::new();
     let mut alt_found: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -908,7 +909,20 @@ fn read_table(
         }
         // A row of this format, or one labelled the other format's way (规范性文件 for
         // 行政规范性文件), or a row only the other format has.
-        let direct = match_row(row, table, next).map(|(ri, _)| ri);
+        let matched = match_row(row, table, next);
+        // A label read despite a missing or wrong character: say which official row it was
+        // taken for.
+        if let Some((ri, score)) = matched.filter(|(_, s)| *s < 1.0)
+            && !found.contains_key(&ri)
+        {
+            info.push(t!(
+                "import.fuzzy_label",
+                printed = row.labels.join(" "),
+                official = table.row_label(ri, "zh"),
+                percent = (score * 100.0).round()
+            ));
+        }
+        let direct = matched.map(|(ri, _)| ri);
         let other = alt.and_then(|alt| {
             match_row(row, alt, 0)
                 .filter(|(_, s)| *s >= 0.97)
