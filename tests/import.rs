@@ -841,3 +841,38 @@ fn a_fuzzy_label_match_is_named() {
         typos.info
     );
 }
+
+/// 总计 printed before the applicant columns (its header moved with it) is read by its
+/// header, not by position.
+#[test]
+fn a_total_printed_first_is_read_by_its_header() {
+    use gongkai::import::doc::Block;
+    let name = "pingtan-2021.json";
+    let fx = common::fixture::fixture(name);
+    let (p, q) = published::from_fixture(name);
+    let mut doc =
+        gongkai::import::read_bytes(&published::to_html(&p, q), gongkai::import::Kind::Html)
+            .unwrap();
+    let idx = doc
+        .blocks
+        .iter()
+        .position(|b| matches!(b, Block::Table(g) if g.len() > 20))
+        .expect("the 三 table");
+    if let Block::Table(g) = &mut doc.blocks[idx] {
+        let width = g.iter().map(Vec::len).max().unwrap();
+        for r in g.iter_mut().filter(|r| r.len() == width) {
+            let last = r.pop().unwrap();
+            r.insert(width - 7, last);
+        }
+        // The header row now reads 总计 first.
+        assert!(
+            g.iter().any(|r| r.iter().position(|c| c.text == "总计")
+                < r.iter().position(|c| c.text == "自然人"))
+        );
+    }
+    let i = gongkai::import::interpret::interpret(&doc, &Options::default()).unwrap();
+    assert!(i.review.is_empty(), "{:?}", i.review);
+    let text = report_text(&i);
+    let (r, _) = parse_report("content/a/2021.md", "a", None, Arc::from(text.as_str()));
+    common::fixture::compare_numbers(&fx, &r.expect("a report"));
+}
