@@ -517,11 +517,7 @@ fn live_tag(base: &str) -> String {
 /// HTML with the live-reload script before `</body>`.
 /// The page served while the site has errors and no page was ever built.
 fn error_page(diagnostics: &str) -> String {
-    let esc = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-    };
+    use crate::render::table::esc;
     format!(
         "<!doctype html><html lang=\"{lang}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>{title}</title></head><body><main><h1>{title}</h1><p>{intro}</p><pre>{text}</pre></main></body></html>",
         lang = if crate::i18n::lang() == crate::i18n::Lang::En {

@@ -175,7 +175,7 @@ pub struct Session {
     in_sync: bool,
     /// When the last read or write failed (a full disk, no descriptors left): everything is
     /// reloaded and rebuilt a little later (see [`Session::heal`]).
-    write_failed: Option<(Instant, u32)>,
+    retry_at: Option<(Instant, u32)>,
 }
 
 /// Changes waiting for a good state of the site.
@@ -216,7 +216,7 @@ impl Session {
             findings: Vec::new(),
             pending: Pending::default(),
             in_sync: false,
-            write_failed: None,
+            retry_at: None,
         };
         let outcome = s.rebuild_all(Instant::now());
         Ok((s, outcome))
@@ -390,9 +390,7 @@ impl Session {
         let damaged = self.in_sync
             && !(self.out.join(crate::output::MARKER).is_file()
                 && self.out.join("index.html").is_file());
-        let retry = self
-            .write_failed
-            .is_some_and(|(at, _)| Instant::now() >= at);
+        let retry = self.retry_at.is_some_and(|(at, _)| Instant::now() >= at);
         if damaged {
             // The model is fine; only the output needs writing again, whole.
             self.rebuild_all(Instant::now())
@@ -403,7 +401,7 @@ impl Session {
         }
     }
 
-    fn write_failure(&mut self, diagnostics: Diagnostics) -> Outcome {
+    fn io_failure(&mut self, diagnostics: Diagnostics) -> Outcome {
         self.schedule_retry();
         self.failed(diagnostics)
     }
@@ -411,8 +409,8 @@ impl Session {
     /// The next attempt after a failed read or write: 2 s, then twice as long each time it
     /// fails again, at most 32 s.
     fn schedule_retry(&mut self) {
-        let tries = self.write_failed.map_or(0, |(_, n)| n + 1).min(4);
-        self.write_failed = Some((Instant::now() + RETRY_AFTER * (1 << tries), tries));
+        let tries = self.retry_at.map_or(0, |(_, n)| n + 1).min(4);
+        self.retry_at = Some((Instant::now() + RETRY_AFTER * (1 << tries), tries));
     }
 
     fn failed(&mut self, diagnostics: Diagnostics) -> Outcome {
@@ -422,7 +420,7 @@ impl Session {
             .items
             .iter()
             .any(|d| d.code == "io" || d.code == "output");
-        if transient && self.write_failed.is_none_or(|(at, _)| at <= Instant::now()) {
+        if transient && self.retry_at.is_none_or(|(at, _)| at <= Instant::now()) {
             self.schedule_retry();
         }
         self.in_sync = false;
@@ -497,7 +495,7 @@ impl Session {
                 let written = r.pages.iter().map(|p| p.path.clone()).collect();
                 self.state = Some(r);
                 self.in_sync = true;
-                self.write_failed = None;
+                self.retry_at = None;
                 self.pending = Pending::default();
                 Outcome::Built {
                     written,
@@ -507,7 +505,7 @@ impl Session {
                     sources: self.loaded.sources.clone(),
                 }
             }
-            Err(Failure::Output(d)) => self.write_failure(Diagnostics { items: d }),
+            Err(Failure::Output(d)) => self.io_failure(Diagnostics { items: d }),
             Err(Failure::Invalid { diagnostics, .. }) => self.failed(diagnostics),
             Err(Failure::Unreadable(f)) => self.failed(f.diagnostics),
         }
@@ -648,7 +646,7 @@ impl Session {
                 diagnostics,
                 sources: self.loaded.sources.clone(),
             },
-            Err(e) => self.write_failure(Diagnostics {
+            Err(e) => self.io_failure(Diagnostics {
                 items: vec![Diagnostic::file(Severity::Error, "output", "public", e)],
             }),
         }

@@ -783,14 +783,7 @@ fn a_split_table_and_a_repeated_header_read_whole() {
     use gongkai::import::doc::Block;
     let name = "pingtan-2021.json";
     let fx = common::fixture::fixture(name);
-    let (p, q) = published::from_fixture(name);
-    let doc = gongkai::import::read_bytes(&published::to_html(&p, q), gongkai::import::Kind::Html)
-        .unwrap();
-    let idx = doc
-        .blocks
-        .iter()
-        .position(|b| matches!(b, Block::Table(g) if g.len() > 20))
-        .expect("the 三 table");
+    let (doc, idx) = page_doc(name);
     let Block::Table(grid) = doc.blocks[idx].clone() else {
         unreachable!()
     };
@@ -849,15 +842,7 @@ fn a_total_printed_first_is_read_by_its_header() {
     use gongkai::import::doc::Block;
     let name = "pingtan-2021.json";
     let fx = common::fixture::fixture(name);
-    let (p, q) = published::from_fixture(name);
-    let mut doc =
-        gongkai::import::read_bytes(&published::to_html(&p, q), gongkai::import::Kind::Html)
-            .unwrap();
-    let idx = doc
-        .blocks
-        .iter()
-        .position(|b| matches!(b, Block::Table(g) if g.len() > 20))
-        .expect("the 三 table");
+    let (mut doc, idx) = page_doc(name);
     if let Block::Table(g) = &mut doc.blocks[idx] {
         let width = g.iter().map(Vec::len).max().unwrap();
         for r in g.iter_mut().filter(|r| r.len() == width) {
@@ -875,4 +860,17 @@ fn a_total_printed_first_is_read_by_its_header() {
     let text = report_text(&i);
     let (r, _) = parse_report("content/a/2021.md", "a", None, Arc::from(text.as_str()));
     common::fixture::compare_numbers(&fx, &r.expect("a report"));
+}
+
+/// A fixture's web page as the importer reads it, and the position of its 三 table.
+fn page_doc(name: &str) -> (gongkai::import::doc::Doc, usize) {
+    let (p, q) = published::from_fixture(name);
+    let doc = gongkai::import::read_bytes(&published::to_html(&p, q), gongkai::import::Kind::Html)
+        .unwrap();
+    let idx = doc
+        .blocks
+        .iter()
+        .position(|b| matches!(b, gongkai::import::doc::Block::Table(g) if g.len() > 20))
+        .expect("the 三 table");
+    (doc, idx)
 }

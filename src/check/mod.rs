@@ -234,8 +234,13 @@ fn placeholder_base_url(site: &Site, sources: &Sources) -> Option<Diagnostic> {
         return None;
     }
     let text = sources.get("site.toml").map_or("", |t| t);
-    let start = text.find("base_url")?;
-    let end = text[start..].find('\n').map_or(text.len(), |e| start + e);
+    let mut offset = 0;
+    let (start, line) = text.split_inclusive('\n').find_map(|l| {
+        let at = offset;
+        offset += l.len();
+        l.trim_start().starts_with("base_url").then_some((at, l))
+    })?;
+    let end = start + line.trim_end().len();
     Some(
         Diagnostic::at(
             Severity::Warning,

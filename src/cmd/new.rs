@@ -6,7 +6,7 @@ use std::path::Path;
 
 use crate::author::{Draft, render, toml_string};
 use crate::format::formats;
-use crate::load::config::{suggest_slug, valid_slug};
+use crate::load::config::{slug_help, valid_slug};
 use crate::load::toml_walk::suggest;
 use crate::model::Level;
 
@@ -67,11 +67,7 @@ pub fn run(root: Option<&Path>, a: Args) -> i32 {
     };
     let (agency, year) = (a.agency.as_str(), a.year);
     if !valid_slug(agency) {
-        let help = match suggest_slug(agency) {
-            Some(s) => t!("new.slug_suggest", slug = s),
-            None => t!("load.bad_slug_help"),
-        };
-        return refuse(t!("load.bad_slug", slug = agency), Some(help));
+        return refuse(t!("load.bad_slug", slug = agency), Some(slug_help(agency)));
     }
     let f = formats();
     let format = match a.format.as_deref() {

@@ -26,8 +26,8 @@ struct Fetched {
 pub fn import_url(url: &str, opts: &Options) -> Result<Interpreted, String> {
     let page = fetch(url, opts)?;
     let kind = page.kind.clone()?;
-    let doc = read_bytes(&page.bytes, kind)?;
-    let mut imported = match interpret(&doc, opts) {
+    let page_doc = read_bytes(&page.bytes, kind)?;
+    let mut imported = match interpret(&page_doc, opts) {
         Ok(i) => i,
         Err(e) if kind == Kind::Html => {
             // No table on the page: the report may be an attachment.
@@ -40,7 +40,6 @@ pub fn import_url(url: &str, opts: &Options) -> Result<Interpreted, String> {
                 .map_err(|why| t!("import.attachment_unreadable", url = link, why = why))?;
             let mut doc = read_bytes(&file.bytes, kind)?;
             // The page's title and date describe the attachment too.
-            let page_doc = read_bytes(&page.bytes, Kind::Html)?;
             doc.title = doc.title.or(page_doc.title);
             doc.published = doc.published.or(page_doc.published);
             let mut i = interpret(&doc, opts)?;

@@ -78,11 +78,7 @@ pub fn read_text(path: &Path, rel: &str) -> Result<Arc<str>, Box<Diagnostic>> {
                 Severity::Error,
                 "file-too-large",
                 rel,
-                t!(
-                    "load.too_large",
-                    size = format!("{:.1}", len as f64 / 1_048_576.0),
-                    limit = MAX_FILE_BYTES / 1_048_576
-                ),
+                too_large_message(len, MAX_FILE_BYTES),
             )
             .help(t!("load.too_large_help")),
         )
@@ -235,14 +231,19 @@ pub fn read_bounded(path: &Path, limit: u64) -> std::io::Result<Bounded> {
 pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
     match read_bounded(path, limit) {
         Ok(Bounded::Bytes(b)) => Ok(b),
-        Ok(Bounded::TooLarge(len)) => Err(t!(
-            "load.too_large",
-            size = format!("{:.1}", len as f64 / 1_048_576.0),
-            limit = limit / 1_048_576
-        )),
+        Ok(Bounded::TooLarge(len)) => Err(too_large_message(len, limit)),
         Ok(Bounded::NotAFile(kind)) => Err(t!("load.not_a_file", kind = kind)),
         Err(e) => Err(t!("load.cannot_read", error = e)),
     }
+}
+
+/// "the file is 5.2 MiB; files are limited to 4 MiB".
+fn too_large_message(len: u64, limit: u64) -> String {
+    t!(
+        "load.too_large",
+        size = format!("{:.1}", len as f64 / 1_048_576.0),
+        limit = limit / 1_048_576
+    )
 }
 
 /// What a file that is not a regular one is, in words.
