@@ -307,7 +307,7 @@ pub fn write_all(
             let n = done.fetch_add(1, Ordering::Relaxed) + 1;
             if let Some(b) = &bar {
                 b.inc(1);
-            } else if plain && n % step == 0 {
+            } else if plain && n.is_multiple_of(step) {
                 eprintln!("{}", t!("build.progress", n = n, total = pages.len()));
             }
             result.err().map(|d| *d)

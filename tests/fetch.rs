@@ -155,7 +155,23 @@ fn a_page_that_links_to_its_report_is_followed_to_the_attachment() {
         (
             "200 OK".into(),
             "application/pdf".into(),
-            b"%PDF-1.4".to_vec(),
+            common::pdf::to_pdf(&p, q, common::pdf::Layout::default()),
+        ),
+    );
+    routes.insert(
+        "/scan.html".into(),
+        (
+            "200 OK".into(),
+            "text/html; charset=utf-8".into(),
+            b"<html><body><a href=\"/scan.pdf\">report.pdf</a></body></html>".to_vec(),
+        ),
+    );
+    routes.insert(
+        "/scan.pdf".into(),
+        (
+            "200 OK".into(),
+            "application/pdf".into(),
+            common::pdf::scanned(),
         ),
     );
     // Larger than any report (32 MiB is the limit): refused, not read to the end.
@@ -188,12 +204,25 @@ fn a_page_that_links_to_its_report_is_followed_to_the_attachment() {
         std::sync::Arc::from(text.as_str()),
     );
     common::fixture::compare_numbers(&common::fixture::fixture("pingtan-2021.json"), &r.unwrap());
-    // A PDF attachment: refused with the reason, nothing written.
+    // A PDF attachment is followed and read; a scanned one is refused with the reason.
     std::fs::remove_file(&report).unwrap();
     let out = import(site.path(), &format!("http://{addr}/pdf.html"));
     let err = common::stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains(&format!("http://{addr}/r.pdf")), "{err}");
+    let text = std::fs::read_to_string(&report).unwrap();
+    let (r, _) = gongkai::load::report::parse_report(
+        "content/pingtan/2021.md",
+        "pingtan",
+        Some(2021),
+        std::sync::Arc::from(text.as_str()),
+    );
+    common::fixture::compare_numbers(&common::fixture::fixture("pingtan-2021.json"), &r.unwrap());
+    std::fs::remove_file(&report).unwrap();
+    let out = import(site.path(), &format!("http://{addr}/scan.html"));
+    let err = common::stderr(&out);
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("r.pdf") && err.contains("PDF"), "{err}");
+    assert!(err.contains("scan.pdf") && err.contains("scanned"), "{err}");
     assert!(!report.exists());
     // An address that does not answer with the page.
     let out = import(site.path(), &format!("http://{addr}/missing.html"));

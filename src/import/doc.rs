@@ -38,6 +38,8 @@ pub struct Doc {
     pub published: Option<String>,
     /// Where the document was published, when the file says (a saved page's address).
     pub source_url: Option<String>,
+    /// What the reader could not read with certainty, for review (the reader's own words).
+    pub notes: Vec<String>,
 }
 
 impl Doc {

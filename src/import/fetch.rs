@@ -3,7 +3,7 @@
 //! The page is fetched with a timeout, a size limit and at most five redirects, read like a
 //! saved page (declared or sniffed encoding), and imported with its address as `source_url`.
 //! A page that only links to the report (an attachment) is followed to it when it is a file
-//! gongkai reads (.docx, .xlsx, .xls); a PDF or an old .doc attachment is named with the reason.
+//! gongkai reads (.docx, .xlsx, .xls, .pdf); an old .doc attachment is named with the reason.
 
 use std::time::Duration;
 
@@ -35,10 +35,10 @@ pub fn import_url(url: &str, opts: &Options) -> Result<Interpreted, String> {
                 return Err(e);
             };
             let file = fetch(&link, opts)?;
-            let kind = file
-                .kind
-                .map_err(|why| t!("import.attachment_unreadable", url = link, why = why))?;
-            let mut doc = read_bytes(&file.bytes, kind)?;
+            let unreadable =
+                |why: String| t!("import.attachment_unreadable", url = link, why = why);
+            let kind = file.kind.map_err(unreadable)?;
+            let mut doc = read_bytes(&file.bytes, kind).map_err(unreadable)?;
             // The page's title and date describe the attachment too.
             doc.title = doc.title.or(page_doc.title);
             doc.published = doc.published.or(page_doc.published);
@@ -97,6 +97,9 @@ fn kind_of(ctype: &str, url: &str) -> Result<Kind, String> {
     if ctype.contains("spreadsheetml") || ctype.contains("ms-excel") {
         return Ok(Kind::Workbook);
     }
+    if ctype.contains("application/pdf") {
+        return Ok(Kind::Pdf);
+    }
     if ctype.starts_with("text/plain") {
         return Ok(Kind::Text);
     }
@@ -105,7 +108,7 @@ fn kind_of(ctype: &str, url: &str) -> Result<Kind, String> {
 }
 
 /// The address of the report file a page links to: the first link to a .docx, .xlsx or .xls
-/// file, else the first to a .pdf, .doc or .wps (then refused with the reason).
+/// file (the tables as typed), else to a .pdf, else to a .doc or .wps (refused with the reason).
 fn attachment(page: &[u8], base: &str) -> Option<String> {
     let html = scraper::Html::parse_document(&super::html_text(page));
     let selector = scraper::Selector::parse("a[href]").ok()?;
@@ -124,10 +127,11 @@ fn attachment(page: &[u8], base: &str) -> Option<String> {
     links
         .iter()
         .find(|u| matches!(ext(u).as_str(), "docx" | "xlsx" | "xls"))
+        .or_else(|| links.iter().find(|u| ext(u) == "pdf"))
         .or_else(|| {
             links
                 .iter()
-                .find(|u| matches!(ext(u).as_str(), "pdf" | "doc" | "wps"))
+                .find(|u| matches!(ext(u).as_str(), "doc" | "wps"))
         })
         .cloned()
 }

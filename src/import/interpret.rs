@@ -42,7 +42,7 @@ pub struct Interpreted {
 const FUZZY: f64 = 0.75;
 
 pub fn interpret(doc: &Doc, opts: &Options) -> Result<Interpreted, String> {
-    let mut review = Vec::new();
+    let mut review = doc.notes.clone();
     let mut info = Vec::new();
     let prose = read_prose(doc);
     let title = prose
@@ -820,10 +820,10 @@ fn label_score(row: &Row, table: &Table, ri: usize) -> f64 {
 fn strip_enumerator(l: &str) -> &str {
     const NUMERALS: &str = "一二三四五六七八九十";
     if let Some(rest) = l.strip_prefix('(') {
-        if let Some(i) = rest.find(')') {
-            if rest[..i].chars().all(|c| NUMERALS.contains(c)) {
-                return &rest[i + 1..];
-            }
+        if let Some(i) = rest.find(')')
+            && rest[..i].chars().all(|c| NUMERALS.contains(c))
+        {
+            return &rest[i + 1..];
         }
         return l;
     }

@@ -1,4 +1,4 @@
-//! `gongkai import`: published reports (Word text, web pages, .docx) → report files.
+//! `gongkai import`: published reports (Word text, web pages, .docx, .xlsx, PDF) → report files.
 //!
 //! Every input is first read into a [`doc::Doc`] (paragraphs and table grids), which
 //! [`interpret`] turns into an [`crate::author::Draft`]; [`crate::author::render`] writes the
@@ -10,6 +10,7 @@ mod docx;
 pub mod fetch;
 mod html;
 pub mod interpret;
+mod pdf;
 mod text;
 mod xlsx;
 
@@ -32,6 +33,8 @@ pub enum Kind {
     Docx,
     /// An Excel workbook (.xlsx or .xls).
     Workbook,
+    /// A PDF with a text layer.
+    Pdf,
 }
 
 /// The kind of a file by its extension, or why it cannot be imported.
@@ -47,7 +50,7 @@ pub fn kind_of(path: &Path) -> Result<Kind, String> {
         "docx" => Ok(Kind::Docx),
         "xlsx" | "xlsm" | "xls" => Ok(Kind::Workbook),
         "doc" | "wps" => Err(t!("import.old_word")),
-        "pdf" => Err(t!("import.pdf")),
+        "pdf" => Ok(Kind::Pdf),
         "" => Err(t!("import.no_extension")),
         other => Err(t!("import.unknown_kind", ext = other)),
     }
@@ -101,6 +104,7 @@ pub fn read_bytes(bytes: &[u8], kind: Kind) -> Result<doc::Doc, String> {
         }
         Kind::Docx => docx::read(bytes)?,
         Kind::Workbook => xlsx::read(bytes)?,
+        Kind::Pdf => pdf::read(bytes)?,
     })
 }
 
@@ -198,7 +202,7 @@ mod tests {
 
     #[test]
     fn unsupported_inputs_say_what_to_do() {
-        assert!(kind_of(Path::new("a.pdf")).unwrap_err().contains("PDF"));
+        assert_eq!(kind_of(Path::new("a.PDF")), Ok(Kind::Pdf));
         assert!(kind_of(Path::new("a.doc")).unwrap_err().contains(".docx"));
         assert_eq!(kind_of(Path::new("a.HTM")), Ok(Kind::Html));
     }

@@ -2,6 +2,8 @@
 #![allow(dead_code)]
 
 pub mod fixture;
+pub mod imported;
+pub mod pdf;
 pub mod published;
 
 use std::path::{Path, PathBuf};

@@ -575,13 +575,13 @@ fn iso_date(d: &str) -> String {
 }
 
 /// What a published report holds, in reading order.
-enum Item {
+pub enum Item {
     Para(String),
     Table(Vec<Vec<GridCell>>),
 }
 
 /// The report as a sequence of paragraphs and tables, with the prose quirks of `q`.
-fn items(p: &Published, q: Quirks) -> Vec<Item> {
+pub fn items(p: &Published, q: Quirks) -> Vec<Item> {
     let p = &with_quirks(p, q);
     let mut v = vec![Item::Para(p.title.clone())];
     if q.preface {
