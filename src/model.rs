@@ -254,11 +254,27 @@ pub struct Report {
     /// Spans of frontmatter keys, for diagnostics about the whole report.
     pub year_span: Span,
     pub format_span: Span,
+    /// The `published` value (empty when absent).
+    pub published_span: Span,
 }
 
 impl Report {
     pub fn format(&self) -> &'static Format {
         &formats().formats[self.format]
+    }
+
+    /// The publication deadline of the report (条例 第五十条: 31 January of the next year).
+    pub fn deadline(&self) -> String {
+        format!("{}-01-31", self.year + 1)
+    }
+
+    /// Days between the deadline and the publication date: positive when late, zero or
+    /// negative when on time; `None` without a date.
+    pub fn days_late(&self) -> Option<i64> {
+        let published: jiff::civil::Date = self.meta.published.as_deref()?.parse().ok()?;
+        let deadline = jiff::civil::date(i16::try_from(self.year + 1).ok()?, 1, 31);
+        let span = published.since(deadline).ok()?;
+        Some(i64::from(span.get_days()))
     }
 
     /// The table with frontmatter key `key`, with its description.

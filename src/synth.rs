@@ -723,6 +723,21 @@ pub fn generate(opts: &Options, out: &Path) -> std::io::Result<Generated> {
                     "本年开展规范性文件清理，现行有效件数按清理结果重新统计。",
                 );
             }
+            // About one report in 25 is published after the deadline of 31 January (check D2).
+            let published = if rng.below(25) == 0 {
+                let day = 1 + rng.below(28);
+                ack(
+                    "D2",
+                    "report",
+                    &format!(
+                        "门户网站所载发布日期为{}年2月{day}日，晚于规定期限。",
+                        year + 1
+                    ),
+                );
+                format!("{}-02-{day:02}", year + 1)
+            } else {
+                format!("{}-01-{:02}", year + 1, 10 + rng.below(18))
+            };
             let sections = prose(&mut rng, a, year, &y);
             let text: String = sections
                 .iter()
@@ -734,7 +749,7 @@ pub fn generate(opts: &Options, out: &Path) -> std::io::Result<Generated> {
                 title: Some(format!("{}{}年政府信息公开工作年度报告", a.name, year)),
                 year,
                 format: format.id.clone(),
-                published: Some(format!("{}-01-{:02}", year + 1, 10 + rng.below(18))),
+                published: Some(published),
                 tables: y.tables,
                 acknowledgements: acks,
                 sections,

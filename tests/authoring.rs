@@ -509,3 +509,84 @@ fn help_of_every_command_is_chinese_by_default_and_english_on_request() {
         "{err}"
     );
 }
+
+/// D2 (条例 第五十条): a report published after 31 January of the next year is a warning at its
+/// `published` date with the days late; the deadline day itself is on time; the check can be
+/// turned off and acknowledged; readers see 逾期N天发布 on the report page and the share
+/// published on time on the year page (the example's pingtan 2021 was published 2022-02-08).
+#[test]
+fn a_late_report_is_a_warning_shown_to_readers_and_can_be_acknowledged() {
+    let site = common::example_site();
+    let report = site.path().join("content/pingtan/2021.md");
+    let text = std::fs::read_to_string(&report).unwrap();
+    let ack_start = text.find("\n[[acknowledged]]\ncheck = \"D2\"").unwrap();
+    let ack_end = ack_start + text[ack_start..].find("\n+++\n").unwrap();
+    let ack = text[ack_start..ack_end].to_string();
+    replace_in(&report, &ack, "");
+    let out = common::gongkai(site.path(), &["check"]);
+    let err = common::stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(err.matches("warning[D2]").count(), 1, "{err}");
+    assert!(err.contains("content/pingtan/2021.md:5:13"), "{err}");
+    assert!(
+        err.contains("published on 2022-02-08, after the deadline of 2022-01-31")
+            && err.contains("8 days late"),
+        "{err}"
+    );
+    assert!(
+        err.contains("check = \"D2\"") && err.contains("at = \"report\""),
+        "{err}"
+    );
+    // The deadline day is on time; the day after is one day late.
+    replace_in(&report, "published = 2022-02-08", "published = 2022-01-31");
+    let err = common::stderr(&common::gongkai(site.path(), &["check"]));
+    assert!(!err.contains("warning[D2]"), "{err}");
+    replace_in(&report, "published = 2022-01-31", "published = 2022-02-01");
+    let err = common::stderr(&common::gongkai(site.path(), &["check"]));
+    assert!(err.contains("1 days late"), "{err}");
+    // Off in site.toml.
+    let toml = site.path().join("site.toml");
+    replace_in(
+        &toml,
+        "[validation.checks]\n",
+        "[validation.checks]\nD2 = \"off\"\n",
+    );
+    let err = common::stderr(&common::gongkai(site.path(), &["check"]));
+    assert!(
+        !err.contains("[D2]"),
+        "off drops it, acknowledged or not: {err}"
+    );
+    replace_in(
+        &toml,
+        "[validation.checks]\nD2 = \"off\"\n",
+        "[validation.checks]\n",
+    );
+    // Acknowledged, and shown to readers.
+    replace_in(&report, "published = 2022-02-01", "published = 2022-02-08");
+    replace_in(&report, "\n+++\n", &format!("{ack}\n+++\n"));
+    let out = common::gongkai(site.path(), &["build"]);
+    let err = common::stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!err.contains("warning[D2]"), "{err}");
+    let page =
+        std::fs::read_to_string(site.path().join("public/agencies/pingtan/2021.html")).unwrap();
+    assert!(
+        page.contains("2022-02-08 · 逾期8天发布（期限：2022-01-31，条例第五十条）"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<span class=\"code\">D2</span>"),
+        "the acknowledged finding is listed"
+    );
+    let on_time =
+        std::fs::read_to_string(site.path().join("public/agencies/pingtan/2019.html")).unwrap();
+    assert!(
+        on_time.contains("2020-01-20 · 按时发布（期限：2020-01-31"),
+        "{on_time}"
+    );
+    let year = std::fs::read_to_string(site.path().join("public/years/2021/index.html")).unwrap();
+    assert!(
+        year.contains("按时发布：有发布日期的1份报告中0份在2022-01-31前发布（0%"),
+        "{year}"
+    );
+}

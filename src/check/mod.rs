@@ -145,7 +145,7 @@ fn validate_ack(
     let f = formats();
     let text = &report.source;
     let mut codes: Vec<&str> = f.rules.iter().map(|r| r.id.as_str()).collect();
-    codes.extend(["D1", "D3", rules::UNFILLED]);
+    codes.extend(["D1", "D2", "D3", rules::UNFILLED]);
     if !codes.contains(&ack.check.as_str()) {
         let mut d = Diagnostic::at(
             Severity::Error,
@@ -163,7 +163,9 @@ fn validate_ack(
         return Err(Box::new(d));
     }
     let places: Vec<String> = match f.rule(&ack.check) {
-        _ if ack.check == rules::UNFILLED => vec![rules::UNFILLED_AT.to_string()],
+        _ if ack.check == rules::UNFILLED || ack.check == rules::LATE => {
+            vec![rules::UNFILLED_AT.to_string()]
+        }
         _ if ack.check == "D3" => cell_keys(report),
         Some(rule) => match report.table(&rule.table) {
             Some((t, _)) => match rule.for_each {
@@ -186,7 +188,7 @@ fn validate_ack(
     }
     let what = match f.rule(&ack.check).map(|r| r.for_each) {
         _ if ack.check == "D3" => t!("ack.per_cell"),
-        _ if ack.check == rules::UNFILLED => t!("ack.per_report"),
+        _ if ack.check == rules::UNFILLED || ack.check == rules::LATE => t!("ack.per_report"),
         Some(ForEach::Column) => t!("ack.per_column"),
         Some(ForEach::Row) => t!("ack.per_row"),
         None => t!("ack.per_table"),

@@ -85,7 +85,34 @@ pub fn report_findings(report: &Report) -> Vec<Diagnostic> {
     }
     out.extend(empty_cells(report));
     out.extend(unfilled(report));
+    out.extend(late(report));
     out
+}
+
+/// The code of the late-publication finding, and its acknowledgement place.
+pub const LATE: &str = "D2";
+
+/// D2: published after the deadline of 条例 第五十条 (31 January of the next year).
+fn late(report: &Report) -> Option<Diagnostic> {
+    let days = report.days_late().filter(|&d| d > 0)?;
+    let date = report.meta.published.as_deref().unwrap_or("");
+    Some(
+        Diagnostic::at(
+            Severity::Warning,
+            LATE,
+            &report.path,
+            &report.source,
+            report.published_span,
+            t!(
+                "rule.d2",
+                date = date,
+                deadline = report.deadline(),
+                days = days
+            ),
+        )
+        .at_key(UNFILLED_AT)
+        .help(ack_help(LATE, UNFILLED_AT, &t!("rule.d2_help"))),
+    )
 }
 
 /// A report still as `new`/`init` wrote it: every cell zero or empty and no prose beyond the

@@ -16,6 +16,7 @@ pub fn check_codes() -> Vec<&'static str> {
         .collect();
     v.extend([
         "D1",
+        "D2",
         "D3",
         "unfilled",
         "placeholder-base-url",

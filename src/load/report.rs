@@ -169,6 +169,7 @@ pub fn parse_report(
 
     let mut meta = ReportMeta::default();
     let mut year: Option<(i32, Span)> = None;
+    let mut published_span = Span::default();
     let mut acks = Vec::new();
     for &(key, _kspan, v) in &fields {
         match key {
@@ -176,7 +177,10 @@ pub fn parse_report(
             "agency_name" => meta.agency_name = doc.nonempty_string(key, v),
             "source_url" => meta.source_url = doc.url(key, v),
             "source" => meta.source = doc.nonempty_string(key, v),
-            "published" => meta.published = doc.date(key, v),
+            "published" => {
+                published_span = doc.span(v.span());
+                meta.published = doc.date(key, v);
+            }
             "year" => {
                 let span = doc.span(v.span());
                 if let Some(y) = doc.integer(key, v) {
@@ -297,6 +301,7 @@ pub fn parse_report(
         body_start,
         year_span,
         format_span,
+        published_span,
     };
     (Some(report), doc.diags)
 }

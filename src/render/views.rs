@@ -992,9 +992,22 @@ fn year(theme: &Theme, archive: &Archive<'_>, y: i32) -> PageData {
         label: year_label(theme, p),
         url: urls::year(p),
     };
+    let dated: Vec<i64> = idx
+        .iter()
+        .filter_map(|&i| archive.report(i).days_late())
+        .collect();
+    let on_time = (!dated.is_empty()).then(|| {
+        let n = dated.iter().filter(|&&d| d <= 0).count();
+        s(theme, "on_time_share")
+            .replace("{on_time}", &n.to_string())
+            .replace("{dated}", &dated.len().to_string())
+            .replace("{percent}", &(n * 100 / dated.len()).to_string())
+            .replace("{deadline}", &format!("{}-01-31", y + 1))
+    });
     PageData::Year(Box::new(YearPage {
         year: y,
         label,
+        on_time,
         prev: prev.map(link),
         next: next.map(link),
         reports: idx
@@ -1033,6 +1046,9 @@ fn report(theme: &Theme, archive: &Archive<'_>, i: usize) -> PageData {
         .into_iter()
         .map(|mut a| {
             a.detail = ack_detail(theme, r, &a);
+            if a.code == "D2" {
+                a.label = s(theme, "published").to_string();
+            }
             a
         })
         .collect();
@@ -1177,6 +1193,7 @@ fn report(theme: &Theme, archive: &Archive<'_>, i: usize) -> PageData {
         format: r.format().label.get(lang).to_string(),
         document: r.format().document.clone(),
         published: r.meta.published.clone(),
+        timeliness: timeliness(theme, r),
         source_url: r.meta.source_url.clone(),
         source: r.meta.source.clone(),
         agency_name: r.meta.agency_name.clone(),
@@ -1190,8 +1207,22 @@ fn report(theme: &Theme, archive: &Archive<'_>, i: usize) -> PageData {
     }))
 }
 
+/// Whether the report was published by its deadline (条例 第五十条), in the site language.
+fn timeliness(theme: &Theme, r: &Report) -> Option<String> {
+    let days = r.days_late()?;
+    let text = if days > 0 {
+        s(theme, "late_by").replace("{days}", &days.to_string())
+    } else {
+        s(theme, "on_time").to_string()
+    };
+    Some(text.replace("{deadline}", &r.deadline()))
+}
+
 /// The published numbers of an acknowledged finding, in the site language.
 fn ack_detail(theme: &Theme, r: &Report, a: &AckView) -> String {
+    if a.code == "D2" {
+        return timeliness(theme, r).unwrap_or_default();
+    }
     if a.code == "D1" {
         let Some((_, data)) = r.table(&a.table) else {
             return String::new();
@@ -1361,6 +1392,8 @@ fn compare_rows_html(sections: &[CompareSection], width: usize) -> String {
 pub(super) struct YearPage {
     year: i32,
     label: String,
+    /// How many of the reports with a publication date met the deadline.
+    on_time: Option<String>,
     prev: Option<Link>,
     next: Option<Link>,
     reports: Vec<ReportLink>,
@@ -1496,6 +1529,8 @@ pub(super) struct ReportPage {
     format: String,
     document: String,
     published: Option<String>,
+    /// 按时发布 / 逾期N天 against the deadline of 条例 第五十条.
+    timeliness: Option<String>,
     source_url: Option<String>,
     source: Option<String>,
     agency_name: Option<String>,
