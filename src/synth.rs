@@ -723,9 +723,15 @@ pub fn generate(opts: &Options, out: &Path) -> std::io::Result<Generated> {
                     "本年开展规范性文件清理，现行有效件数按清理结果重新统计。",
                 );
             }
+            // Choices added later draw from their own generator, so that the rest of an
+            // archive stays what it was for a seed.
+            let mut side = Rng::new(
+                opts.seed ^ (generated.reports as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15),
+            );
             // About one report in 25 is published after the deadline of 31 January (check D2).
-            let published = if rng.below(25) == 0 {
-                let day = 1 + rng.below(28);
+            let day_in_january = 10 + rng.below(18);
+            let published = if side.below(25) == 0 {
+                let day = 1 + side.below(28);
                 ack(
                     "D2",
                     "report",
@@ -736,9 +742,21 @@ pub fn generate(opts: &Options, out: &Path) -> std::io::Result<Generated> {
                 );
                 format!("{}-02-{day:02}", year + 1)
             } else {
-                format!("{}-01-{:02}", year + 1, 10 + rng.below(18))
+                format!("{}-01-{day_in_january:02}", year + 1)
             };
-            let sections = prose(&mut rng, a, year, &y);
+            let mut sections = prose(&mut rng, a, year, &y);
+            // About one report in 30 states a figure in its prose that its table does not
+            // have, as published (check X4).
+            let stated = format!("本年新收申请{}件", y.new_total);
+            if side.below(30) == 0 && sections[0].1.contains(&stated) {
+                let wrong = format!("本年新收申请{}件", y.new_total + 1 + side.below(9));
+                sections[0].1 = sections[0].1.replacen(&stated, &wrong, 1);
+                ack(
+                    "X4",
+                    "new",
+                    "原报告正文所写新收申请数与统计表不一致，按原样收录。",
+                );
+            }
             let text: String = sections
                 .iter()
                 .map(|(_, t)| t.as_str())

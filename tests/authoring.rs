@@ -590,3 +590,77 @@ fn a_late_report_is_a_warning_shown_to_readers_and_can_be_acknowledged() {
         "{year}"
     );
 }
+
+/// X4: a figure the prose states is compared with the tables, with every reading its phrase
+/// allows (收到申请 may include the carried over), located in the text and at the table cell,
+/// acknowledgeable per statement, and shown to readers with both numbers.
+#[test]
+fn a_figure_in_the_text_that_the_tables_contradict_is_a_warning() {
+    let site = common::example_site();
+    let report = site.path().join("content/pingtan/2022.md");
+    // As published: 全年办结75件 and 收到申请75件 (74 new + 1 carried over) agree.
+    let out = common::gongkai(site.path(), &["check"]);
+    let err = common::stderr(&out);
+    assert!(!err.contains("[X4]"), "{err}");
+    replace_in(&report, "全年办结75件", "全年办结57件");
+    replace_in(&report, "“收到申请75件”", "“收到申请76件”");
+    let out = common::gongkai(site.path(), &["check"]);
+    let err = common::stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(err.matches("warning[X4]").count(), 2, "{err}");
+    assert!(
+        err.contains("the text states handled as 57件, which the tables do not: the tables give Total handled 75"),
+        "{err}"
+    );
+    assert!(
+        err.contains("the tables give New applications 74, or New applications + Carried over 75"),
+        "both readings are named: {err}"
+    );
+    assert!(
+        err.contains("the figure in the tables (requests.total.total)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("at = \"handled\"") && err.contains("at = \"received\""),
+        "{err}"
+    );
+    // Located in the text, and at the cell in the table.
+    let text = std::fs::read_to_string(&report).unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.contains("全年办结57件"))
+        .unwrap()
+        + 1;
+    assert!(
+        err.contains(&format!("content/pingtan/2022.md:{line}:")),
+        "{err}"
+    );
+    // Acknowledged as published, and shown to readers with both numbers.
+    replace_in(&report, "“收到申请76件”", "“收到申请75件”");
+    replace_in(
+        &report,
+        "\n+++\n",
+        "\n[[acknowledged]]\ncheck = \"X4\"\nat = \"handled\"\nnote = \"原报告正文如此。\"\n+++\n",
+    );
+    let out = common::gongkai(site.path(), &["build"]);
+    let err = common::stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(!err.contains("warning[X4]"), "{err}");
+    let page =
+        std::fs::read_to_string(site.path().join("public/agencies/pingtan/2022.html")).unwrap();
+    assert!(
+        page.contains("<span class=\"code\">X4</span> <strong>办结</strong>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("正文所写数字为57，统计表为办理总计 75"),
+        "{page}"
+    );
+    // A statement that is not one of the kinds is refused, with the kinds listed.
+    replace_in(&report, "at = \"handled\"", "at = \"handeld\"");
+    let err = common::stderr(&common::gongkai(site.path(), &["check"]));
+    assert!(
+        err.contains("error[unknown-place]") && err.contains("received, carried_over, handled"),
+        "{err}"
+    );
+}

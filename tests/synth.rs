@@ -22,7 +22,7 @@ fn generated_archive_checks_to_exactly_its_acknowledged_inconsistencies() {
         "some inconsistencies are generated: {}",
         g.acknowledged.len()
     );
-    for kind in ["D1", "I4", "X2"] {
+    for kind in ["D1", "I4", "X2", "D2", "X4"] {
         assert!(
             g.acknowledged.iter().any(|a| a.1 == kind),
             "no {kind} generated"

@@ -5,6 +5,7 @@
 //! (duplicates, parents), then applies the site's severity overrides and the reports'
 //! acknowledgements. Work is linear in the number of reports.
 
+mod prose;
 mod rules;
 
 use std::collections::HashMap;
@@ -145,7 +146,7 @@ fn validate_ack(
     let f = formats();
     let text = &report.source;
     let mut codes: Vec<&str> = f.rules.iter().map(|r| r.id.as_str()).collect();
-    codes.extend(["D1", "D2", "D3", rules::UNFILLED]);
+    codes.extend(["D1", "D2", "D3", prose::PROSE, rules::UNFILLED]);
     if !codes.contains(&ack.check.as_str()) {
         let mut d = Diagnostic::at(
             Severity::Error,
@@ -167,6 +168,7 @@ fn validate_ack(
             vec![rules::UNFILLED_AT.to_string()]
         }
         _ if ack.check == "D3" => cell_keys(report),
+        _ if ack.check == prose::PROSE => f.statements.kinds.iter().map(|k| k.id.clone()).collect(),
         Some(rule) => match report.table(&rule.table) {
             Some((t, _)) => match rule.for_each {
                 ForEach::Column => t.columns.iter().map(|c| c.key.clone()).collect(),
@@ -188,6 +190,7 @@ fn validate_ack(
     }
     let what = match f.rule(&ack.check).map(|r| r.for_each) {
         _ if ack.check == "D3" => t!("ack.per_cell"),
+        _ if ack.check == prose::PROSE => t!("ack.per_statement"),
         _ if ack.check == rules::UNFILLED || ack.check == rules::LATE => t!("ack.per_report"),
         Some(ForEach::Column) => t!("ack.per_column"),
         Some(ForEach::Row) => t!("ack.per_row"),

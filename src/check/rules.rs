@@ -86,6 +86,7 @@ pub fn report_findings(report: &Report) -> Vec<Diagnostic> {
     out.extend(empty_cells(report));
     out.extend(unfilled(report));
     out.extend(late(report));
+    out.extend(super::prose::prose_findings(report));
     out
 }
 
@@ -299,7 +300,7 @@ fn empty_cells(report: &Report) -> Option<Diagnostic> {
     None
 }
 
-fn ack_help(check: &str, at: &str, lead: &str) -> String {
+pub(super) fn ack_help(check: &str, at: &str, lead: &str) -> String {
     t!("rule.ack_help", lead = lead, check = check, at = at)
 }
 

@@ -377,6 +377,35 @@ pub struct Formats {
     pub rules: Vec<Rule>,
     pub figures: Vec<Figure>,
     pub rates: Vec<Rate>,
+    /// How figures are stated in the prose (check X4).
+    pub statements: Statements,
+}
+
+/// The phrase patterns of check X4 (`[statements]` in formats.toml).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Statements {
+    /// Section numbers whose prose is read.
+    pub sections: Vec<String>,
+    /// Characters allowed between a phrase and its number.
+    pub gap: usize,
+    /// Words that, between a phrase and a number, mean the number is not the figure.
+    pub blockers: Vec<String>,
+    pub kinds: Vec<StatementKind>,
+}
+
+/// One figure as the prose states it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatementKind {
+    /// Also the acknowledgement place (`at = "new"`).
+    pub id: String,
+    pub zh: String,
+    pub en: String,
+    pub unit: String,
+    pub phrases: Vec<String>,
+    /// Each a sum of figure ids; the statement matches when it equals one of them.
+    pub readings: Vec<Vec<String>>,
 }
 
 impl Formats {
@@ -467,6 +496,7 @@ struct RawFile {
     rules: Vec<RawRule>,
     figures: Vec<RawFigure>,
     rates: Vec<RawRate>,
+    statements: Statements,
 }
 
 #[derive(Deserialize)]
@@ -689,7 +719,15 @@ pub fn parse(text: &str) -> Result<Formats, String> {
         rules,
         figures,
         rates,
+        statements: raw.statements,
     };
+    for kind in &out.statements.kinds {
+        for id in kind.readings.iter().flatten() {
+            if out.figure(id).is_none() {
+                return Err(format!("statement {}: unknown figure {id}", kind.id));
+            }
+        }
+    }
     let resolved: Vec<_> = out
         .figures
         .iter()

@@ -18,6 +18,7 @@ pub fn check_codes() -> Vec<&'static str> {
         "D1",
         "D2",
         "D3",
+        "X4",
         "unfilled",
         "placeholder-base-url",
         "missing-section",

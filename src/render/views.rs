@@ -1049,6 +1049,17 @@ fn report(theme: &Theme, archive: &Archive<'_>, i: usize) -> PageData {
             if a.code == "D2" {
                 a.label = s(theme, "published").to_string();
             }
+            // X4 is acknowledged per statement (`at`): named in the site's language.
+            if let Some(k) = (a.code == "X4")
+                .then(|| formats().statements.kinds.iter().find(|k| k.id == a.table))
+                .flatten()
+            {
+                a.label = if theme_lang(theme) == "en" {
+                    k.en.clone()
+                } else {
+                    k.zh.clone()
+                };
+            }
             a
         })
         .collect();
@@ -1223,6 +1234,11 @@ fn ack_detail(theme: &Theme, r: &Report, a: &AckView) -> String {
     if a.code == "D2" {
         return timeliness(theme, r).unwrap_or_default();
     }
+    if let (true, Some(v)) = (a.code == "X4", &a.values) {
+        return s(theme, "ack_x4")
+            .replace("{text}", v.found.as_deref().unwrap_or(""))
+            .replace("{tables}", &x4_readings(theme, r, &a.table));
+    }
     if a.code == "D1" {
         let Some((_, data)) = r.table(&a.table) else {
             return String::new();
@@ -1256,6 +1272,31 @@ fn ack_detail(theme: &Theme, r: &Report, a: &AckView) -> String {
         None => s(theme, "ack_found_empty").to_string(),
     };
     format!("{expected}{}{found}", s(theme, "list_sep"))
+}
+
+/// The readings of an X4 statement with their values in this report, in the site language.
+fn x4_readings(theme: &Theme, r: &Report, kind: &str) -> String {
+    let f = formats();
+    let lang = theme_lang(theme);
+    let Some(k) = f.statements.kinds.iter().find(|k| k.id == kind) else {
+        return String::new();
+    };
+    k.readings
+        .iter()
+        .map(|reading| {
+            let names: Vec<&str> = reading
+                .iter()
+                .filter_map(|id| f.figure(id))
+                .map(|fig| fig.label.get(&lang))
+                .collect();
+            let total: rust_decimal::Decimal = reading
+                .iter()
+                .filter_map(|id| derive::figure_by_id(r, id).known())
+                .sum();
+            format!("{} {total}", names.join(" + "))
+        })
+        .collect::<Vec<_>>()
+        .join(s(theme, "list_or"))
 }
 
 fn theme_lang(theme: &Theme) -> String {
