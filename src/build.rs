@@ -180,7 +180,10 @@ pub fn render_site(
             )
         };
         rayon::join(search_and_data, || {
+            let quality = render::quality::csv(theme, &archive)
+                .and_then(|csv| staging.write(render::urls::QUALITY_CSV, &csv));
             render::feeds::write(theme, &archive, &pages, &staging)
+                .and_then(|n| quality.map(|_| n + 1))
         })
     });
     let stats = stats.map_err(output_error)?;

@@ -151,6 +151,7 @@ fn template_of(kind: &PageKind) -> &'static str {
         PageKind::Year(_) => "year.html",
         PageKind::Search => "search.html",
         PageKind::Data => "data.html",
+        PageKind::Quality => "quality.html",
         PageKind::NotFound => "404.html",
     }
 }
@@ -583,6 +584,10 @@ impl Session {
             }
             if !around.is_empty() {
                 kinds.insert(PageKind::Home);
+                // Findings are listed archive-wide.
+                kinds.insert(PageKind::Quality);
+                let csv = render::quality::csv(&self.theme, &archive)?;
+                sink.write(render::urls::QUALITY_CSV, &csv)?;
             }
             // Pages whose template includes a changed template.
             let templates = &pending.templates;

@@ -145,6 +145,8 @@ fn every_internal_link_and_asset_resolves() {
         "agencies/pingtan/compare.html",
         "agencies/pingtan/2021.html",
         "agencies/biaokou-town/2021.html",
+        "quality/index.html",
+        "data/quality.csv",
     ] {
         assert!(public.join(p).is_file(), "{p} missing");
     }
@@ -329,10 +331,11 @@ fn script_in_prose_and_metadata_is_inert() {
         // No script element other than the theme's own, no event handler, no javascript: URL.
         // Only the theme's own scripts, and inert JSON data blocks.
         for el in doc.select(&Selector::parse("script").unwrap()) {
-            let own = el
-                .value()
-                .attr("src")
-                .is_some_and(|s| s.ends_with("static/sort.js") || s.ends_with("static/search.js"));
+            let own = el.value().attr("src").is_some_and(|s| {
+                ["static/sort.js", "static/search.js", "static/filter.js"]
+                    .iter()
+                    .any(|own| s.ends_with(own))
+            });
             let data = el.value().attr("type") == Some("application/json");
             assert!(own || data, "{}: inline script", page.display());
         }
@@ -580,4 +583,72 @@ fn the_home_chart_sums_the_agencies_present_every_year() {
         "chart title"
     );
     assert!(home.contains("图中各年度涵盖：2021年 1 份年度报告；2022年 1 份年度报告"));
+}
+
+/// 数据质量: every finding of the archive's reports, acknowledged ones with the agency's note
+/// and a link to the numbered note on the report page, warnings as 提示, filters by year,
+/// level, agency and check, a count per agency, and the same list as data/quality.csv.
+#[test]
+fn the_data_quality_page_lists_every_finding_with_its_report() {
+    let site = built_example();
+    let public = site.path().join("public");
+    let page = std::fs::read_to_string(public.join("quality/index.html")).unwrap();
+    // The example's 16 acknowledged findings, no warning.
+    assert_eq!(page.matches("<tr data-year=").count(), 16, "{page}");
+    assert!(page.contains("共16项：16项为原报告的不一致"), "{page}");
+    assert!(page.contains(
+        "data-year=\"2021\" data-level=\"市级\" data-agency=\"pingtan\" data-check=\"D2\""
+    ));
+    for (href, id) in [
+        ("agencies/pingtan/2021.html#note-1", "note-1"),
+        ("agencies/shanghai-gov-office/2019.html#note-13", "note-13"),
+    ] {
+        assert!(
+            page.contains(&format!("href=\"../{href}\"")),
+            "{href}: {page}"
+        );
+        let (file, _) = href.split_once('#').unwrap();
+        let target = std::fs::read_to_string(public.join(file)).unwrap();
+        assert!(
+            target.contains(&format!("id=\"{id}\"")),
+            "{href} has its note"
+        );
+    }
+    for filter in [
+        "data-key=\"year\"",
+        "data-key=\"level\"",
+        "data-key=\"agency\"",
+        "data-key=\"check\"",
+    ] {
+        assert!(page.contains(filter), "{filter}");
+    }
+    assert!(
+        page.contains("<option value=\"D2\">D2 逾期发布</option>"),
+        "{page}"
+    );
+    assert!(
+        page.contains("上海市人民政府办公厅</a></th><td>13</td><td>0</td>"),
+        "per agency: {page}"
+    );
+    let csv = std::fs::read_to_string(public.join("data/quality.csv")).unwrap();
+    let mut rows = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+    let records: Vec<csv::StringRecord> = rows.records().map(|r| r.unwrap()).collect();
+    assert_eq!(records.len(), 16);
+    assert_eq!(&records[0][4], "D2");
+    assert_eq!(&records[0][6], "发布日期");
+    assert_eq!(&records[0][9], "../agencies/pingtan/2021.html#note-1");
+    // An unexplained warning is listed as 提示 with its message.
+    let report = site.path().join("content/pingtan/2021.md");
+    let text = std::fs::read_to_string(&report).unwrap();
+    let start = text.find("\n[[acknowledged]]\ncheck = \"D2\"").unwrap();
+    let end = start + text[start..].find("\n+++\n").unwrap();
+    std::fs::write(&report, format!("{}{}", &text[..start], &text[end..])).unwrap();
+    let out = build(site.path());
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    let page = std::fs::read_to_string(public.join("quality/index.html")).unwrap();
+    assert!(page.contains("<td class=\"nowrap\">提示</td>"), "{page}");
+    assert!(
+        page.contains("href=\"../agencies/pingtan/2021.html\""),
+        "{page}"
+    );
 }

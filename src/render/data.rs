@@ -395,7 +395,7 @@ struct FigureResult {
     empty_cells: usize,
 }
 
-fn csv_bytes(rows: Vec<Vec<String>>) -> Result<Vec<u8>, String> {
+pub(super) fn csv_bytes(rows: Vec<Vec<String>>) -> Result<Vec<u8>, String> {
     // A UTF-8 BOM, so Excel opens Chinese text correctly.
     let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
     for r in rows {

@@ -50,6 +50,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../themes/default/templates/partials/num.html"),
     ),
     (
+        "quality.html",
+        include_str!("../../themes/default/templates/quality.html"),
+    ),
+    (
         "report.html",
         include_str!("../../themes/default/templates/report.html"),
     ),
@@ -68,6 +72,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
 ];
 
 pub const STATIC: &[(&str, &[u8])] = &[
+    (
+        "filter.js",
+        include_bytes!("../../themes/default/static/filter.js"),
+    ),
     (
         "search.js",
         include_bytes!("../../themes/default/static/search.js"),

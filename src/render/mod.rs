@@ -10,6 +10,7 @@ pub mod data;
 pub mod embedded;
 pub mod feeds;
 pub mod markdown;
+pub mod quality;
 pub mod search;
 pub mod table;
 pub mod theme;
@@ -41,6 +42,8 @@ pub enum PageKind {
     Year(i32),
     Search,
     Data,
+    /// 数据质量: every finding of the archive.
+    Quality,
     NotFound,
 }
 
@@ -80,6 +83,8 @@ pub mod urls {
     pub const YEARS: &str = "years/index.html";
     pub const SEARCH: &str = "search/index.html";
     pub const DATA: &str = "data/index.html";
+    pub const QUALITY: &str = "quality/index.html";
+    pub const QUALITY_CSV: &str = "data/quality.csv";
     pub const NOT_FOUND: &str = "404.html";
 }
 
@@ -102,6 +107,8 @@ pub struct Archive<'a> {
     pub by_year: BTreeMap<i32, Vec<usize>>,
     /// Acknowledged findings per report path, numbered.
     pub acks: HashMap<String, Vec<AckView>>,
+    /// Every finding of a report, acknowledged or a warning, for the data-quality page.
+    pub findings: Vec<quality::Finding>,
     pub compare_rows: Vec<crate::derive::CompareRow>,
     /// The official tables laid out once, filled per report page.
     pub tables: table::Layouts,
@@ -165,6 +172,7 @@ impl<'a> Archive<'a> {
             let list = acks.entry(d.file.clone()).or_default();
             list.push(views::ack_view(d, list.len() + 1, &site.config.language));
         }
+        let findings = quality::findings(site, diagnostics, &acks);
         Archive {
             site,
             lang: site.config.language.clone(),
@@ -174,6 +182,7 @@ impl<'a> Archive<'a> {
             by_agency,
             by_year,
             acks,
+            findings,
             compare_rows: crate::derive::comparison_rows(crate::format::formats()),
             tables: table::Layouts::new(&site.config.language),
             metrics: (0..site.reports.len())
@@ -253,6 +262,10 @@ pub fn pages(archive: &Archive<'_>) -> Vec<Page> {
         Page {
             kind: PageKind::Data,
             path: urls::DATA.into(),
+        },
+        Page {
+            kind: PageKind::Quality,
+            path: urls::QUALITY.into(),
         },
         Page {
             kind: PageKind::NotFound,

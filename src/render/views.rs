@@ -364,6 +364,7 @@ pub(super) fn page_data(
         PageKind::Year(y) => ("year.html", year(theme, archive, *y)),
         PageKind::Search => ("search.html", json(search_page(theme, archive))),
         PageKind::Data => ("data.html", json(data_page(archive))),
+        PageKind::Quality => ("quality.html", json(super::quality::page(theme, archive))),
         PageKind::NotFound => ("404.html", json(json!({}))),
     }
 }

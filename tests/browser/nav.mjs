@@ -69,6 +69,7 @@ try {
     year: "years/2021/index.html",
     search: "search/index.html",
     data: "data/index.html",
+    quality: "quality/index.html",
     "not-found": "404.html",
   };
   for (const [kind, p] of Object.entries(kinds)) {
