@@ -172,6 +172,22 @@ fn bulk_csv_and_json_round_trip() {
             .position(|h| h == name)
             .unwrap_or_else(|| panic!("column {name}"))
     };
+    // The flags for analysis: days late (D2), explained inconsistencies, blank cells.
+    let flags = |agency: &str, year: &str| -> [String; 3] {
+        let row = rows[1..]
+            .iter()
+            .find(|r| &r[col("agency")] == agency && &r[col("year")] == year)
+            .unwrap();
+        ["days_late", "acknowledged_findings", "empty_cells"].map(|c| row[col(c)].to_string())
+    };
+    assert_eq!(flags("pingtan", "2021"), ["8", "1", "0"].map(String::from));
+    assert_eq!(flags("pingtan", "2019"), ["0", "0", "0"].map(String::from));
+    // 126 blank cells in 三 (its D1) and 9 in 二.
+    assert_eq!(
+        flags("shanghai-gov-office", "2019"),
+        ["0", "13", "135"].map(String::from)
+    );
+    assert_eq!(flags("huaian-city", "2024")[0], "", "no publication date");
     for row in &rows[1..] {
         let r = loaded
             .site

@@ -572,6 +572,9 @@ pub const BULK_META: &[&str] = &[
     "title",
     "published",
     "source_url",
+    "days_late",
+    "acknowledged_findings",
+    "empty_cells",
 ];
 
 fn bulk_header(keys: &[String]) -> Vec<String> {
@@ -606,7 +609,7 @@ fn cell_locations(keys: &[String]) -> Locations {
 }
 
 /// A report's metadata columns of the bulk tables ([`BULK_META`]).
-fn bulk_meta(archive: &Archive<'_>, i: usize) -> [String; 10] {
+fn bulk_meta(archive: &Archive<'_>, i: usize) -> [String; 13] {
     let r = archive.report(i);
     let a = archive.agency(&r.agency);
     [
@@ -621,6 +624,19 @@ fn bulk_meta(archive: &Archive<'_>, i: usize) -> [String; 10] {
         r.title(a.map_or(&r.agency, |a| &a.name)),
         r.meta.published.clone().unwrap_or_default(),
         r.meta.source_url.clone().unwrap_or_default(),
+        // Flags for analysis: late publication (check D2), published inconsistencies the
+        // file explains, cells printed blank.
+        r.days_late()
+            .map(|d| d.max(0).to_string())
+            .unwrap_or_default(),
+        archive.acks.get(&r.path).map_or(0, Vec::len).to_string(),
+        r.tables
+            .iter()
+            .flat_map(|t| t.rows.iter().flatten())
+            .flat_map(|row| &row.cells)
+            .filter(|c| c.value.is_empty())
+            .count()
+            .to_string(),
     ]
 }
 
