@@ -578,9 +578,17 @@ impl Session {
                 kinds.insert(PageKind::Agency(r.agency.clone()));
                 kinds.insert(PageKind::Compare(r.agency.clone()));
             }
-            // A year page shows its reports and their change from the year before.
+            // A year page shows its reports and their change from the year before; the report
+            // pages of the same year and peer group show where each stands among the others.
             for &i in &touched {
-                kinds.insert(PageKind::Year(archive.report(i).year));
+                let year = archive.report(i).year;
+                kinds.insert(PageKind::Year(year));
+                let group = archive.peer_group(&archive.report(i).agency);
+                for &j in archive.by_year.get(&year).map_or(&[][..], |v| v.as_slice()) {
+                    if archive.peer_group(&archive.report(j).agency) == group {
+                        kinds.insert(PageKind::Report(j));
+                    }
+                }
             }
             if !around.is_empty() {
                 kinds.insert(PageKind::Home);

@@ -652,3 +652,72 @@ fn the_data_quality_page_lists_every_finding_with_its_report() {
         "{page}"
     );
 }
+
+/// Peer benchmarks: a report page says where each rate stands among the other agencies of
+/// the same level and year (the share with a lower value, with their number), and each year
+/// page gives the quartiles of every key figure and rate per level.
+#[test]
+fn report_pages_show_where_each_rate_stands_among_peers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let site = tmp.path().join("site");
+    gongkai::synth::generate(
+        &gongkai::synth::Options {
+            agencies: 40,
+            years: 2,
+            seed: 3,
+            ..Default::default()
+        },
+        &site,
+    )
+    .unwrap();
+    let out = build(&site);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    let loaded = gongkai::load::load_site(&site).unwrap();
+    let f = gongkai::format::formats();
+    let rate = f.rates.iter().find(|r| r.id == "disclosure_rate").unwrap();
+    let level = |slug: &str| {
+        let a = loaded
+            .site
+            .agencies
+            .iter()
+            .find(|a| a.slug == slug)
+            .unwrap();
+        (a.level, a.tier)
+    };
+    // A report with at least five peers of its level and year that have the rate.
+    let reports = &loaded.site.reports;
+    let value = |r: &gongkai::model::Report| gongkai::derive::Metrics::of(r, None).rate(rate);
+    let (r, peers) = reports
+        .iter()
+        .filter(|r| value(r).is_some())
+        .map(|r| {
+            let peers: Vec<_> = reports
+                .iter()
+                .filter(|p| {
+                    p.year == r.year && p.path != r.path && level(&p.agency) == level(&r.agency)
+                })
+                .filter_map(value)
+                .collect();
+            (r, peers)
+        })
+        .find(|(_, p)| p.len() >= 5)
+        .expect("a report with five peers");
+    let mine = value(r).unwrap();
+    let below = peers.iter().filter(|&&v| v < mine).count();
+    let pct = below * 100 / peers.len();
+    let page =
+        std::fs::read_to_string(site.join(format!("public/agencies/{}/{}.html", r.agency, r.year)))
+            .unwrap();
+    let expected = format!("高于同级 {pct}% 的机关（{}年", r.year);
+    assert!(page.contains(&expected), "{expected}\n{page}");
+    assert!(
+        page.contains(&format!("另有 {} 个机关可比", peers.len())),
+        "{page}"
+    );
+    let year =
+        std::fs::read_to_string(site.join(format!("public/years/{}/index.html", r.year))).unwrap();
+    assert!(
+        year.contains("同级分布") && year.contains("中位数"),
+        "{year}"
+    );
+}

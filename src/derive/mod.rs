@@ -4,6 +4,8 @@
 //! exact ([`Decimal`]); a cell printed empty is unknown, so a sum over it is marked and a rate
 //! over it is "—"; a figure the report's format has no counterpart for is "not comparable".
 
+pub mod peers;
+
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::format::{CellLoc, Figure, Formats, Rate, formats};

@@ -119,6 +119,8 @@ pub struct Archive<'a> {
     /// summaries both need them, and parsing the Markdown once is enough.
     /// Shared, not copied, by the search index (a few hundred MB at 50,000 reports).
     texts: Vec<std::sync::OnceLock<std::sync::Arc<[String]>>>,
+    /// Peer benchmarks over every report, made on first use.
+    peers: std::sync::OnceLock<crate::derive::peers::Peers>,
 }
 
 impl<'a> Archive<'a> {
@@ -191,7 +193,40 @@ impl<'a> Archive<'a> {
             texts: (0..site.reports.len())
                 .map(|_| std::sync::OnceLock::new())
                 .collect(),
+            peers: std::sync::OnceLock::new(),
         }
+    }
+
+    /// The peer group of an agency: its level, and a department's tier (`department-county`).
+    pub fn peer_group(&self, slug: &str) -> Option<String> {
+        let a = self.agency(slug)?;
+        Some(match a.tier {
+            Some(t) => format!("{}-{}", a.level.key(), t.key()),
+            None => a.level.key().to_string(),
+        })
+    }
+
+    /// The distributions of key figures and rates per year and peer group.
+    pub fn peers(&self) -> &crate::derive::peers::Peers {
+        self.peers.get_or_init(|| {
+            use rayon::prelude::*;
+            let rows: Vec<(i32, String, Vec<Option<rust_decimal::Decimal>>)> =
+                (0..self.site.reports.len())
+                    .into_par_iter()
+                    .filter_map(|i| {
+                        let r = self.report(i);
+                        let group = self.peer_group(&r.agency)?;
+                        Some((
+                            r.year,
+                            group,
+                            crate::derive::peers::columns(self.metrics(i)),
+                        ))
+                    })
+                    .collect();
+            crate::derive::peers::Peers::build(
+                rows.iter().map(|(y, g, v)| (*y, g.as_str(), v.clone())),
+            )
+        })
     }
 
     /// The figures and rates of report `i`.

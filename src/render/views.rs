@@ -910,6 +910,68 @@ fn compare(theme: &Theme, archive: &Archive<'_>, slug: &str) -> PageData {
     }))
 }
 
+#[derive(Serialize)]
+struct PeerTable {
+    group: String,
+    rows: Vec<PeerRow>,
+}
+
+#[derive(Serialize)]
+struct PeerRow {
+    label: String,
+    n: usize,
+    q: Vec<String>,
+}
+
+/// The year's peer groups with the quartiles of each key figure and rate.
+fn peer_tables(theme: &Theme, archive: &Archive<'_>, y: i32, idx: &[usize]) -> Vec<PeerTable> {
+    let lang = archive.lang.as_str();
+    let cols = key_columns(lang);
+    let keys = formats().figures.iter().filter(|x| x.key).count();
+    // Each group's label, from an agency of the group (in agency display order).
+    let mut labels: Vec<(String, String)> = Vec::new();
+    for &i in idx {
+        let r = archive.report(i);
+        if let (Some(g), Some(a)) = (archive.peer_group(&r.agency), archive.agency(&r.agency))
+            && !labels.iter().any(|(k, _)| *k == g)
+        {
+            labels.push((g, agency_level(theme, a)));
+        }
+    }
+    let peers = archive.peers();
+    labels
+        .into_iter()
+        .filter_map(|(g, group)| {
+            let dists = peers.group(y, &g)?;
+            let rows = cols
+                .iter()
+                .zip(dists)
+                .enumerate()
+                .filter(|(_, (_, d))| d.n() > 0)
+                .map(|(k, (c, d))| {
+                    let q = d.quartiles().map_or_else(Vec::new, |q| {
+                        q.iter()
+                            .map(|v| {
+                                if k < keys {
+                                    numtext::decimal_text(v.round_dp(1).normalize())
+                                } else {
+                                    derive::show_percent(Some(*v))
+                                }
+                            })
+                            .collect()
+                    });
+                    PeerRow {
+                        label: c.label.clone(),
+                        n: d.n(),
+                        q,
+                    }
+                })
+                .collect();
+            Some(PeerTable { group, rows })
+        })
+        .collect()
+}
+
 fn year(theme: &Theme, archive: &Archive<'_>, y: i32) -> PageData {
     let lang = archive.lang.as_str();
     let idx: Vec<usize> = archive.by_year.get(&y).cloned().unwrap_or_default();
@@ -1005,10 +1067,12 @@ fn year(theme: &Theme, archive: &Archive<'_>, y: i32) -> PageData {
             .replace("{percent}", &(n * 100 / dated.len()).to_string())
             .replace("{deadline}", &format!("{}-01-31", y + 1))
     });
+    let peers = peer_tables(theme, archive, y, &idx);
     PageData::Year(Box::new(YearPage {
         year: y,
         label,
         on_time,
+        peers,
         prev: prev.map(link),
         next: next.map(link),
         reports: idx
@@ -1186,13 +1250,35 @@ fn report(theme: &Theme, archive: &Archive<'_>, i: usize) -> PageData {
         }
     });
     let agency_name = a.map_or(r.agency.clone(), |a| a.name.clone());
+    // Where this report stands among its peers (same year and level).
+    let keys = f.figures.iter().filter(|x| x.key).count();
+    let group = archive.peer_group(&r.agency);
+    let dists = group
+        .as_deref()
+        .and_then(|g| archive.peers().group(r.year, g));
+    let group_label = a.map(|a| agency_level(theme, a)).unwrap_or_default();
     let rates: Vec<RateView> = f
         .rates
         .iter()
-        .map(|rate| RateView {
-            label: rate.label.get(lang).to_string(),
-            definition: rate.definition.get(lang).to_string(),
-            value: rate_num(theme, archive.metrics(i).rate(rate)),
+        .enumerate()
+        .map(|(k, rate)| {
+            let value = archive.metrics(i).rate(rate);
+            let standing = value
+                .zip(dists.and_then(|d| d.get(keys + k)))
+                .and_then(|(v, d)| d.standing(v))
+                .map(|(pct, n)| {
+                    s(theme, "peer_standing")
+                        .replace("{pct}", &pct.to_string())
+                        .replace("{n}", &n.to_string())
+                        .replace("{year}", &r.year.to_string())
+                        .replace("{group}", &group_label)
+                });
+            RateView {
+                label: rate.label.get(lang).to_string(),
+                definition: rate.definition.get(lang).to_string(),
+                value: rate_num(theme, value),
+                standing,
+            }
         })
         .collect();
     PageData::Report(Box::new(ReportPage {
@@ -1436,6 +1522,8 @@ pub(super) struct YearPage {
     label: String,
     /// How many of the reports with a publication date met the deadline.
     on_time: Option<String>,
+    /// Quartiles of the key figures and rates per peer group.
+    peers: Vec<PeerTable>,
     prev: Option<Link>,
     next: Option<Link>,
     reports: Vec<ReportLink>,
@@ -1558,6 +1646,8 @@ struct RateView {
     label: String,
     definition: String,
     value: Num,
+    /// `高于同级 72% 的机关` with the peer count, when there are enough peers.
+    standing: Option<String>,
 }
 
 #[derive(Serialize)]
