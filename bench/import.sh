@@ -39,8 +39,9 @@ for kind in lattice chromium; do
     >"$ROOT/$DIR/$kind.out" 2>"$ROOT/$DIR/$kind.time") || true
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,t,":"); s=0; for(i=1;i<=n;i++) s=s*60+t[i]; print s}' "$DIR/$kind.time")
   rss=$(awk -F': ' '/Maximum resident/ {printf "%.0f", $2/1024}' "$DIR/$kind.time")
-  imported=$(grep -cE '  imported' "$DIR/$kind.out" || true)
-  review=$(grep -cE 'to review' "$DIR/$kind.out" || true)
-  errors=$(grep -cE 'check error' "$DIR/$kind.out" || true)
+  # One line per file: "<file>  content/<agency>/<year>.md  imported[, N items to review][, N check errors]".
+  imported=$(grep -cE '\.pdf +content/.* imported' "$DIR/$kind.out" || true)
+  review=$(grep -cE '\.pdf .*items? to review' "$DIR/$kind.out" || true)
+  errors=$(grep -cE '\.pdf .*check errors?' "$DIR/$kind.out" || true)
   echo "| $reports | $kind | $size | $wall | $rss | $imported | $review | $errors |"
 done

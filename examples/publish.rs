@@ -50,13 +50,7 @@ fn main() -> ExitCode {
         }
     };
     for (i, r) in loaded.site.reports.iter().enumerate() {
-        let name = loaded
-            .site
-            .agencies
-            .iter()
-            .find(|a| a.slug == r.agency)
-            .map_or(r.agency.clone(), |a| a.name.clone());
-        let p = published::from_report(r, &name);
+        let p = published::from_site_report(&loaded.site, r);
         let bytes = render(&p, published::Quirks::default(), form, i);
         let dir = Path::new(out).join(&r.agency);
         let file = dir.join(format!("{}-{}.{form}", r.agency, r.year));

@@ -263,6 +263,11 @@ impl Report {
         &formats().formats[self.format]
     }
 
+    /// The cell at a location resolved by the formats (`Figure::cells_in`).
+    pub fn located(&self, l: &crate::format::CellLoc) -> Option<&CellData> {
+        self.tables.get(l.table)?.cell(l.row, l.pos)
+    }
+
     /// The publication deadline of the report (条例 第五十条: 31 January of the next year).
     pub fn deadline(&self) -> String {
         format!("{}-01-31", self.year + 1)

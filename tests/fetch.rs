@@ -197,27 +197,14 @@ fn a_page_that_links_to_its_report_is_followed_to_the_attachment() {
     );
     let text = std::fs::read_to_string(&report).unwrap();
     assert!(text.contains(&format!("source_url = \"{url}\"")), "{text}");
-    let (r, _) = gongkai::load::report::parse_report(
-        "content/pingtan/2021.md",
-        "pingtan",
-        Some(2021),
-        std::sync::Arc::from(text.as_str()),
-    );
-    common::fixture::compare_numbers(&common::fixture::fixture("pingtan-2021.json"), &r.unwrap());
+    common::fixture::assert_written_report_is(site.path(), "pingtan", 2021, "pingtan-2021.json");
     // A PDF attachment is followed and read; a scanned one is refused with the reason.
     std::fs::remove_file(&report).unwrap();
     let out = import(site.path(), &format!("http://{addr}/pdf.html"));
     let err = common::stderr(&out);
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(err.contains(&format!("http://{addr}/r.pdf")), "{err}");
-    let text = std::fs::read_to_string(&report).unwrap();
-    let (r, _) = gongkai::load::report::parse_report(
-        "content/pingtan/2021.md",
-        "pingtan",
-        Some(2021),
-        std::sync::Arc::from(text.as_str()),
-    );
-    common::fixture::compare_numbers(&common::fixture::fixture("pingtan-2021.json"), &r.unwrap());
+    common::fixture::assert_written_report_is(site.path(), "pingtan", 2021, "pingtan-2021.json");
     std::fs::remove_file(&report).unwrap();
     let out = import(site.path(), &format!("http://{addr}/scan.html"));
     let err = common::stderr(&out);

@@ -149,30 +149,12 @@ fn every_fixture_imports_from_a_web_page_a_docx_and_word_text() {
 #[test]
 fn generated_reports_import_back_exactly() {
     let dir = tempfile::tempdir().unwrap();
-    let site = dir.path().join("site");
-    gongkai::synth::generate(
-        &gongkai::synth::Options {
-            agencies: 8,
-            years: 5,
-            seed: 7,
-            ..Default::default()
-        },
-        &site,
-    )
-    .unwrap();
-    let loaded = gongkai::load::load_site(&site).unwrap();
+    let loaded = published::generated_site(dir.path(), 8, 5, 7);
     let out = dir.path().join("published");
     std::fs::create_dir_all(&out).unwrap();
     assert!(loaded.site.reports.len() >= 40);
     for (i, r) in loaded.site.reports.iter().enumerate() {
-        let name = loaded
-            .site
-            .agencies
-            .iter()
-            .find(|a| a.slug == r.agency)
-            .map(|a| a.name.clone())
-            .unwrap();
-        let p: Published = published::from_report(r, &name);
+        let p: Published = published::from_site_report(&loaded.site, r);
         // Each quirk on for some reports, in varying combinations.
         let on = |k: usize, m: usize| (i / 3 + k).is_multiple_of(m);
         let q = Quirks {

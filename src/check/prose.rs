@@ -173,12 +173,7 @@ fn reading_value(report: &Report, reading: &[String]) -> Option<u64> {
     for id in reading {
         let locs = f.figure(id)?.cells_in(report.format, None)?;
         for l in locs {
-            match report
-                .tables
-                .get(l.table)
-                .and_then(|t| t.cell(l.row, l.pos))
-                .map(|c| &c.value)
-            {
+            match report.located(l).map(|c| &c.value) {
                 Some(Cell::Count(n)) => sum += n,
                 _ => return None,
             }
@@ -193,7 +188,7 @@ fn reading_cell(report: &Report, reading: &[String]) -> Option<(String, Span)> {
     let fig = f.figure(reading.first()?)?;
     let key = fig.cells_for(&report.format().id)?.first()?.clone();
     let l = fig.cells_in(report.format, None)?.first()?;
-    let span = report.tables.get(l.table)?.cell(l.row, l.pos)?.span;
+    let span = report.located(l)?.span;
     Some((key, span))
 }
 

@@ -84,12 +84,7 @@ fn sum(report: &Report, locs: &[CellLoc]) -> FigureValue {
     let mut empty = 0;
     let mut known = 0;
     for l in locs {
-        match report
-            .tables
-            .get(l.table)
-            .and_then(|t| t.cell(l.row, l.pos))
-            .map(|c| &c.value)
-        {
+        match report.located(l).map(|c| &c.value) {
             Some(Cell::Count(n)) => whole += i128::from(*n),
             Some(Cell::Delta(n)) => whole += i128::from(*n),
             Some(Cell::Amount(a)) => decimal += a.normalized(),

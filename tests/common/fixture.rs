@@ -161,3 +161,17 @@ pub fn compare_numbers(fx: &Value, report: &Report) {
         }
     }
 }
+
+/// Loads `content/<agency>/<year>.md` of the site at `root` (as an import wrote it) and
+/// compares every cell with the fixture `name`.
+pub fn assert_written_report_is(root: &std::path::Path, agency: &str, year: i32, name: &str) {
+    let rel = format!("content/{agency}/{year}.md");
+    let text = std::fs::read_to_string(root.join(&rel)).expect("the report was written");
+    let (r, _) = gongkai::load::report::parse_report(
+        &rel,
+        agency,
+        Some(year),
+        std::sync::Arc::from(text.as_str()),
+    );
+    compare_numbers(&fixture(name), &r.expect("the written report loads"));
+}

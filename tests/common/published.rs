@@ -17,6 +17,37 @@ pub struct Block {
     pub rows: Vec<(String, Vec<String>)>,
 }
 
+/// A generated archive (`gongkai::synth`) written to `dir/site` and loaded.
+pub fn generated_site(
+    dir: &std::path::Path,
+    agencies: usize,
+    years: usize,
+    seed: u64,
+) -> gongkai::load::Loaded {
+    let site = dir.join("site");
+    gongkai::synth::generate(
+        &gongkai::synth::Options {
+            agencies,
+            years,
+            seed,
+            ..Default::default()
+        },
+        &site,
+    )
+    .expect("generated");
+    gongkai::load::load_site(&site).expect("the generated archive loads")
+}
+
+/// A report of a loaded site as its agency published it, under the agency's name.
+pub fn from_site_report(site: &gongkai::model::Site, r: &Report) -> Published {
+    let name = site
+        .agencies
+        .iter()
+        .find(|a| a.slug == r.agency)
+        .map_or(r.agency.clone(), |a| a.name.clone());
+    from_report(r, &name)
+}
+
 /// A report as printed: labels and values exactly as the publisher wrote them.
 #[derive(Debug, Clone)]
 pub struct Published {
