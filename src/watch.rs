@@ -152,6 +152,7 @@ fn template_of(kind: &PageKind) -> &'static str {
         PageKind::Search => "search.html",
         PageKind::Data => "data.html",
         PageKind::Quality => "quality.html",
+        PageKind::Rollup(..) => "rollup.html",
         PageKind::NotFound => "404.html",
     }
 }
@@ -577,6 +578,14 @@ impl Session {
                 kinds.insert(PageKind::Report(i));
                 kinds.insert(PageKind::Agency(r.agency.clone()));
                 kinds.insert(PageKind::Compare(r.agency.clone()));
+                // The parent's sum of its children, every year (its table of years too).
+                if let Some(parent) = archive.agency(&r.agency).and_then(|a| a.parent.clone()) {
+                    for p in &state.pages {
+                        if matches!(&p.kind, PageKind::Rollup(s, _) if *s == parent) {
+                            kinds.insert(p.kind.clone());
+                        }
+                    }
+                }
             }
             // A year page shows its reports and their change from the year before; the report
             // pages of the same year and peer group show where each stands among the others.

@@ -381,3 +381,25 @@ fn tables_without_ruling_lines_never_misplace_a_figure() {
         "{right} read, {left_empty} left for review"
     );
 }
+
+/// A real published PDF: 淮安市人民政府's 2024 report as the city published it (WPS-made, its
+/// own fonts and table drawing), imported with nothing to review, every cell as its fixture,
+/// the three prose sections found, no finding of check X4 in its text.
+#[test]
+fn the_real_huaian_city_pdf_imports_cell_for_cell() {
+    let path = common::fixtures().join("pdf/huaian-city-2024.pdf");
+    let (report, imported, text) = import_and_load(&path, "huaian-city", &Options::default());
+    assert!(imported.review.is_empty(), "{:?}", imported.review);
+    assert_eq!(report.year, 2024);
+    assert_eq!(report.format().id, "2021");
+    common::fixture::compare_numbers(&common::fixture::fixture("huaian-city-2024.json"), &report);
+    for heading in ["## 一、总体情况", "## 五、", "## 六、"] {
+        assert!(text.contains(heading), "{heading}\n{text}");
+    }
+    assert!(
+        gongkai::check::report_findings(&report)
+            .iter()
+            .all(|d| d.code != "X4"),
+        "the text agrees with the tables"
+    );
+}

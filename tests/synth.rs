@@ -192,3 +192,122 @@ fn child_agencies_are_the_direct_scan() {
         from += at + link.len();
     }
 }
+
+/// 下属机关合计: the sum of several consistent reports keeps every identity of the format (they
+/// are linear), and each parent agency's page per year lists who is included and gives the
+/// sums of its children's figures.
+#[test]
+fn roll_ups_keep_the_identities_and_sum_the_children() {
+    let tmp = tempfile::tempdir().unwrap();
+    generate(
+        &Options {
+            agencies: 150,
+            years: 2,
+            first_year: 2020,
+            seed: 9,
+        },
+        tmp.path(),
+    )
+    .unwrap();
+    let loaded = gongkai::load::load_site(tmp.path()).unwrap();
+    let site = &loaded.site;
+    let rule = |code: &str| code.starts_with('I');
+    let mut groups = 0;
+    for parent in site.agencies.iter() {
+        let children: Vec<&str> = site
+            .agencies
+            .iter()
+            .filter(|a| a.parent.as_deref() == Some(parent.slug.as_str()))
+            .map(|a| a.slug.as_str())
+            .collect();
+        for year in [2020, 2021] {
+            let reports: Vec<&gongkai::model::Report> = site
+                .reports
+                .iter()
+                .filter(|r| r.year == year && children.contains(&r.agency.as_str()))
+                .collect();
+            // Children that satisfy the identities, printed without blanks, one format.
+            let clean: Vec<&gongkai::model::Report> = reports
+                .iter()
+                .copied()
+                .filter(|r| {
+                    gongkai::check::report_findings(r)
+                        .iter()
+                        .all(|d| !rule(&d.code))
+                        && r.tables
+                            .iter()
+                            .flat_map(|t| t.rows.iter().flatten())
+                            .all(|row| row.cells.iter().all(|c| !c.value.is_empty()))
+                })
+                .collect();
+            if clean.len() < 2 || clean.iter().any(|r| r.format != clean[0].format) {
+                continue;
+            }
+            let (tables, partial) = gongkai::derive::rollup::sum_tables(&clean, clean[0].format);
+            assert_eq!(partial, 0);
+            let sum =
+                gongkai::derive::rollup::as_report(&parent.slug, year, clean[0].format, tables);
+            let broken: Vec<String> = gongkai::check::report_findings(&sum)
+                .iter()
+                .filter(|d| rule(&d.code))
+                .map(|d| d.message.clone())
+                .collect();
+            assert!(broken.is_empty(), "{} {year}: {broken:?}", parent.slug);
+            let new = |r: &gongkai::model::Report| match r.cell("requests", "new", "total") {
+                Some(gongkai::model::Cell::Count(n)) => *n,
+                other => panic!("{other:?}"),
+            };
+            assert_eq!(new(&sum), clean.iter().map(|r| new(r)).sum::<u64>());
+            groups += 1;
+        }
+    }
+    assert!(groups >= 2, "only {groups} roll-ups checked");
+
+    // The pages: who is included, and the sums per year.
+    let out = common::gongkai(tmp.path(), &["build"]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    let parent = site
+        .agencies
+        .iter()
+        .find(|p| {
+            site.agencies
+                .iter()
+                .any(|a| a.parent.as_deref() == Some(p.slug.as_str()))
+        })
+        .unwrap();
+    let children: Vec<&str> = site
+        .agencies
+        .iter()
+        .filter(|a| a.parent.as_deref() == Some(parent.slug.as_str()))
+        .map(|a| a.slug.as_str())
+        .collect();
+    let of_year: Vec<&gongkai::model::Report> = site
+        .reports
+        .iter()
+        .filter(|r| r.year == 2021 && children.contains(&r.agency.as_str()))
+        .collect();
+    let page = std::fs::read_to_string(
+        tmp.path()
+            .join(format!("public/agencies/{}/rollup-2021.html", parent.slug)),
+    )
+    .unwrap();
+    assert!(
+        page.contains(&format!("计入的机关（{}）", of_year.len())),
+        "{page}"
+    );
+    for r in &of_year {
+        assert!(
+            page.contains(&format!("href=\"../../agencies/{}/2021.html\"", r.agency)),
+            "{page}"
+        );
+    }
+    let agency = std::fs::read_to_string(
+        tmp.path()
+            .join(format!("public/agencies/{}/index.html", parent.slug)),
+    )
+    .unwrap();
+    assert!(
+        agency.contains("rollup-2021.html"),
+        "the agency page links its roll-ups"
+    );
+}

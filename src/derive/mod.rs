@@ -5,6 +5,7 @@
 //! over it is "—"; a figure the report's format has no counterpart for is "not comparable".
 
 pub mod peers;
+pub mod rollup;
 
 use rust_decimal::{Decimal, RoundingStrategy};
 

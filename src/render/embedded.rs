@@ -58,6 +58,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../themes/default/templates/report.html"),
     ),
     (
+        "rollup.html",
+        include_str!("../../themes/default/templates/rollup.html"),
+    ),
+    (
         "search.html",
         include_str!("../../themes/default/templates/search.html"),
     ),

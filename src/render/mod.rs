@@ -11,6 +11,7 @@ pub mod embedded;
 pub mod feeds;
 pub mod markdown;
 pub mod quality;
+mod rollup;
 pub mod search;
 pub mod table;
 pub mod theme;
@@ -44,6 +45,8 @@ pub enum PageKind {
     Data,
     /// 数据质量: every finding of the archive.
     Quality,
+    /// 下属机关合计 of an agency in a year.
+    Rollup(String, i32),
     NotFound,
 }
 
@@ -77,6 +80,9 @@ pub mod urls {
     }
     pub fn year(year: i32) -> String {
         format!("years/{year}/index.html")
+    }
+    pub fn rollup(slug: &str, year: i32) -> String {
+        format!("agencies/{slug}/rollup-{year}.html")
     }
     pub const HOME: &str = "index.html";
     pub const AGENCIES: &str = "agencies/index.html";
@@ -316,6 +322,12 @@ pub fn pages(archive: &Archive<'_>) -> Vec<Page> {
             kind: PageKind::Compare(a.slug.clone()),
             path: urls::compare(&a.slug),
         });
+        for y in rollup::years(archive, &a.slug) {
+            out.push(Page {
+                kind: PageKind::Rollup(a.slug.clone(), y),
+                path: urls::rollup(&a.slug, y),
+            });
+        }
         for &i in archive
             .by_agency
             .get(&a.slug)

@@ -365,6 +365,10 @@ pub(super) fn page_data(
         PageKind::Search => ("search.html", json(search_page(theme, archive))),
         PageKind::Data => ("data.html", json(data_page(archive))),
         PageKind::Quality => ("quality.html", json(super::quality::page(theme, archive))),
+        PageKind::Rollup(slug, y) => (
+            "rollup.html",
+            json(super::rollup::page(theme, archive, slug, *y)),
+        ),
         PageKind::NotFound => ("404.html", json(json!({}))),
     }
 }
@@ -792,6 +796,13 @@ fn agency(theme: &Theme, archive: &Archive<'_>, slug: &str) -> PageData {
         charts,
         compare_url: urls::compare(slug),
         rates: rate_defs(lang),
+        rollups: super::rollup::years(archive, slug)
+            .into_iter()
+            .map(|y| Link {
+                label: year_label(theme, y),
+                url: urls::rollup(slug, y),
+            })
+            .collect(),
     }))
 }
 
@@ -1437,6 +1448,8 @@ pub(super) struct AgencyPage {
     charts: Vec<ChartView>,
     compare_url: String,
     rates: Vec<RateDef>,
+    /// 下属机关合计, per year the children reported.
+    rollups: Vec<Link>,
 }
 
 #[derive(Serialize)]
