@@ -118,7 +118,8 @@ pub(super) fn page(
             else {
                 continue;
             };
-            tables.push(layout.render(
+            tables.push(
+                serde_json::json!({ "title": sec.label(lang), "html": layout.render(
                 sec.label(lang),
                 data,
                 &|_: &str| (0, false),
@@ -127,7 +128,8 @@ pub(super) fn page(
                     printed: s(theme, "printed_as"),
                     note: s(theme, "note"),
                 },
-            ));
+            ) }),
+            );
         }
         let m = derive::Metrics::of(report, None);
         rates = f
