@@ -1,0 +1,474 @@
+//! A report page: its prose and tables, acknowledged findings, change from last year, rates
+//! with their standing among peers, publication timeliness.
+
+use super::*;
+
+#[derive(Serialize)]
+pub(super) struct SectionView {
+    pub(super) num: String,
+    /// 1-based position, for ASCII ids.
+    pub(super) index: usize,
+    pub(super) title: String,
+    pub(super) html: String,
+    /// The statistics table of the section, laid out as printed.
+    pub(super) table: Option<String>,
+    pub(super) notes: Vec<AckView>,
+}
+
+pub(super) fn report(theme: &Theme, archive: &Archive<'_>, i: usize) -> PageData {
+    let lang = archive.lang.as_str();
+    let f = formats();
+    let r = archive.report(i);
+    let a = archive.agency(&r.agency);
+    let acks: Vec<AckView> = archive
+        .acks
+        .get(&r.path)
+        .cloned()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|mut a| {
+            a.detail = ack_detail(theme, r, &a);
+            if a.code == "D2" {
+                a.label = s(theme, "published").to_string();
+            }
+            // X4 is acknowledged per statement (`at`): named in the site's language.
+            if let Some(k) = (a.code == "X4")
+                .then(|| formats().statements.kinds.iter().find(|k| k.id == a.table))
+                .flatten()
+            {
+                a.label = if theme_lang(theme) == "en" {
+                    k.en.clone()
+                } else {
+                    k.zh.clone()
+                };
+            }
+            a
+        })
+        .collect();
+    let note_for = |key: &str| -> (usize, bool) {
+        match acks
+            .iter()
+            .find(|x| x.cells.first().is_some_and(|c| c == key))
+        {
+            Some(x) => (x.n, true),
+            None => acks
+                .iter()
+                .find(|x| x.cells.iter().any(|c| c == key))
+                .map_or((0, false), |x| (x.n, false)),
+        }
+    };
+    let mut sections = Vec::new();
+    let preface = r
+        .sections
+        .iter()
+        .find(|s| s.num.is_none())
+        .map(|s| markdown::to_html(r.section_text(s)));
+    for (si, sec) in f.sections.iter().enumerate() {
+        let written = r
+            .sections
+            .iter()
+            .find(|s| s.num.as_deref() == Some(sec.num.as_str()));
+        // The official heading; a report's own wording is kept when it differs.
+        let title = match (written, lang.starts_with("en")) {
+            (Some(w), false) => w.heading.clone(),
+            _ => sec.label(lang).to_string(),
+        };
+        let table = sec.table.as_deref().and_then(|key| {
+            let (_, data) = r.table(key)?;
+            let layout = archive.tables.get(r.format, si)?;
+            Some(layout.render(
+                &title,
+                data,
+                &note_for,
+                &crate::render::table::CellLabels {
+                    empty: s(theme, "empty_cell_sr"),
+                    printed: s(theme, "printed_as"),
+                    note: s(theme, "note"),
+                },
+            ))
+        });
+        let notes: Vec<AckView> = match &sec.table {
+            Some(key) => acks.iter().filter(|x| x.table == *key).cloned().collect(),
+            None => Vec::new(),
+        };
+        if written.is_none() && table.is_none() {
+            continue;
+        }
+        sections.push(SectionView {
+            num: sec.num.clone(),
+            index: si + 1,
+            title,
+            html: written
+                .map(|w| markdown::to_html(r.section_text(w)))
+                .unwrap_or_default(),
+            table,
+            notes,
+        });
+    }
+    let prev_i = archive.previous(i);
+    let next_i = archive.by_agency.get(&r.agency).and_then(|v| {
+        v.iter()
+            .copied()
+            .find(|&j| archive.report(j).year == r.year + 1)
+    });
+    let link = |j: usize| {
+        let x = archive.report(j);
+        Link {
+            label: year_label(theme, x.year),
+            url: urls::report(&x.agency, x.year),
+        }
+    };
+    // Compared with last year: every comparable quantity, with absolute and relative change.
+    let versus = prev_i.map(|j| {
+        let p = archive.report(j);
+        let mut rows: Vec<ChangeRow> = f
+            .figures
+            .iter()
+            .filter(|x| x.key)
+            .map(|fig| {
+                change_row(
+                    fig.label.get(lang),
+                    "",
+                    archive.metrics(j).figure(fig),
+                    archive.metrics(i).figure(fig),
+                    s(theme, "key_figures"),
+                )
+            })
+            .collect();
+        let mut omitted = 0;
+        for row in &archive.compare_rows {
+            let (before, now) = (derive::compare_value(p, row), derive::compare_value(r, row));
+            // Cells neither year's format has say nothing; cells that are 0 in both years
+            // are counted, not listed (the page would be mostly zeros).
+            match (&before, &now) {
+                (derive::FigureValue::NotComparable, derive::FigureValue::NotComparable) => {
+                    continue;
+                }
+                (a, b) if a.is_zero() && b.is_zero() => {
+                    omitted += 1;
+                    continue;
+                }
+                _ => {}
+            }
+            let (rl, cl) = compare_label(row, lang);
+            rows.push(change_row(
+                rl,
+                cl,
+                before,
+                now,
+                section_title(&row.table, lang),
+            ));
+        }
+        Versus {
+            prev: year_label(theme, p.year),
+            cur: year_label(theme, r.year),
+            body: change_rows_html(theme, &rows),
+            omitted,
+        }
+    });
+    let agency_name = a.map_or(r.agency.clone(), |a| a.name.clone());
+    // Where this report stands among its peers (same year and level).
+    let keys = f.figures.iter().filter(|x| x.key).count();
+    let group = archive.peer_group(&r.agency);
+    let dists = group
+        .as_deref()
+        .and_then(|g| archive.peers().group(r.year, g));
+    let group_label = a.map(|a| agency_level(theme, a)).unwrap_or_default();
+    let rates: Vec<RateView> = f
+        .rates
+        .iter()
+        .enumerate()
+        .map(|(k, rate)| {
+            let value = archive.metrics(i).rate(rate);
+            let standing = value
+                .zip(dists.and_then(|d| d.get(keys + k)))
+                .and_then(|(v, d)| d.standing(v))
+                .map(|(pct, n)| {
+                    s(theme, "peer_standing")
+                        .replace("{pct}", &pct.to_string())
+                        .replace("{n}", &n.to_string())
+                        .replace("{year}", &r.year.to_string())
+                        .replace("{group}", &group_label)
+                });
+            RateView {
+                label: rate.label.get(lang).to_string(),
+                definition: rate.definition.get(lang).to_string(),
+                value: rate_num(theme, value),
+                standing,
+            }
+        })
+        .collect();
+    PageData::Report(Box::new(ReportPage {
+        title: r.title(&agency_name),
+        agency: a.map(|a| agency_link(theme, archive, a)),
+        year: r.year,
+        year_label: year_label(theme, r.year),
+        year_url: urls::year(r.year),
+        compare_url: urls::compare(&r.agency),
+        format: r.format().label.get(lang).to_string(),
+        document: r.format().document.clone(),
+        published: r.meta.published.clone(),
+        timeliness: timeliness(theme, r),
+        source_url: r.meta.source_url.clone(),
+        source: r.meta.source.clone(),
+        agency_name: r.meta.agency_name.clone(),
+        preface,
+        sections,
+        acks,
+        prev: prev_i.map(link),
+        next: next_i.map(link),
+        versus,
+        rates,
+    }))
+}
+
+/// Whether the report was published by its deadline (条例 第五十条), in the site language.
+pub(super) fn timeliness(theme: &Theme, r: &Report) -> Option<String> {
+    let days = r.days_late()?;
+    let text = if days > 0 {
+        s(theme, "late_by").replace("{days}", &days.to_string())
+    } else {
+        s(theme, "on_time").to_string()
+    };
+    Some(text.replace("{deadline}", &r.deadline()))
+}
+
+/// The published numbers of an acknowledged finding, in the site language.
+pub(super) fn ack_detail(theme: &Theme, r: &Report, a: &AckView) -> String {
+    if a.code == "D2" {
+        return timeliness(theme, r).unwrap_or_default();
+    }
+    if let (true, Some(v)) = (a.code == "X4", &a.values) {
+        return s(theme, "ack_x4")
+            .replace("{text}", v.found.as_deref().unwrap_or(""))
+            .replace("{tables}", &x4_readings(theme, r, &a.table));
+    }
+    if a.code == "D1" {
+        let Some((_, data)) = r.table(&a.table) else {
+            return String::new();
+        };
+        let cells = data.rows.iter().flatten().flat_map(|row| &row.cells);
+        let (total, empty) = cells.fold((0, 0), |(t, e), c| {
+            (t + 1, e + usize::from(c.value.is_empty()))
+        });
+        let section = formats()
+            .section_for_table(&a.table)
+            .map_or("", |s| s.label(&theme_lang(theme)));
+        return s(theme, "ack_d1")
+            .replace("{section}", section)
+            .replace("{total}", &total.to_string())
+            .replace("{empty}", &empty.to_string());
+    }
+    let Some(v) = &a.values else {
+        return String::new();
+    };
+    let expected = s(
+        theme,
+        if v.empty_cells > 0 {
+            "ack_expected_with_empty"
+        } else {
+            "ack_expected"
+        },
+    )
+    .replace("{expected}", &v.expected);
+    let found = match &v.found {
+        Some(f) => s(theme, "ack_found").replace("{found}", f),
+        None => s(theme, "ack_found_empty").to_string(),
+    };
+    format!("{expected}{}{found}", s(theme, "list_sep"))
+}
+
+/// The readings of an X4 statement with their values in this report, in the site language.
+pub(super) fn x4_readings(theme: &Theme, r: &Report, kind: &str) -> String {
+    let f = formats();
+    let lang = theme_lang(theme);
+    let Some(k) = f.statements.kinds.iter().find(|k| k.id == kind) else {
+        return String::new();
+    };
+    k.readings
+        .iter()
+        .map(|reading| {
+            let names: Vec<&str> = reading
+                .iter()
+                .filter_map(|id| f.figure(id))
+                .map(|fig| fig.label.get(&lang))
+                .collect();
+            let total: rust_decimal::Decimal = reading
+                .iter()
+                .filter_map(|id| derive::figure_by_id(r, id).known())
+                .sum();
+            format!("{} {total}", names.join(" + "))
+        })
+        .collect::<Vec<_>>()
+        .join(s(theme, "list_or"))
+}
+
+pub(super) fn change_row<'a>(
+    row: &'a str,
+    column: &'a str,
+    prev: FigureValue,
+    cur: FigureValue,
+    group: &'a str,
+) -> ChangeRow<'a> {
+    ChangeRow {
+        group,
+        row,
+        column,
+        prev,
+        cur,
+        change: derive::change(prev, cur),
+    }
+}
+
+pub(super) struct ChangeRow<'a> {
+    pub(super) group: &'a str,
+    pub(super) row: &'a str,
+    pub(super) column: &'a str,
+    pub(super) prev: FigureValue,
+    pub(super) cur: FigureValue,
+    pub(super) change: derive::Change,
+}
+
+#[derive(Serialize)]
+pub(super) struct Versus {
+    pub(super) prev: String,
+    pub(super) cur: String,
+    /// The table body, rendered in Rust.
+    pub(super) body: String,
+    /// Figures left out because they are 0 in both years.
+    pub(super) omitted: usize,
+}
+
+/// A `<td>` of a figure in a Rust-rendered table (right-aligned by CSS; only notable
+/// values carry a class and an explanation).
+pub(super) fn num_td(out: &mut String, class: &str, title: &str, text: &str) {
+    write_td(
+        out,
+        if class == "num" { "" } else { class },
+        "",
+        title,
+        text,
+    );
+}
+
+/// The two label cells of a figure row: a row label spanning its columns (written once, on
+/// its first row) and the column label; a figure without a column spans both.
+pub(super) fn label_cells(
+    out: &mut String,
+    row: &str,
+    column: &str,
+    span: usize,
+    first: bool,
+    extra: &str,
+) {
+    use std::fmt::Write as _;
+    if column.is_empty() {
+        out.push_str("<th scope=\"row\" colspan=\"2\">");
+        out.push_str(&esc(row));
+        out.push_str(extra);
+        out.push_str("</th>");
+        return;
+    }
+    if first {
+        if span > 1 {
+            let _ = write!(out, "<th scope=\"rowgroup\" rowspan=\"{span}\">");
+        } else {
+            out.push_str("<th scope=\"rowgroup\">");
+        }
+        out.push_str(&esc(row));
+        out.push_str("</th>");
+    }
+    out.push_str("<th scope=\"row\">");
+    out.push_str(&esc(column));
+    out.push_str(extra);
+    out.push_str("</th>");
+}
+
+/// How many consecutive items, from `i`, share the same row label.
+pub(super) fn run_of<'a, T, K: PartialEq>(
+    items: &'a [T],
+    i: usize,
+    key: impl Fn(&'a T) -> K,
+) -> usize {
+    let k = key(&items[i]);
+    items[i..].iter().take_while(|x| key(x) == k).count()
+}
+
+/// The rows of the "compared with last year" table, with a group row per section.
+pub(super) fn change_rows_html(theme: &Theme, rows: &[ChangeRow<'_>]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(rows.len() * 180);
+    let mut group = "";
+    let mut left = 0;
+    for (i, r) in rows.iter().enumerate() {
+        if r.group != group {
+            let _ = writeln!(
+                out,
+                "<tr class=\"group\"><th scope=\"rowgroup\" colspan=\"6\">{}</th></tr>",
+                esc(r.group)
+            );
+            group = r.group;
+            left = 0;
+        }
+        let first = left == 0;
+        if first {
+            // One run per row label within a group (two separate runs rescanned the whole
+            // group from every row: quadratic in the group's length).
+            left = run_of(rows, i, |x| (x.row, x.group));
+        }
+        out.push_str("<tr>");
+        label_cells(&mut out, r.row, r.column, left, first, "");
+        left -= 1;
+        figure_td(&mut out, theme, r.prev);
+        figure_td(&mut out, theme, r.cur);
+        out.push_str("<td>");
+        match r.change.absolute {
+            Some(v) => write_signed(&mut out, v),
+            None => out.push('—'),
+        }
+        out.push_str("</td><td>");
+        match r.change.relative {
+            Some(v) => {
+                write_signed(&mut out, v);
+                out.push('%');
+            }
+            None => out.push('—'),
+        }
+        out.push_str("</td></tr>\n");
+    }
+    out
+}
+
+#[derive(Serialize)]
+pub(super) struct RateView {
+    pub(super) label: String,
+    pub(super) definition: String,
+    pub(super) value: Num,
+    /// `高于同级 72% 的机关` with the peer count, when there are enough peers.
+    pub(super) standing: Option<String>,
+}
+
+#[derive(Serialize)]
+pub(in crate::render) struct ReportPage {
+    pub(super) title: String,
+    pub(super) agency: Option<AgencyLink>,
+    pub(super) year: i32,
+    pub(super) year_label: String,
+    pub(super) year_url: String,
+    pub(super) compare_url: String,
+    pub(super) format: String,
+    pub(super) document: String,
+    pub(super) published: Option<String>,
+    /// 按时发布 / 逾期N天 against the deadline of 条例 第五十条.
+    pub(super) timeliness: Option<String>,
+    pub(super) source_url: Option<String>,
+    pub(super) source: Option<String>,
+    pub(super) agency_name: Option<String>,
+    pub(super) preface: Option<String>,
+    pub(super) sections: Vec<SectionView>,
+    pub(super) acks: Vec<AckView>,
+    pub(super) prev: Option<Link>,
+    pub(super) next: Option<Link>,
+    pub(super) versus: Option<Versus>,
+    pub(super) rates: Vec<RateView>,
+}
