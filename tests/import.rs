@@ -752,3 +752,53 @@ fn every_xls_workbook_imports_to_its_fixture() {
         );
     }
 }
+
+/// Generated reports (both formats, blank cells, negative deltas, amounts) typed into Excel
+/// workbooks, one sheet per table or all on one, numbers as numbers, text or formulas, import
+/// back cell for cell (a workbook has no prose: only the prose is left for review).
+#[test]
+fn generated_reports_import_back_from_workbooks() {
+    let dir = tempfile::tempdir().unwrap();
+    let loaded = published::generated_site(dir.path(), 6, 5, 13);
+    assert!(loaded.site.reports.len() >= 30);
+    for (i, r) in loaded.site.reports.iter().enumerate() {
+        let p = published::from_site_report(&loaded.site, r);
+        let w = published::Workbook {
+            one_sheet: i % 2 == 0,
+            text_numbers: i % 3 == 1,
+            formulas: i % 3 == 2,
+        };
+        let path = dir.path().join(format!("{}-{}.xlsx", r.agency, r.year));
+        std::fs::write(
+            &path,
+            published::zip_xlsx(&published::xlsx_sheets(&p, Quirks::default(), w)),
+        )
+        .unwrap();
+        let opts = Options {
+            year: Some(r.year),
+            ..Default::default()
+        };
+        let (back, imported, text) = import_and_load(&path, &r.agency, &opts);
+        assert!(
+            imported.review.iter().all(|m| m.contains("部分")),
+            "{}: {:?}",
+            path.display(),
+            imported.review
+        );
+        for key in ["proactive", "requests", "appeals"] {
+            let (t, a) = r.table(key).unwrap();
+            let (_, b) = back.table(key).unwrap();
+            for ri in 0..t.rows.len() {
+                for pos in 0..t.rows[ri].columns.len() {
+                    assert_eq!(
+                        b.cell(ri, pos).map(|c| &c.value),
+                        a.cell(ri, pos).map(|c| &c.value),
+                        "{}: {} ({w:?})\n{text}",
+                        path.display(),
+                        t.cell_label(ri, t.rows[ri].columns[pos], "zh")
+                    );
+                }
+            }
+        }
+    }
+}
