@@ -785,20 +785,6 @@ fn generated_reports_import_back_from_workbooks() {
             path.display(),
             imported.review
         );
-        for key in ["proactive", "requests", "appeals"] {
-            let (t, a) = r.table(key).unwrap();
-            let (_, b) = back.table(key).unwrap();
-            for ri in 0..t.rows.len() {
-                for pos in 0..t.rows[ri].columns.len() {
-                    assert_eq!(
-                        b.cell(ri, pos).map(|c| &c.value),
-                        a.cell(ri, pos).map(|c| &c.value),
-                        "{}: {} ({w:?})\n{text}",
-                        path.display(),
-                        t.cell_label(ri, t.rows[ri].columns[pos], "zh")
-                    );
-                }
-            }
-        }
+        common::imported::assert_same_cells(r, &back, &path, &text);
     }
 }

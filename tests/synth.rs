@@ -214,12 +214,7 @@ fn roll_ups_keep_the_identities_and_sum_the_children() {
     let rule = |code: &str| code.starts_with('I');
     let mut groups = 0;
     for parent in site.agencies.iter() {
-        let children: Vec<&str> = site
-            .agencies
-            .iter()
-            .filter(|a| a.parent.as_deref() == Some(parent.slug.as_str()))
-            .map(|a| a.slug.as_str())
-            .collect();
+        let children = children_of(site, &parent.slug);
         for year in [2020, 2021] {
             let reports: Vec<&gongkai::model::Report> = site
                 .reports
@@ -275,12 +270,7 @@ fn roll_ups_keep_the_identities_and_sum_the_children() {
                 .any(|a| a.parent.as_deref() == Some(p.slug.as_str()))
         })
         .unwrap();
-    let children: Vec<&str> = site
-        .agencies
-        .iter()
-        .filter(|a| a.parent.as_deref() == Some(parent.slug.as_str()))
-        .map(|a| a.slug.as_str())
-        .collect();
+    let children = children_of(site, &parent.slug);
     let of_year: Vec<&gongkai::model::Report> = site
         .reports
         .iter()
@@ -310,4 +300,13 @@ fn roll_ups_keep_the_identities_and_sum_the_children() {
         agency.contains("rollup-2021.html"),
         "the agency page links its roll-ups"
     );
+}
+
+/// The slugs of the agencies whose parent is `slug`.
+fn children_of<'a>(site: &'a gongkai::model::Site, slug: &str) -> Vec<&'a str> {
+    site.agencies
+        .iter()
+        .filter(|a| a.parent.as_deref() == Some(slug))
+        .map(|a| a.slug.as_str())
+        .collect()
 }
