@@ -91,11 +91,11 @@ pub struct Peers {
 
 impl Peers {
     /// From each report's (year, group key, column values).
-    pub fn build<'a>(reports: impl Iterator<Item = (i32, &'a str, Vec<Option<Decimal>>)>) -> Peers {
+    pub fn build(reports: impl IntoIterator<Item = (i32, String, Vec<Option<Decimal>>)>) -> Peers {
         let mut acc: HashMap<(i32, String), Vec<Vec<Decimal>>> = HashMap::new();
         for (year, group, values) in reports {
             let cols = acc
-                .entry((year, group.to_string()))
+                .entry((year, group))
                 .or_insert_with(|| vec![Vec::new(); values.len()]);
             for (c, v) in cols.iter_mut().zip(values) {
                 if let Some(v) = v {
@@ -116,18 +116,6 @@ impl Peers {
         self.groups
             .get(&(year, group.to_string()))
             .map(Vec::as_slice)
-    }
-
-    /// The groups of a year, sorted by key.
-    pub fn of_year(&self, year: i32) -> Vec<(&str, &[Distribution])> {
-        let mut v: Vec<(&str, &[Distribution])> = self
-            .groups
-            .iter()
-            .filter(|((y, _), _)| *y == year)
-            .map(|((_, g), d)| (g.as_str(), d.as_slice()))
-            .collect();
-        v.sort_by(|a, b| a.0.cmp(b.0));
-        v
     }
 }
 

@@ -656,7 +656,7 @@ fn value_ish(t: &str) -> bool {
 
 /// Text that can be a printed value: a number (with sign, separators, decimals, a unit) or
 /// an empty-cell mark.
-fn value_like(t: &str) -> bool {
+pub(crate) fn value_like(t: &str) -> bool {
     let t: String = t
         .chars()
         .map(fold_width)

@@ -217,6 +217,7 @@ fn inherited<'a>(doc: &'a Document, id: ObjectId, key: &[u8]) -> Option<&'a Obje
     None
 }
 
+#[derive(Clone)]
 struct State {
     ctm: Matrix,
     font: Option<std::rc::Rc<Font>>,
@@ -226,21 +227,6 @@ struct State {
     scale: f32,
     leading: f32,
     rise: f32,
-}
-
-impl Clone for State {
-    fn clone(&self) -> State {
-        State {
-            ctm: self.ctm,
-            font: self.font.clone(),
-            size: self.size,
-            char_space: self.char_space,
-            word_space: self.word_space,
-            scale: self.scale,
-            leading: self.leading,
-            rise: self.rise,
-        }
-    }
 }
 
 struct Reader<'a> {
@@ -1009,6 +995,15 @@ struct Lattice {
     rows: Vec<Vec<Cell>>,
 }
 
+/// The representative of `i` in a union-find forest (path halving).
+fn find(p: &mut [usize], mut i: usize) -> usize {
+    while p[i] != i {
+        p[i] = p[p[i]];
+        i = p[i];
+    }
+    i
+}
+
 /// The grids the ruling lines of a page draw, and the runs inside them (taken out of `runs`).
 fn lattice(rules: &[Rule], runs: &mut Vec<Run>) -> Vec<Lattice> {
     let hs: Vec<Rule> = merge_rules(rules.iter().filter(|r| r.horizontal).copied().collect());
@@ -1016,13 +1011,6 @@ fn lattice(rules: &[Rule], runs: &mut Vec<Run>) -> Vec<Lattice> {
     // Tables are the groups of lines that cross or touch each other.
     let n = hs.len() + vs.len();
     let mut parent: Vec<usize> = (0..n).collect();
-    fn find(p: &mut [usize], mut i: usize) -> usize {
-        while p[i] != i {
-            p[i] = p[p[i]];
-            i = p[i];
-        }
-        i
-    }
     for (i, h) in hs.iter().enumerate() {
         for (j, v) in vs.iter().enumerate() {
             if v.at >= h.from - SNAP
@@ -1118,13 +1106,6 @@ fn grid(hs: &[Rule], vs: &[Rule], runs: &mut Vec<Run>) -> Option<Lattice> {
         return None;
     }
     let mut parent: Vec<usize> = (0..rows * cols).collect();
-    fn find(p: &mut [usize], mut i: usize) -> usize {
-        while p[i] != i {
-            p[i] = p[p[i]];
-            i = p[i];
-        }
-        i
-    }
     for r in 0..rows {
         for c in 0..cols {
             if c + 1 < cols && !covered(vs, xs[c + 1], ys[r + 1], ys[r]) {
@@ -1347,6 +1328,11 @@ fn segments(line: &[Run]) -> Vec<Vec<Run>> {
 /// Font sizes of blank space that separate two columns of a table drawn without lines.
 const COLUMN_GAP: f32 = 1.5;
 
+/// How many segments of a line are figures.
+fn figure_count(line: &[Vec<Run>]) -> usize {
+    line.iter().filter(|s| is_figure(&seg_text(s))).count()
+}
+
 fn seg_text(seg: &[Run]) -> String {
     clean(&line_text(seg))
 }
@@ -1359,14 +1345,10 @@ fn seg_x1(seg: &[Run]) -> f32 {
     seg.iter().map(|r| r.x1).fold(f32::MIN, f32::max)
 }
 
-/// A printed figure or empty-cell mark (`12`, `9116.36`, `12件`, `-`).
+/// A printed figure or empty-cell mark (`12`, `9116.36`, `12件`, `-`), as the interpreter
+/// reads a value position.
 fn is_figure(t: &str) -> bool {
-    let t = t.trim_end_matches(['件', '项', '个', '次', '元', '万']);
-    !t.is_empty()
-        && t.chars()
-            .any(|c| c.is_ascii_digit() || "-—－/／".contains(c))
-        && t.chars()
-            .all(|c| c.is_ascii_digit() || ",.-—－/／%+".contains(c))
+    !t.trim().is_empty() && super::interpret::value_like(t)
 }
 
 /// Tables printed without ruling lines: runs of lines whose segments stand in columns with
@@ -1382,7 +1364,7 @@ fn stream_tables(
     let pages: Vec<usize> = all.iter().map(|(p, _)| *p).collect();
     let lines: Vec<Vec<Run>> = all.iter().map(|(_, l)| l.clone()).collect();
     let segs: Vec<Vec<Vec<Run>>> = lines.iter().map(|l| segments(l)).collect();
-    let figures = |k: usize| segs[k].iter().filter(|s| is_figure(&seg_text(s))).count();
+    let figures = |k: usize| figure_count(&segs[k]);
     // A row line: two segments or more, the last a figure.
     let row_line =
         |k: usize| segs[k].len() >= 2 && segs[k].last().is_some_and(|s| is_figure(&seg_text(s)));
@@ -1495,7 +1477,7 @@ fn stream_grid(
     size: f32,
 ) -> (Vec<Vec<Cell>>, usize) {
     let (start, end) = (range.start, range.end);
-    let figures = |k: usize| segs[k].iter().filter(|s| is_figure(&seg_text(s))).count();
+    let figures = |k: usize| figure_count(&segs[k]);
     // Value columns: the figures' segments, clustered by their centres.
     let mut centres: Vec<(f32, f32, f32)> = Vec::new(); // (centre, x0, x1)
     let mut label_right = f32::MAX;

@@ -172,15 +172,31 @@ impl<'a> Archive<'a> {
         for v in by_year.values_mut() {
             v.sort_by_key(|&i| report_rank[i]);
         }
-        let mut acks: HashMap<String, Vec<AckView>> = HashMap::new();
-        for d in diagnostics
+        // Acknowledged findings, numbered per report as its page lists them, and with the
+        // warnings, every finding of a report for the data-quality page.
+        let by_path: HashMap<&str, usize> = site
+            .reports
             .iter()
-            .filter(|d| d.severity == Severity::Acknowledged)
-        {
-            let list = acks.entry(d.file.clone()).or_default();
-            list.push(views::ack_view(d, list.len() + 1, &site.config.language));
+            .enumerate()
+            .map(|(i, r)| (r.path.as_str(), i))
+            .collect();
+        let mut acks: HashMap<String, Vec<AckView>> = HashMap::new();
+        let mut findings = Vec::new();
+        for d in diagnostics {
+            let n = if d.severity == Severity::Acknowledged {
+                let list = acks.entry(d.file.clone()).or_default();
+                list.push(views::ack_view(d, list.len() + 1, &site.config.language));
+                Some(list.len())
+            } else if d.severity == Severity::Warning {
+                None
+            } else {
+                continue;
+            };
+            if let Some(&report) = by_path.get(d.file.as_str()) {
+                findings.push(quality::Finding::of(report, d, n));
+            }
         }
-        let findings = quality::findings(site, diagnostics, &acks);
+        findings.sort_by_key(|f: &quality::Finding| (f.report, f.n.is_none(), f.n));
         Archive {
             site,
             lang: site.config.language.clone(),
@@ -229,9 +245,7 @@ impl<'a> Archive<'a> {
                         ))
                     })
                     .collect();
-            crate::derive::peers::Peers::build(
-                rows.iter().map(|(y, g, v)| (*y, g.as_str(), v.clone())),
-            )
+            crate::derive::peers::Peers::build(rows)
         })
     }
 

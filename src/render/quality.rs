@@ -3,15 +3,13 @@
 //! with the agency's note, and warnings, filterable by year, level, agency and check, each
 //! linking to its report (at its numbered note), with a count per agency.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use super::views::AckView;
 use super::{Archive, Theme, urls};
-use crate::diag::{Diagnostic, Severity};
+use crate::diag::Diagnostic;
 use crate::format::formats;
-use crate::model::Site;
 
 /// One finding of one report.
 #[derive(Debug, Clone)]
@@ -31,74 +29,39 @@ pub struct Finding {
     pub n: Option<usize>,
 }
 
-/// The findings of the site's reports, in report order.
-pub fn findings(
-    site: &Site,
-    diagnostics: &[Diagnostic],
-    acks: &HashMap<String, Vec<AckView>>,
-) -> Vec<Finding> {
-    let by_path: HashMap<&str, usize> = site
-        .reports
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.path.as_str(), i))
-        .collect();
-    let mut seen: HashMap<&str, usize> = HashMap::new();
-    let mut out = Vec::new();
-    for d in diagnostics {
-        let acknowledged = d.severity == Severity::Acknowledged;
-        if !acknowledged && d.severity != Severity::Warning {
-            continue;
-        }
-        let Some(&report) = by_path.get(d.file.as_str()) else {
-            continue;
-        };
-        // Acknowledged findings are numbered on the report page in this same order.
-        let n = acknowledged.then(|| {
-            let k = seen.entry(d.file.as_str()).or_default();
-            *k += 1;
-            *k
-        });
-        let place = d.label.clone().unwrap_or_default();
-        let note = n
-            .and_then(|n| acks.get(&d.file).and_then(|v| v.get(n - 1)))
-            .map(|a| a.note.clone())
-            .unwrap_or_default();
-        out.push(Finding {
+impl Finding {
+    /// Finding `d` of report `report`; `n` is the number of its note on the report page when
+    /// it is acknowledged.
+    pub fn of(report: usize, d: &Diagnostic, n: Option<usize>) -> Finding {
+        Finding {
             report,
             code: d.code.clone(),
-            acknowledged,
-            place,
+            acknowledged: n.is_some(),
+            place: d.label.clone().unwrap_or_default(),
             at: d.at.clone().unwrap_or_default(),
             message: d.message.clone(),
-            note,
+            note: d.acknowledgement.clone().unwrap_or_default(),
             n,
-        });
+        }
     }
-    out.sort_by_key(|f| (f.report, f.n.is_none(), f.n));
-    out
-}
-
-fn s<'a>(theme: &'a Theme, key: &'a str) -> &'a str {
-    theme.strings.get(key).map_or(key, String::as_str)
 }
 
 /// The name of a check in the site language.
 fn check_name(theme: &Theme, code: &str) -> String {
-    let lang = s(theme, "lang_code");
+    let lang = theme.text("lang_code");
     match formats().rule(code) {
         Some(r) => r.label.get(lang).to_string(),
-        None => s(theme, &format!("check_{code}")).to_string(),
+        None => theme.text(&format!("check_{code}")).to_string(),
     }
 }
 
 /// Where a finding is, in the site language: the cell's official label, or what the
 /// acknowledgement place stands for (the publication date, a table, a statement).
 fn place(theme: &Theme, f: &Finding) -> String {
-    let lang = s(theme, "lang_code");
+    let lang = theme.text("lang_code");
     let st = &formats().statements;
     match f.code.as_str() {
-        "D2" => s(theme, "published").to_string(),
+        "D2" => theme.text("published").to_string(),
         "X4" => st
             .kinds
             .iter()
@@ -161,20 +124,18 @@ fn rows(theme: &Theme, archive: &Archive<'_>) -> Vec<Row> {
                 agency: a.map_or(r.agency.clone(), |a| a.name.clone()),
                 agency_slug: r.agency.clone(),
                 level: a
-                    .map(|a| s(theme, &format!("level_{}", a.level.key())).to_string())
+                    .map(|a| theme.text(&format!("level_{}", a.level.key())).to_string())
                     .unwrap_or_default(),
                 code: f.code.clone(),
                 check: check_name(theme, &f.code),
                 place: place(theme, f),
-                status: s(
-                    theme,
-                    if f.acknowledged {
+                status: theme
+                    .text(if f.acknowledged {
                         "quality_acknowledged"
                     } else {
                         "quality_warning"
-                    },
-                )
-                .to_string(),
+                    })
+                    .to_string(),
                 acknowledged: f.acknowledged,
                 text: if f.acknowledged {
                     f.note.clone()
@@ -225,22 +186,22 @@ pub(super) fn page(theme: &Theme, archive: &Archive<'_>) -> serde_json::Value {
     let filters = vec![
         Filter {
             key: "year",
-            label: s(theme, "year").to_string(),
+            label: theme.text("year").to_string(),
             options: distinct(&|r| (r.year.to_string(), r.year.to_string())),
         },
         Filter {
             key: "level",
-            label: s(theme, "level").to_string(),
+            label: theme.text("level").to_string(),
             options: distinct(&|r| (r.level.clone(), r.level.clone())),
         },
         Filter {
             key: "agency",
-            label: s(theme, "agency").to_string(),
+            label: theme.text("agency").to_string(),
             options: distinct(&|r| (r.agency_slug.clone(), r.agency.clone())),
         },
         Filter {
             key: "check",
-            label: s(theme, "quality_check").to_string(),
+            label: theme.text("quality_check").to_string(),
             options: distinct(&|r| (r.code.clone(), format!("{} {}", r.code, r.check))),
         },
     ];

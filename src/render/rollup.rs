@@ -53,19 +53,19 @@ pub fn years(archive: &Archive<'_>, slug: &str) -> Vec<i32> {
     set.into_iter().collect()
 }
 
-/// The summed report of `slug`'s children in `year`, with the indices summed and the number
-/// of partial cells; `None` when no child reported.
-pub fn summed(archive: &Archive<'_>, slug: &str, year: i32) -> Option<(Report, Vec<usize>, usize)> {
-    let (same, _, _) = members(archive, slug, year);
+/// The summed report of the reports `same` (one format) as `slug`'s in `year`, with them and
+/// the number of partial cells; `None` when there are none.
+fn summed(
+    archive: &Archive<'_>,
+    slug: &str,
+    year: i32,
+    same: Vec<usize>,
+) -> Option<(Report, Vec<usize>, usize)> {
     let first = *same.first()?;
     let format = archive.report(first).format;
     let reports: Vec<&Report> = same.iter().map(|&i| archive.report(i)).collect();
     let (tables, partial) = rollup::sum_tables(&reports, format);
     Some((rollup::as_report(slug, year, format, tables), same, partial))
-}
-
-fn s<'a>(theme: &'a Theme, key: &'a str) -> &'a str {
-    theme.strings.get(key).map_or(key, String::as_str)
 }
 
 #[derive(Serialize)]
@@ -104,8 +104,8 @@ pub(super) fn page(
             url: urls::report(&r.agency, r.year),
         }
     };
-    let (_, other, missing) = members(archive, slug, year);
-    let sum = summed(archive, slug, year);
+    let (same, other, missing) = members(archive, slug, year);
+    let sum = summed(archive, slug, year, same);
     let mut tables = Vec::new();
     let mut rates = Vec::new();
     if let Some((report, _, _)) = &sum {
@@ -124,9 +124,9 @@ pub(super) fn page(
                 data,
                 &|_: &str| (0, false),
                 &super::table::CellLabels {
-                    empty: s(theme, "empty_cell_sr"),
-                    printed: s(theme, "printed_as"),
-                    note: s(theme, "note"),
+                    empty: theme.text("empty_cell_sr"),
+                    printed: theme.text("printed_as"),
+                    note: theme.text("note"),
                 },
             ) }),
             );
@@ -150,7 +150,8 @@ pub(super) fn page(
     let mut rows = Vec::new();
     let mut before: Option<BTreeSet<String>> = None;
     for y in years(archive, slug) {
-        let Some((report, included, _)) = summed(archive, slug, y) else {
+        let Some((report, included, _)) = summed(archive, slug, y, members(archive, slug, y).0)
+        else {
             continue;
         };
         let set: BTreeSet<String> = included
@@ -173,12 +174,12 @@ pub(super) fn page(
                 let left = names(b.difference(&set).collect());
                 let mut parts = Vec::new();
                 if !joined.is_empty() {
-                    parts.push(s(theme, "rollup_joined").replace("{names}", &joined));
+                    parts.push(theme.text("rollup_joined").replace("{names}", &joined));
                 }
                 if !left.is_empty() {
-                    parts.push(s(theme, "rollup_left").replace("{names}", &left));
+                    parts.push(theme.text("rollup_left").replace("{names}", &left));
                 }
-                parts.join(s(theme, "list_sep"))
+                parts.join(theme.text("list_sep"))
             }
             _ => String::new(),
         };
@@ -202,7 +203,7 @@ pub(super) fn page(
         .as_ref()
         .map_or((Vec::new(), 0), |(_, inc, p)| (inc.clone(), *p));
     serde_json::json!({
-        "title": s(theme, "rollup_title").replace("{name}", &name).replace("{year}", &year.to_string()),
+        "title": theme.text("rollup_title").replace("{name}", &name).replace("{year}", &year.to_string()),
         "agency": { "name": name, "url": urls::agency(slug) },
         "year": year,
         "included": included.iter().map(|&i| member(i)).collect::<Vec<_>>(),

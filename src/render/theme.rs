@@ -182,6 +182,11 @@ fn safe(value: tera::Value, _: tera::Kwargs, _: &tera::State) -> tera::Value {
 }
 
 impl Theme {
+    /// A UI string in the site language; the key itself when the theme lacks it.
+    pub fn text<'a>(&'a self, key: &'a str) -> &'a str {
+        self.strings.get(key).map_or(key, String::as_str)
+    }
+
     /// Values every page sees (`t`, `site`, `lang`), set once instead of per page.
     pub fn set_globals(&mut self, site: &crate::model::Site) {
         let g = self.tera.global_context();

@@ -55,6 +55,9 @@ struct Page {
 struct Writer {
     l: Layout,
     pages: Vec<Page>,
+    /// The page drawn on: the last one, or an earlier one while a table's cells that span
+    /// pages are drawn.
+    at: usize,
     /// The top of the free space on the current page.
     y: f32,
 }
@@ -105,6 +108,7 @@ impl Writer {
         let mut w = Writer {
             l,
             pages: Vec::new(),
+            at: 0,
             y: 0.0,
         };
         w.new_page();
@@ -126,6 +130,7 @@ impl Writer {
             values: Vec::new(),
             lines: String::new(),
         });
+        self.at = self.pages.len() - 1;
         let h = self.height();
         if self.l.furniture {
             self.text(MARGIN, h - 30.0, 9.0, "政府信息公开工作年度报告", false);
@@ -167,7 +172,7 @@ impl Writer {
             run.push(c);
         }
         flush(&mut ops, &mut x, &mut run, run_latin);
-        let page = self.pages.last_mut().expect("a page");
+        let page = &mut self.pages[self.at];
         if value {
             page.values.push(ops);
         } else {
@@ -179,7 +184,7 @@ impl Writer {
         if self.l.borderless {
             return;
         }
-        let page = self.pages.last_mut().expect("a page");
+        let page = &mut self.pages[self.at];
         let (w, h) = ((x1 - x0).max(0.5), (y1 - y0).max(0.5));
         page.lines
             .push_str(&format!("{x0:.2} {y0:.2} {w:.2} {h:.2} re f\n"));
@@ -304,9 +309,7 @@ impl Writer {
                     text: bool| {
             let h: f32 = heights[r0..r1].iter().sum();
             let (x0, x1) = (x_of(c), x_of(c + cell.colspan));
-            // Write onto `page` by swapping it to the end.
-            let tail = w.pages.len() - 1;
-            w.pages.swap(page, tail);
+            w.at = page;
             w.line(x0, top - 0.5, x1, top + 0.0);
             w.line(x0, top - h - 0.5, x1, top - h);
             w.line(x0, top - h, x0 + 0.5, top);
@@ -322,7 +325,7 @@ impl Writer {
                     y -= lh;
                 }
             }
-            w.pages.swap(page, tail);
+            w.at = w.pages.len() - 1;
         };
         for &(r, c, cell) in &placed {
             let end = (r + cell.rowspan).min(grid.len());

@@ -80,8 +80,8 @@ pub(super) fn agency(theme: &Theme, archive: &Archive<'_>, slug: &str) -> PageDa
     let charts: Vec<ChartView> = specs
         .iter()
         .map(|(id, key, figs)| {
-            let title = s(theme, key);
-            let desc = format!("{}：{}", a.name, s(theme, &format!("{key}_desc")));
+            let title = theme.text(key);
+            let desc = format!("{}：{}", a.name, theme.text(&format!("{key}_desc")));
             ChartView {
                 title: title.to_string(),
                 svg: chart::line_chart(&format!("{slug}-{id}"), title, &desc, &cats, &series(figs)),

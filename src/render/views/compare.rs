@@ -95,12 +95,12 @@ pub(super) fn compare(theme: &Theme, archive: &Archive<'_>, slug: &str) -> PageD
     }
     let mut all = vec![CompareSection {
         table: String::new(),
-        title: s(theme, "key_figures").to_string(),
+        title: theme.text("key_figures").to_string(),
         rows: key_rows,
     }];
     all.push(CompareSection {
         table: String::new(),
-        title: s(theme, "rates").to_string(),
+        title: theme.text("rates").to_string(),
         rows: rate_rows,
     });
     all.extend(sections);

@@ -138,9 +138,9 @@ pub(super) fn like_with_like(
     }
     let n = panel.len().to_string();
     let (title, definition) = if panel.is_empty() {
-        (s(theme, "chart_median"), s(theme, "chart_median_def"))
+        (theme.text("chart_median"), theme.text("chart_median_def"))
     } else {
-        (s(theme, "chart_panel"), s(theme, "chart_panel_def"))
+        (theme.text("chart_panel"), theme.text("chart_panel_def"))
     };
     LikeChart {
         title: title.replace("{n}", &n),

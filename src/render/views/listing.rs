@@ -31,7 +31,7 @@ pub(super) fn levels(theme: &Theme, archive: &Archive<'_>) -> Vec<LevelGroup> {
                 let region = a
                     .region
                     .clone()
-                    .unwrap_or_else(|| s(theme, "region_unknown").into());
+                    .unwrap_or_else(|| theme.text("region_unknown").into());
                 match regions.iter_mut().find(|g| g.region == region) {
                     Some(g) => g.agencies.push(agency_link(theme, archive, a)),
                     None => regions.push(RegionGroup {
@@ -70,7 +70,7 @@ pub(super) fn search_page(theme: &Theme, archive: &Archive<'_>) -> Value {
         .map(|k| {
             (
                 k.trim_start_matches("search_").to_string(),
-                json!(s(theme, k)),
+                json!(theme.text(k)),
             )
         })
         .collect();

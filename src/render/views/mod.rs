@@ -97,20 +97,16 @@ pub fn site_view(site: &Site) -> SiteView<'_> {
     }
 }
 
-fn s<'a>(theme: &'a Theme, key: &'a str) -> &'a str {
-    theme.strings.get(key).map_or(key, String::as_str)
-}
-
 fn level_label(theme: &Theme, l: Level) -> String {
-    s(theme, &format!("level_{}", l.key())).to_string()
+    theme.text(&format!("level_{}", l.key())).to_string()
 }
 
 /// An agency's level as shown: a department with its tier reads 市级部门.
 fn agency_level(theme: &Theme, a: &Agency) -> String {
     match (a.level, a.tier) {
-        (Level::Department, Some(t)) => {
-            s(theme, "department_of").replace("{tier}", &level_label(theme, t))
-        }
+        (Level::Department, Some(t)) => theme
+            .text("department_of")
+            .replace("{tier}", &level_label(theme, t)),
         (l, _) => level_label(theme, l),
     }
 }
@@ -204,16 +200,16 @@ type NumParts<'t> = (Cow<'t, str>, Cow<'t, str>, &'static str, Cow<'t, str>);
 fn figure_parts(theme: &Theme, v: FigureValue) -> NumParts<'_> {
     match v {
         FigureValue::NotComparable => (
-            s(theme, "not_comparable").into(),
+            theme.text("not_comparable").into(),
             "".into(),
             "na",
-            s(theme, "not_comparable_title").into(),
+            theme.text("not_comparable_title").into(),
         ),
         FigureValue::Empty => (
-            s(theme, "empty_mark").into(),
+            theme.text("empty_mark").into(),
             "".into(),
             "empty",
-            s(theme, "empty_title").into(),
+            theme.text("empty_title").into(),
         ),
         FigureValue::Value { sum, empty: 0 } => {
             let text = numtext::decimal_text(sum);
@@ -225,7 +221,8 @@ fn figure_parts(theme: &Theme, v: FigureValue) -> NumParts<'_> {
                 format!("{sort}*").into(),
                 sort.into(),
                 "num partial",
-                s(theme, "partial_title")
+                theme
+                    .text("partial_title")
                     .replace("{n}", &empty.to_string())
                     .into(),
             )
@@ -255,7 +252,7 @@ fn rate_num(theme: &Theme, v: Option<rust_decimal::Decimal>) -> Num {
             text: "—".into(),
             sort: String::new(),
             class: "na",
-            title: s(theme, "rate_na_title").into(),
+            title: theme.text("rate_na_title").into(),
         },
     }
 }
@@ -388,7 +385,7 @@ pub(super) fn page_data(
 }
 
 fn year_label(theme: &Theme, y: i32) -> String {
-    s(theme, "year_fmt").replace("{y}", &y.to_string())
+    theme.text("year_fmt").replace("{y}", &y.to_string())
 }
 
 /// Label of a comparison row: `row / column`, or the figure name.
@@ -397,7 +394,7 @@ fn compare_label<'a>(row: &'a derive::CompareRow, lang: &str) -> (&'a str, &'a s
 }
 
 fn theme_lang(theme: &Theme) -> String {
-    s(theme, "lang_code").to_string()
+    theme.text("lang_code").to_string()
 }
 
 #[derive(Serialize)]

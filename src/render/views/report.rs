@@ -29,7 +29,7 @@ pub(super) fn report(theme: &Theme, archive: &Archive<'_>, i: usize) -> PageData
         .map(|mut a| {
             a.detail = ack_detail(theme, r, &a);
             if a.code == "D2" {
-                a.label = s(theme, "published").to_string();
+                a.label = theme.text("published").to_string();
             }
             // X4 is acknowledged per statement (`at`): named in the site's language.
             if let Some(k) = (a.code == "X4")
@@ -81,9 +81,9 @@ pub(super) fn report(theme: &Theme, archive: &Archive<'_>, i: usize) -> PageData
                 data,
                 &note_for,
                 &crate::render::table::CellLabels {
-                    empty: s(theme, "empty_cell_sr"),
-                    printed: s(theme, "printed_as"),
-                    note: s(theme, "note"),
+                    empty: theme.text("empty_cell_sr"),
+                    printed: theme.text("printed_as"),
+                    note: theme.text("note"),
                 },
             ))
         });
@@ -131,7 +131,7 @@ pub(super) fn report(theme: &Theme, archive: &Archive<'_>, i: usize) -> PageData
                     "",
                     archive.metrics(j).figure(fig),
                     archive.metrics(i).figure(fig),
-                    s(theme, "key_figures"),
+                    theme.text("key_figures"),
                 )
             })
             .collect();
@@ -184,7 +184,8 @@ pub(super) fn report(theme: &Theme, archive: &Archive<'_>, i: usize) -> PageData
                 .zip(dists.and_then(|d| d.get(keys + k)))
                 .and_then(|(v, d)| d.standing(v))
                 .map(|(pct, n)| {
-                    s(theme, "peer_standing")
+                    theme
+                        .text("peer_standing")
                         .replace("{pct}", &pct.to_string())
                         .replace("{n}", &n.to_string())
                         .replace("{year}", &r.year.to_string())
@@ -226,9 +227,9 @@ pub(super) fn report(theme: &Theme, archive: &Archive<'_>, i: usize) -> PageData
 pub(super) fn timeliness(theme: &Theme, r: &Report) -> Option<String> {
     let days = r.days_late()?;
     let text = if days > 0 {
-        s(theme, "late_by").replace("{days}", &days.to_string())
+        theme.text("late_by").replace("{days}", &days.to_string())
     } else {
-        s(theme, "on_time").to_string()
+        theme.text("on_time").to_string()
     };
     Some(text.replace("{deadline}", &r.deadline()))
 }
@@ -239,7 +240,8 @@ pub(super) fn ack_detail(theme: &Theme, r: &Report, a: &AckView) -> String {
         return timeliness(theme, r).unwrap_or_default();
     }
     if let (true, Some(v)) = (a.code == "X4", &a.values) {
-        return s(theme, "ack_x4")
+        return theme
+            .text("ack_x4")
             .replace("{text}", v.found.as_deref().unwrap_or(""))
             .replace("{tables}", &x4_readings(theme, r, &a.table));
     }
@@ -254,7 +256,8 @@ pub(super) fn ack_detail(theme: &Theme, r: &Report, a: &AckView) -> String {
         let section = formats()
             .section_for_table(&a.table)
             .map_or("", |s| s.label(&theme_lang(theme)));
-        return s(theme, "ack_d1")
+        return theme
+            .text("ack_d1")
             .replace("{section}", section)
             .replace("{total}", &total.to_string())
             .replace("{empty}", &empty.to_string());
@@ -262,20 +265,18 @@ pub(super) fn ack_detail(theme: &Theme, r: &Report, a: &AckView) -> String {
     let Some(v) = &a.values else {
         return String::new();
     };
-    let expected = s(
-        theme,
-        if v.empty_cells > 0 {
+    let expected = theme
+        .text(if v.empty_cells > 0 {
             "ack_expected_with_empty"
         } else {
             "ack_expected"
-        },
-    )
-    .replace("{expected}", &v.expected);
+        })
+        .replace("{expected}", &v.expected);
     let found = match &v.found {
-        Some(f) => s(theme, "ack_found").replace("{found}", f),
-        None => s(theme, "ack_found_empty").to_string(),
+        Some(f) => theme.text("ack_found").replace("{found}", f),
+        None => theme.text("ack_found_empty").to_string(),
     };
-    format!("{expected}{}{found}", s(theme, "list_sep"))
+    format!("{expected}{}{found}", theme.text("list_sep"))
 }
 
 /// The readings of an X4 statement with their values in this report, in the site language.
@@ -300,7 +301,7 @@ pub(super) fn x4_readings(theme: &Theme, r: &Report, kind: &str) -> String {
             format!("{} {total}", names.join(" + "))
         })
         .collect::<Vec<_>>()
-        .join(s(theme, "list_or"))
+        .join(theme.text("list_or"))
 }
 
 pub(super) fn change_row<'a>(

@@ -126,22 +126,22 @@ pub(super) fn year(theme: &Theme, archive: &Archive<'_>, y: i32) -> PageData {
     let label = year_label(theme, y);
     let charts = vec![
         ChartView {
-            title: s(theme, "chart_year_new").into(),
+            title: theme.text("chart_year_new").into(),
             svg: chart::bar_chart(
                 &format!("y{y}-new"),
-                s(theme, "chart_year_new"),
-                &format!("{label}：{}", s(theme, "chart_year_new_desc")),
+                theme.text("chart_year_new"),
+                &format!("{label}：{}", theme.text("chart_year_new_desc")),
                 &names,
                 &vals,
                 &shown,
             ),
         },
         ChartView {
-            title: s(theme, "chart_year_rate").into(),
+            title: theme.text("chart_year_rate").into(),
             svg: chart::bar_chart(
                 &format!("y{y}-rate"),
-                s(theme, "chart_year_rate"),
-                &format!("{label}：{}", s(theme, "chart_year_rate_desc")),
+                theme.text("chart_year_rate"),
+                &format!("{label}：{}", theme.text("chart_year_rate_desc")),
                 &names,
                 &rvals,
                 &rshown,
@@ -158,7 +158,8 @@ pub(super) fn year(theme: &Theme, archive: &Archive<'_>, y: i32) -> PageData {
         .collect();
     let on_time = (!dated.is_empty()).then(|| {
         let n = dated.iter().filter(|&&d| d <= 0).count();
-        s(theme, "on_time_share")
+        theme
+            .text("on_time_share")
             .replace("{on_time}", &n.to_string())
             .replace("{dated}", &dated.len().to_string())
             .replace("{percent}", &(n * 100 / dated.len()).to_string())
