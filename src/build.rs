@@ -161,11 +161,25 @@ pub fn render_site(
                     // last they would leave a core idle at the end of the build.
                     let (whole, per_report) = rayon::join(
                         || -> Result<usize, String> {
-                            let (bulk_files, static_files) = rayon::join(
-                                || bulk.write(&archive, None, &staging),
-                                || render::data::write_static(&archive, &staging),
+                            let years: Vec<i32> = archive.by_year.keys().copied().collect();
+                            let ((bulk_files, static_files), research) = rayon::join(
+                                || {
+                                    rayon::join(
+                                        || bulk.write(&archive, None, &staging),
+                                        || render::data::write_static(&archive, &staging),
+                                    )
+                                },
+                                || {
+                                    render::research::write(
+                                        theme,
+                                        &archive,
+                                        &bulk.order,
+                                        &years,
+                                        &staging,
+                                    )
+                                },
                             );
-                            Ok(bulk_files? + static_files?)
+                            Ok(bulk_files? + static_files? + research?)
                         },
                         || {
                             bulk.order.par_iter().try_for_each(|&i| {

@@ -472,6 +472,10 @@ pub struct SiteConfig {
     /// output (besides [`crate::output::ALWAYS_KEPT`]): files users add, such as a
     /// verification file of a search engine.
     pub keep: Vec<String>,
+    /// Whether the build writes the long table of every cell for research (CSV and Parquet,
+    /// per year). Off by default: it is for archives that publish research data, and costs
+    /// about a third of a 10,000-report build (BENCHMARKS.md).
+    pub research_data: bool,
 }
 
 impl Default for SiteConfig {
@@ -485,6 +489,7 @@ impl Default for SiteConfig {
             theme: "default".into(),
             validation: Validation::default(),
             keep: Vec::new(),
+            research_data: false,
         }
     }
 }

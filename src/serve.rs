@@ -327,6 +327,9 @@ fn watch_loop(
         watching = now;
         let outcome = session.apply(&paths);
         publish(&live, &session, &outcome);
+        // The research files of the edited years, once the browser has what it shows.
+        let settled = session.settle();
+        publish(&live, &session, &settled);
     }
 }
 

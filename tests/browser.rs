@@ -48,6 +48,8 @@ fn navigation_sorting_and_phone_width_in_chromium() {
         "compare",
         "search",
         "data",
+        "quality",
+        "rollup",
         "not-found",
     ] {
         assert!(
@@ -68,6 +70,7 @@ fn navigation_sorting_and_phone_width_in_chromium() {
         "no navigation or search box on paper",
         "the 三 table starts on the page of its heading",
         "compare at 390px: the first numbers are in view",
+        "the agencies page links a region's roll-up",
     ] {
         assert!(log.contains(&format!("ok   {step}")), "{step}\n{log}");
     }

@@ -654,10 +654,11 @@ fn the_data_quality_page_lists_every_finding_with_its_report() {
 }
 
 /// Peer benchmarks: a report page says where each rate stands among the other agencies of
-/// the same level and year (the share with a lower value, with their number), and each year
+/// the same level and year (the share with a lower value, with their number), the agency
+/// page gives it for every year, and each year
 /// page gives the quartiles of every key figure and rate per level.
 #[test]
-fn report_pages_show_where_each_rate_stands_among_peers() {
+fn report_and_agency_pages_show_where_each_rate_stands_among_peers() {
     let tmp = tempfile::tempdir().unwrap();
     let site = tmp.path().join("site");
     gongkai::synth::generate(
@@ -714,6 +715,26 @@ fn report_pages_show_where_each_rate_stands_among_peers() {
         page.contains(&format!("另有 {} 个机关可比", peers.len())),
         "{page}"
     );
+    // The agency page: the same standing in its year's row, in the rate's column.
+    let agency =
+        std::fs::read_to_string(site.join(format!("public/agencies/{}/index.html", r.agency)))
+            .unwrap();
+    let table = &agency[agency.find("id=\"standing-h\"").expect("a standing table")..];
+    let row_start = table
+        .find(&format!(
+            "<tr><th scope=\"row\"><a href=\"../../agencies/{}/{}.html\"",
+            r.agency, r.year
+        ))
+        .expect("a row for the report's year");
+    let row = &table[row_start..row_start + table[row_start..].find("</tr>").unwrap()];
+    let cells: Vec<&str> = row
+        .split("<td class=\"num\">")
+        .skip(1)
+        .map(|c| c.split("</td>").next().unwrap())
+        .collect();
+    let k = f.rates.iter().position(|x| x.id == rate.id).unwrap();
+    assert_eq!(cells.len(), f.rates.len(), "{row}");
+    assert_eq!(cells[k], format!("高于 {pct}%（{}）", peers.len()), "{row}");
     let year =
         std::fs::read_to_string(site.join(format!("public/years/{}/index.html", r.year))).unwrap();
     assert!(

@@ -350,3 +350,305 @@ fn sitemap_lists_every_page_and_robots_points_to_it() {
     let robots = std::fs::read_to_string(public.join("robots.txt")).unwrap();
     assert!(robots.contains("Sitemap: https://example.org/gongkai/sitemap.xml"));
 }
+
+/// A year's long table from the CSV (gunzipped; header checked) and from the Parquet file,
+/// checked equal row for row; returns the CSV rows with the header.
+fn long_table(data: &Path, year: i32) -> Vec<csv::StringRecord> {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    use parquet::record::Field;
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    flate2::read::GzDecoder::new(
+        std::fs::File::open(data.join(format!("long/{year}.csv.gz"))).unwrap(),
+    )
+    .read_to_end(&mut bytes)
+    .unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "UTF-8 BOM inside");
+    let rows: Vec<csv::StringRecord> = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(&bytes[3..])
+        .records()
+        .map(|r| r.unwrap())
+        .collect();
+    assert_eq!(
+        rows[0].iter().collect::<Vec<_>>(),
+        gongkai::render::research::LONG_COLUMNS
+    );
+    let file = std::fs::File::open(data.join(format!("long/{year}.parquet"))).unwrap();
+    let reader = SerializedFileReader::new(file).unwrap();
+    let names: Vec<String> = reader
+        .metadata()
+        .file_metadata()
+        .schema_descr()
+        .columns()
+        .iter()
+        .map(|c| c.name().to_string())
+        .collect();
+    assert_eq!(names, gongkai::render::research::LONG_COLUMNS);
+    let mut n = 0;
+    for (row, csv_row) in reader.get_row_iter(None).unwrap().zip(&rows[1..]) {
+        let row = row.unwrap();
+        for ((name, field), text) in row.get_column_iter().zip(csv_row) {
+            let same = match field {
+                Field::Null => text.is_empty(),
+                Field::Str(s) => s == text,
+                Field::Int(i) => i.to_string() == text,
+                Field::Bool(b) => b.to_string() == text,
+                // Exact for every printed figure: the CSV's decimal text reads as this double.
+                Field::Double(d) => text.parse::<f64>().ok() == Some(*d),
+                other => panic!("{name}: unexpected {other:?}"),
+            };
+            assert!(
+                same,
+                "{year} row {n} {name}: parquet {field:?}, csv {text:?}"
+            );
+        }
+        n += 1;
+    }
+    assert_eq!(n, rows.len() - 1, "{year}: as many rows in both");
+    rows
+}
+
+#[test]
+fn long_tables_hold_every_cell_once_with_labels_and_acknowledgements() {
+    let site = built();
+    let data = site.path().join("public/data");
+    let loaded = load_site(site.path()).unwrap();
+    let bulk = read_csv(&data.join("reports.csv"));
+    let bcol = |name: &str| bulk[0].iter().position(|h| h == name).unwrap();
+    let years: BTreeSet<i32> = loaded.site.reports.iter().map(|r| r.year).collect();
+    let mut acknowledged = 0;
+    for &year in &years {
+        let rows = long_table(&data, year);
+        let col = |name: &str| rows[0].iter().position(|h| h == name).unwrap();
+        for r in loaded.site.reports.iter().filter(|r| r.year == year) {
+            let mine: Vec<&csv::StringRecord> = rows[1..]
+                .iter()
+                .filter(|row| &row[col("agency")] == r.agency.as_str())
+                .collect();
+            // Every cell of the per-report CSV (checked against the model above), once, in
+            // the same order, with the same value, blank flag and printed text.
+            let per_report = read_csv(&data.join(format!("reports/{}/{}.csv", r.agency, r.year)));
+            assert_eq!(mine.len(), per_report.len() - 1, "{} {year}", r.agency);
+            for (row, cell) in mine.iter().zip(&per_report[1..]) {
+                assert_eq!(&row[col("key")], &cell[0]);
+                assert_eq!(&row[col("value")], &cell[1], "{}", &cell[0]);
+                assert_eq!(&row[col("empty")], &cell[3], "{}", &cell[0]);
+                let printed = &row[col("printed")];
+                if printed.is_empty() {
+                    assert_eq!(&cell[2], &cell[1], "printed only when it differs");
+                } else {
+                    assert_eq!(printed, &cell[2]);
+                }
+                let key: Vec<&str> = cell[0].split('.').collect();
+                assert_eq!(
+                    [&row[col("table")], &row[col("row")], &row[col("column")]],
+                    [key[0], key[1], key[2]]
+                );
+                assert_eq!(&row[col("format")], r.format().id.as_str());
+                assert_eq!(&row[col("year")], year.to_string().as_str());
+                acknowledged += usize::from(!row[col("acknowledged")].is_empty());
+            }
+            // The report's metadata as in reports.csv.
+            let b = bulk[1..]
+                .iter()
+                .find(|b| {
+                    &b[bcol("agency")] == r.agency.as_str() && b[bcol("year")] == *year.to_string()
+                })
+                .unwrap();
+            for m in ["agency_name", "level", "region"] {
+                assert!(mine.iter().all(|row| row[col(m)] == b[bcol(m)]), "{m}");
+            }
+        }
+        // Official labels as printed, per the report's format.
+        let at = |agency: &str, key: &str| {
+            rows[1..]
+                .iter()
+                .find(|row| &row[col("agency")] == agency && &row[col("key")] == key)
+                .cloned()
+        };
+        if year == 2019 {
+            let total = at("shanghai-gov-office", "requests.granted.total").unwrap();
+            assert_eq!(
+                &total[col("table_label")],
+                "三、收到和处理政府信息公开申请情况"
+            );
+            assert_eq!(&total[col("row_label")], "三、本年度办理结果（一）予以公开");
+            assert_eq!(&total[col("column_label")], "总计");
+            // Printed blank, in an acknowledged blank table (D1), a row whose total is blank
+            // (I2) and a column whose total is blank (I3).
+            assert_eq!(&total[col("empty")], "true");
+            assert_eq!(&total[col("acknowledged")], "D1 I2 I3");
+            let natural = at("shanghai-gov-office", "requests.granted.natural_person").unwrap();
+            assert_eq!(&natural[col("acknowledged")], "I2");
+            assert_eq!(&natural[col("value")], "258");
+            let pingtan = at("pingtan", "requests.granted.total").unwrap();
+            assert_eq!(&pingtan[col("acknowledged")], "");
+        }
+    }
+    assert!(
+        acknowledged > 20,
+        "acknowledged cells are marked ({acknowledged})"
+    );
+}
+
+#[test]
+fn year_workbooks_hold_the_bulk_table_under_official_labels() {
+    use calamine::{Data, Reader, Xlsx};
+    let site = built();
+    let data = site.path().join("public/data");
+    for year in [2019, 2021, 2024] {
+        let csv = read_csv(&data.join(format!("years/{year}.csv")));
+        let mut wb: Xlsx<_> =
+            calamine::open_workbook(data.join(format!("years/{year}.xlsx"))).unwrap();
+        assert_eq!(
+            wb.sheet_names(),
+            [format!("{year}年"), "字段说明".to_string()]
+        );
+        // The guide sheet: each header's key in reports.csv.
+        let guide = wb.worksheet_range("字段说明").unwrap();
+        let key_of: std::collections::HashMap<String, String> = guide
+            .rows()
+            .skip(1)
+            .map(|r| (r[0].to_string(), r[1].to_string()))
+            .collect();
+        let sheet = wb.worksheet_range(&format!("{year}年")).unwrap();
+        let mut rows = sheet.rows();
+        let headers: Vec<String> = rows.next().unwrap().iter().map(|c| c.to_string()).collect();
+        assert_eq!(&headers[..2], ["机关键名", "机关名称"]);
+        assert!(
+            headers.contains(
+                &"三、收到和处理政府信息公开申请情况 / 三、本年度办理结果（一）予以公开 / 总计"
+                    .to_string()
+            )
+        );
+        assert_eq!(key_of.len(), headers.len(), "each header once in the guide");
+        let keys: Vec<&String> = headers.iter().map(|h| &key_of[h]).collect();
+        // Every column of reports.csv that is not NA throughout the year is in the sheet.
+        for (i, k) in csv[0].iter().enumerate() {
+            let used = csv[1..].iter().any(|r| &r[i] != "NA");
+            assert_eq!(used, keys.iter().any(|x| x.as_str() == k), "{year} {k}");
+        }
+        let data_rows: Vec<&[Data]> = rows.collect();
+        assert_eq!(data_rows.len(), csv.len() - 1, "{year}: one row per report");
+        let mut checked = 0;
+        for (row, c) in data_rows.iter().zip(&csv[1..]) {
+            for (k, cell) in keys.iter().zip(row.iter()) {
+                let i = csv[0].iter().position(|h| h == k.as_str()).unwrap();
+                let text = &c[i];
+                let same = match cell {
+                    Data::Empty => text.is_empty(),
+                    Data::String(s) => s == text,
+                    Data::Float(f) => text.parse::<f64>().ok() == Some(*f),
+                    Data::Int(n) => text.parse::<i64>().ok() == Some(*n),
+                    other => panic!("{k}: unexpected {other:?}"),
+                };
+                assert!(same, "{year} {k}: workbook {cell:?}, csv {text:?}");
+                checked += 1;
+            }
+            // Only the year's format: no column is NA.
+            assert!(
+                !row.iter()
+                    .any(|c| matches!(c, Data::String(s) if s == "NA")),
+                "{year}"
+            );
+        }
+        assert!(checked > 100, "{checked}");
+    }
+}
+
+/// The reference readers agree: Apache Arrow's Parquet reader (pyarrow) and openpyxl read the
+/// long table and the workbook with the same rows and values as the CSV files.
+#[test]
+fn pyarrow_and_openpyxl_read_the_research_files() {
+    let ok = std::process::Command::new("python3")
+        .args(["-c", "import pyarrow.parquet, openpyxl"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var_os("GONGKAI_REQUIRE_TOOLS").is_none(),
+            "pyarrow and openpyxl are required (GONGKAI_REQUIRE_TOOLS is set); .ci/run installs them"
+        );
+        eprintln!(
+            "SKIPPED: python3 with pyarrow and openpyxl is not installed; .ci/run installs it"
+        );
+        return;
+    }
+    let site = built();
+    let data = site.path().join("public/data");
+    let script = r#"
+import csv, gzip, io, json, sys
+import pyarrow.parquet as pq, openpyxl
+data, year = sys.argv[1], sys.argv[2]
+t = pq.read_table(f"{data}/long/{year}.parquet").to_pylist()
+rows = list(csv.DictReader(io.StringIO(gzip.open(f"{data}/long/{year}.csv.gz").read().decode("utf-8-sig"))))
+assert len(t) == len(rows), (len(t), len(rows))
+for p, c in zip(t, rows):
+    for k, v in c.items():
+        got = p[k]
+        if got is None:
+            assert v == "", (k, v)
+        elif isinstance(got, bool):
+            assert str(got).lower() == v, (k, got, v)
+        elif isinstance(got, float):
+            assert float(v) == got, (k, got, v)
+        else:
+            assert str(got) == v, (k, got, v)
+wb = openpyxl.load_workbook(f"{data}/years/{year}.xlsx", read_only=True)
+ws = wb[f"{year}年"]
+sheet = list(ws.iter_rows(values_only=True))
+guide = {r[0]: r[1] for r in list(wb["字段说明"].iter_rows(values_only=True))[1:]}
+bulk = list(csv.DictReader(io.StringIO(open(f"{data}/years/{year}.csv", encoding="utf-8-sig").read())))
+assert len(sheet) - 1 == len(bulk)
+cells = 0
+for srow, brow in zip(sheet[1:], bulk):
+    for h, v in zip(sheet[0], srow):
+        b = brow[guide[h]]
+        if v is None:
+            assert b == "", (h, b)
+        elif isinstance(v, (int, float)):
+            assert float(b) == v, (h, v, b)
+        else:
+            assert v == b, (h, v, b)
+        cells += 1
+print(json.dumps({"long": len(t), "cells": cells}))
+"#;
+    for year in ["2019", "2021"] {
+        let out = std::process::Command::new("python3")
+            .args(["-c", script, data.to_str().unwrap(), year])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{year}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(v["long"].as_u64().unwrap() > 300, "{v}");
+        assert!(v["cells"].as_u64().unwrap() > 300, "{v}");
+    }
+}
+
+/// `research_data = false` (the default) leaves the long tables out, and the data page does
+/// not offer them; the workbooks are always there.
+#[test]
+fn long_tables_are_written_only_when_asked_for() {
+    let site = common::example_site();
+    common::replace_in(&site.path().join("site.toml"), "research_data = true\n", "");
+    let out = common::gongkai(site.path(), &["build"]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    let data = site.path().join("public/data");
+    assert!(!data.join("long").exists());
+    assert!(data.join("years/2021.xlsx").is_file());
+    let page = std::fs::read_to_string(data.join("index.html")).unwrap();
+    assert!(!page.contains("long/"), "{page}");
+    assert!(page.contains("href=\"years/2021.xlsx\""), "{page}");
+    // On (as in the example archive), the page offers every file the build wrote.
+    let full = built();
+    let page = std::fs::read_to_string(full.path().join("public/data/index.html")).unwrap();
+    for f in ["long/2021.csv.gz", "long/2021.parquet", "years/2021.xlsx"] {
+        assert!(page.contains(&format!("href=\"{f}\"")), "{f}");
+        assert!(full.path().join("public/data").join(f).is_file(), "{f}");
+    }
+}

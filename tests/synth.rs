@@ -302,6 +302,91 @@ fn roll_ups_keep_the_identities_and_sum_the_children() {
     );
 }
 
+/// A region's roll-up sums the reports of every agency whose region starts with its name, and
+/// the agencies page links it.
+#[test]
+fn region_roll_ups_sum_the_agencies_of_the_region() {
+    let tmp = tempfile::tempdir().unwrap();
+    generate(
+        &Options {
+            agencies: 60,
+            years: 2,
+            first_year: 2020,
+            seed: 4,
+        },
+        tmp.path(),
+    )
+    .unwrap();
+    let out = common::gongkai(tmp.path(), &["build"]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    let loaded = gongkai::load::load_site(tmp.path()).unwrap();
+    let site = &loaded.site;
+    let new = |r: &gongkai::model::Report| match r.cell("requests", "new", "total") {
+        Some(gongkai::model::Cell::Count(n)) => Some(*n),
+        _ => None,
+    };
+    let regions: std::collections::BTreeSet<&str> = site
+        .agencies
+        .iter()
+        .filter_map(|a| a.region.as_deref())
+        .collect();
+    let agencies = std::fs::read_to_string(tmp.path().join("public/agencies/index.html")).unwrap();
+    let mut checked = 0;
+    for region in regions {
+        let members: Vec<&str> = site
+            .agencies
+            .iter()
+            .filter(|a| a.region.as_deref().is_some_and(|r| r.starts_with(region)))
+            .map(|a| a.slug.as_str())
+            .collect();
+        let page_path = gongkai::render::urls::region_rollup(region, 2021);
+        if members.len() < 2 {
+            assert!(
+                !tmp.path().join("public").join(&page_path).exists(),
+                "{region}"
+            );
+            continue;
+        }
+        assert!(
+            agencies.contains(&format!("href=\"../{page_path}\"")),
+            "{region}: linked from the agencies page"
+        );
+        let included: Vec<&gongkai::model::Report> = site
+            .reports
+            .iter()
+            .filter(|r| r.year == 2021 && members.contains(&r.agency.as_str()))
+            .collect();
+        let page = std::fs::read_to_string(tmp.path().join("public").join(&page_path)).unwrap();
+        assert!(
+            page.contains(&format!("<h1>{region}2021年各机关合计</h1>")),
+            "{page}"
+        );
+        if included.iter().any(|r| r.format != included[0].format) {
+            continue;
+        }
+        assert!(
+            page.contains(&format!("计入的机关（{}）", included.len())),
+            "{page}"
+        );
+        for r in &included {
+            assert!(page.contains(&format!("href=\"../agencies/{}/2021.html\"", r.agency)));
+        }
+        let Some(sum) = included.iter().map(|r| new(r)).sum::<Option<u64>>() else {
+            continue;
+        };
+        // The table of years: agencies included, then the key figures (本年新收申请 first).
+        assert!(
+            page.contains(&format!(
+                "2021</a></th><td class=\"num\">{}</td><td class=\"num\">{sum}</td>",
+                included.len()
+            )),
+            "{region}: {sum}\n{page}"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 2, "only {checked} regions checked");
+}
+
 /// The slugs of the agencies whose parent is `slug`.
 fn children_of<'a>(site: &'a gongkai::model::Site, slug: &str) -> Vec<&'a str> {
     site.agencies

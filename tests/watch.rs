@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use gongkai::watch::{Outcome, Session};
 
 /// A fresh full build of a copy of the site, compared with the live output.
-fn assert_same_as_full_build(site: &Path, step: &str) {
+fn assert_same_as_full_build(s: &mut Session, site: &Path, step: &str) {
+    // What an edit leaves for after the reload (the research files) is written first.
+    s.settle();
     let copy = tempfile::tempdir().unwrap();
     std::fs::copy(site.join("site.toml"), copy.path().join("site.toml")).unwrap();
     for d in ["content", "templates", "static"] {
@@ -62,7 +64,7 @@ fn a_sequence_of_edits_ends_where_a_full_build_does() {
     let root = site.path();
     let (mut s, first) = Session::start(root).ok().expect("starts");
     assert!(built(&first).1);
-    assert_same_as_full_build(root, "start");
+    assert_same_as_full_build(&mut s, root, "start");
 
     // 1. A number in a report: incremental, and only what depends on it is written.
     let p = edit(
@@ -82,7 +84,7 @@ fn a_sequence_of_edits_ends_where_a_full_build_does() {
             .any(|w| w.starts_with("agencies/huaian-city/")),
         "unrelated pages untouched: {written:?}"
     );
-    assert_same_as_full_build(root, "number edited");
+    assert_same_as_full_build(&mut s, root, "number edited");
 
     // 2. Prose (search documents change) and the carried-over applications (the next year's
     //    continuity and rates change).
@@ -97,7 +99,7 @@ fn a_sequence_of_edits_ends_where_a_full_build_does() {
         "carried_forward            = [1, 0, 0, 0, 0, 0, 1]",
     );
     built(&s.apply(&[p, q]));
-    assert_same_as_full_build(root, "prose edited");
+    assert_same_as_full_build(&mut s, root, "prose edited");
 
     // 3. A broken report: nothing written, the last good site stays.
     let before = common::snapshot(&root.join("public"));
@@ -138,7 +140,7 @@ fn a_sequence_of_edits_ends_where_a_full_build_does() {
         !built(&s.apply(&[p])).1,
         "fixing an error stays incremental"
     );
-    assert_same_as_full_build(root, "fixed");
+    assert_same_as_full_build(&mut s, root, "fixed");
 
     // 4. An empty file mid-save, then the saved content.
     let p = root.join("content/biaokou-town/2021.md");
@@ -150,7 +152,7 @@ fn a_sequence_of_edits_ends_where_a_full_build_does() {
     ));
     std::fs::write(&p, text.replace("无。", "本年无其他需要报告的事项。")).unwrap();
     assert!(!built(&s.apply(&[p])).1, "incremental after a broken save");
-    assert_same_as_full_build(root, "saved after an empty file");
+    assert_same_as_full_build(&mut s, root, "saved after an empty file");
 
     // 5. A template of the site overrides the theme: pages using it are re-rendered.
     std::fs::create_dir_all(root.join("templates")).unwrap();
@@ -172,7 +174,7 @@ fn a_sequence_of_edits_ends_where_a_full_build_does() {
             .unwrap()
             .contains("report custom")
     );
-    assert_same_as_full_build(root, "template overridden");
+    assert_same_as_full_build(&mut s, root, "template overridden");
 
     // 6. A report deleted; an agency folder renamed; a new agency added.
     let p = root.join("content/pingtan/2019.md");
@@ -182,7 +184,7 @@ fn a_sequence_of_edits_ends_where_a_full_build_does() {
         !root.join("public/agencies/pingtan/2019.html").exists(),
         "no stale page"
     );
-    assert_same_as_full_build(root, "report deleted");
+    assert_same_as_full_build(&mut s, root, "report deleted");
     std::fs::rename(
         root.join("content/huaian-city"),
         root.join("content/huaian"),
@@ -194,7 +196,7 @@ fn a_sequence_of_edits_ends_where_a_full_build_does() {
     ]));
     assert!(!root.join("public/agencies/huaian-city").exists());
     assert!(root.join("public/agencies/huaian/2024.html").is_file());
-    assert_same_as_full_build(root, "agency renamed");
+    assert_same_as_full_build(&mut s, root, "agency renamed");
     std::fs::create_dir_all(root.join("content/new-town")).unwrap();
     std::fs::write(
         root.join("content/new-town/agency.toml"),
@@ -203,7 +205,7 @@ fn a_sequence_of_edits_ends_where_a_full_build_does() {
     .unwrap();
     built(&s.apply(&[root.join("content/new-town/agency.toml")]));
     assert!(root.join("public/agencies/new-town/index.html").is_file());
-    assert_same_as_full_build(root, "agency added");
+    assert_same_as_full_build(&mut s, root, "agency added");
 
     // Editors' temporary files change nothing.
     std::fs::write(root.join("content/pingtan/.2021.md.swp"), "x").unwrap();

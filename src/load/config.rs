@@ -42,6 +42,7 @@ pub fn parse_site(file: &str, text: &str) -> (Option<SiteConfig>, Vec<Diagnostic
         "theme",
         "validation",
         "keep",
+        "research_data",
     ];
     let mut has_title = false;
     for (key, _, v) in doc.fields(root.get_ref(), &keys, "site.toml") {
@@ -95,6 +96,11 @@ pub fn parse_site(file: &str, text: &str) -> (Option<SiteConfig>, Vec<Diagnostic
             "validation" => {
                 if let Some(t) = doc.table(key, v) {
                     cfg.validation = read_validation(&mut doc, t);
+                }
+            }
+            "research_data" => {
+                if let Some(b) = doc.boolean(key, v) {
+                    cfg.research_data = b;
                 }
             }
             "keep" => {

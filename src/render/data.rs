@@ -24,7 +24,7 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 /// The printed text of a cell when it differs from its value's text: a unit, or the dash
 /// of a cell printed empty.
-fn printed_if_different(c: &Cell) -> Option<String> {
+pub(super) fn printed_if_different(c: &Cell) -> Option<String> {
     match c {
         Cell::Empty(p) if !p.is_empty() => Some(p.clone()),
         Cell::Amount(a) if a.printed.is_some() => Some(a.printed_text()),
@@ -240,7 +240,7 @@ fn data_pieces() -> &'static [DataPieces] {
 
 /// A cell's value as the data files write it: the number, or an amount's exact decimal
 /// without its unit; nothing for a cell printed empty.
-fn write_value(out: &mut Vec<u8>, c: &Cell) {
+pub(super) fn write_value(out: &mut Vec<u8>, c: &Cell) {
     match c {
         Cell::Empty(_) => {}
         Cell::Count(n) => numtext::int(out, *n),
@@ -471,6 +471,24 @@ pub fn report_csv(r: &Report) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
+/// One CSV field (without a delimiter), quoted by the csv crate as needed and made
+/// [`inert`]. Empty stays empty (the csv crate quotes a record of one empty field).
+pub(super) fn csv_field(field: &[u8]) -> Vec<u8> {
+    if field.is_empty() {
+        return Vec::new();
+    }
+    match csv_record([field]) {
+        Ok(mut v) => {
+            while v.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+                v.pop();
+            }
+            v
+        }
+        // Writing into memory does not fail; keep the text rather than lose it.
+        Err(_) => inert(field).into_owned(),
+    }
+}
+
 /// One CSV record (with its line end), quoted by the csv crate.
 fn csv_record<'a>(fields: impl IntoIterator<Item = &'a [u8]>) -> Result<Vec<u8>, String> {
     let mut w = csv::WriterBuilder::new()
@@ -587,9 +605,9 @@ fn bulk_header(keys: &[String]) -> Vec<String> {
 
 /// Where each key of [`all_cell_keys`] is in each format: (table position, row, position in
 /// the row), or `None` when the format has no such cell. Computed once per build.
-type Locations = Vec<Vec<Option<(usize, usize, usize)>>>;
+pub(super) type Locations = Vec<Vec<Option<(usize, usize, usize)>>>;
 
-fn cell_locations(keys: &[String]) -> Locations {
+pub(super) fn cell_locations(keys: &[String]) -> Locations {
     let f = formats();
     f.formats
         .iter()
@@ -659,93 +677,131 @@ struct BulkRow {
     json: String,
 }
 
+/// One field of a report's row of the bulk tables, as each encoding (CSV, JSON, workbook)
+/// receives it.
+pub(super) enum BulkValue<'a> {
+    /// Metadata, or a figure printed with text that is not a number.
+    Text(&'a str),
+    /// A whole number (a count, a change, a whole amount or rate).
+    Integer(&'a str),
+    /// An exact decimal (an amount in 万元, a rate).
+    Decimal(&'a str),
+    /// A cell printed empty, or a rate that cannot be computed.
+    Null,
+    /// A cell the report's format does not have (`NA`).
+    NotInFormat,
+}
+
+/// Calls `f` with each field of report `i`'s bulk row: [`BULK_META`], one per cell key (in
+/// `locations` order), then the rates.
+pub(super) fn bulk_values(
+    archive: &Archive<'_>,
+    i: usize,
+    locations: &Locations,
+    mut f: impl FnMut(BulkValue<'_>) -> Result<(), String>,
+) -> Result<(), String> {
+    let r = archive.report(i);
+    for m in &bulk_meta(archive, i) {
+        f(BulkValue::Text(m))?;
+    }
+    let mut text = String::new();
+    let mut digits = Vec::new();
+    // A decimal's text: whole, exact decimal, or (never for data the loader accepted) text.
+    let number = |text: &str, f: &mut dyn FnMut(BulkValue<'_>) -> Result<(), String>| {
+        if text.parse::<i64>().is_ok() {
+            f(BulkValue::Integer(text))
+        } else if text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+        {
+            f(BulkValue::Decimal(text))
+        } else {
+            f(BulkValue::Text(text))
+        }
+    };
+    for loc in &locations[r.format] {
+        let cell = match loc {
+            None => {
+                f(BulkValue::NotInFormat)?;
+                continue;
+            }
+            Some((ti, ri, pos)) => r.tables[*ti].cell(*ri, *pos).map(|c| &c.value),
+        };
+        match cell {
+            Some(Cell::Empty(_)) | None => f(BulkValue::Null)?,
+            Some(c @ (Cell::Count(_) | Cell::Delta(_))) => {
+                digits.clear();
+                write_value(&mut digits, c);
+                f(BulkValue::Integer(
+                    std::str::from_utf8(&digits).unwrap_or(""),
+                ))?;
+            }
+            // The figure in 万元 (Amount::normalized), comparable across reports.
+            Some(Cell::Amount(a)) => {
+                text.clear();
+                numtext::decimal(&mut text, a.normalized());
+                number(&text, &mut f)?;
+            }
+        }
+    }
+    let m = archive.metrics(i);
+    for rate in &formats().rates {
+        match m.rate(rate) {
+            Some(d) => {
+                text.clear();
+                numtext::decimal(&mut text, d);
+                number(&text, &mut f)?;
+            }
+            None => f(BulkValue::Null)?,
+        }
+    }
+    Ok(())
+}
+
 impl BulkRow {
     /// The row's CSV line and JSON array, written side by side: metadata as text (quoted by
     /// the csv crate and serde_json), then one column per cell: empty / `null` for a cell
     /// printed empty, `NA` where the report's format has no such cell, numbers as numbers
-    /// (an amount as a JSON string, exact, as printed), then the rates. Only an amount's unit
-    /// could need CSV quoting; it goes through the csv crate.
+    /// (an amount as a JSON string, exact, as printed), then the rates.
     fn new(archive: &Archive<'_>, i: usize, locations: &Locations) -> Result<BulkRow, String> {
-        let r = archive.report(i);
-        let meta = bulk_meta(archive, i);
-        let mut csv = csv_record(meta.iter().map(|m| m.as_bytes()))?;
-        csv.pop(); // The line end: the cells follow.
+        let mut csv = Vec::with_capacity(2048);
         let mut json = String::with_capacity(2048);
         json.push('[');
-        for (n, m) in meta.iter().enumerate() {
-            if n > 0 {
+        let mut first = true;
+        bulk_values(archive, i, locations, |v| {
+            if !first {
+                csv.push(b',');
                 json.push(',');
             }
-            json.push_str(&serde_json::to_string(m).map_err(|e| e.to_string())?);
-        }
-        let mut text = String::new();
-        let number = |csv: &mut Vec<u8>, json: &mut String, text: &str| -> Result<(), String> {
-            if text.parse::<i64>().is_ok() {
-                csv.extend_from_slice(text.as_bytes());
-                json.push_str(text);
-            } else if text
-                .bytes()
-                .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
-            {
-                csv.extend_from_slice(text.as_bytes());
-                json.push('"');
-                json.push_str(text);
-                json.push('"');
-            } else {
-                let mut field = csv_record([text.as_bytes()])?;
-                field.pop();
-                csv.extend(field);
-                json.push_str(&serde_json::to_string(text).map_err(|e| e.to_string())?);
-            }
-            Ok(())
-        };
-        for loc in &locations[r.format] {
-            csv.push(b',');
-            json.push(',');
-            let cell = match loc {
-                None => {
+            first = false;
+            match v {
+                BulkValue::Text(t) => {
+                    csv.extend(csv_field(t.as_bytes()));
+                    json.push_str(&serde_json::to_string(t).map_err(|e| e.to_string())?);
+                }
+                BulkValue::Integer(n) => {
+                    csv.extend_from_slice(n.as_bytes());
+                    json.push_str(n);
+                }
+                // Exact, as a JSON string.
+                BulkValue::Decimal(d) => {
+                    csv.extend_from_slice(d.as_bytes());
+                    json.push('"');
+                    json.push_str(d);
+                    json.push('"');
+                }
+                BulkValue::Null => json.push_str("null"),
+                BulkValue::NotInFormat => {
                     csv.extend_from_slice(b"NA");
                     json.push_str("\"NA\"");
-                    continue;
-                }
-                Some((ti, ri, pos)) => r.tables[*ti].cell(*ri, *pos).map(|c| &c.value),
-            };
-            match cell {
-                Some(Cell::Empty(_)) | None => json.push_str("null"),
-                // Whole numbers: the same digits in both.
-                Some(Cell::Count(n)) => {
-                    numtext::int(&mut csv, *n);
-                    numtext::int(&mut json, *n);
-                }
-                Some(Cell::Delta(n)) => {
-                    numtext::int(&mut csv, *n);
-                    numtext::int(&mut json, *n);
-                }
-                // The figure in 万元 (Amount::normalized), comparable across reports.
-                Some(Cell::Amount(a)) => {
-                    text.clear();
-                    numtext::decimal(&mut text, a.normalized());
-                    number(&mut csv, &mut json, &text)?;
                 }
             }
-        }
-        let m = archive.metrics(i);
-        for rate in &formats().rates {
-            csv.push(b',');
-            json.push(',');
-            match m.rate(rate) {
-                Some(d) => {
-                    text.clear();
-                    numtext::decimal(&mut text, d);
-                    number(&mut csv, &mut json, &text)?;
-                }
-                None => json.push_str("null"),
-            }
-        }
+            Ok(())
+        })?;
         csv.push(b'\n');
         json.push(']');
         Ok(BulkRow {
-            year: r.year,
+            year: archive.report(i).year,
             csv,
             json,
         })

@@ -11,18 +11,20 @@ pub mod embedded;
 pub mod feeds;
 pub mod markdown;
 pub mod quality;
+pub mod research;
 mod rollup;
 pub mod search;
 pub mod table;
 pub mod theme;
 mod views;
+mod xlsx;
 
 /// Where rendered files go (the write stage's staging folder, or memory in tests).
 pub trait Sink: Sync {
     fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), String>;
 }
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::diag::{Diagnostic, Severity};
 use crate::model::{Agency, Report, Site};
@@ -47,6 +49,8 @@ pub enum PageKind {
     Quality,
     /// 下属机关合计 of an agency in a year.
     Rollup(String, i32),
+    /// 各机关合计 of a region (its name) in a year.
+    RegionRollup(String, i32),
     NotFound,
 }
 
@@ -83,6 +87,16 @@ pub mod urls {
     }
     pub fn rollup(slug: &str, year: i32) -> String {
         format!("agencies/{slug}/rollup-{year}.html")
+    }
+    /// A region's roll-up. Region names are free text in Chinese: the file name is a stable
+    /// hash of the name (FNV-1a), safe on every file system and server whatever the name holds.
+    pub fn region_rollup(region: &str, year: i32) -> String {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in region.bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        format!("regions/{:012x}-{year}.html", h >> 16)
     }
     pub const HOME: &str = "index.html";
     pub const AGENCIES: &str = "agencies/index.html";
@@ -127,6 +141,11 @@ pub struct Archive<'a> {
     texts: Vec<std::sync::OnceLock<std::sync::Arc<[String]>>>,
     /// Peer benchmarks over every report, made on first use.
     peers: std::sync::OnceLock<crate::derive::peers::Peers>,
+    /// Regions with at least two agencies, made on first use (see [`Archive::regions`]).
+    regions: std::sync::OnceLock<Vec<(String, Vec<usize>)>>,
+    /// Each roll-up group's sums of every year, made by the first of its pages to need them
+    /// (each page also shows every year's sums).
+    pub(crate) rollups: std::sync::Mutex<HashMap<String, std::sync::Arc<[rollup::YearSum]>>>,
 }
 
 impl<'a> Archive<'a> {
@@ -216,6 +235,8 @@ impl<'a> Archive<'a> {
                 .map(|_| std::sync::OnceLock::new())
                 .collect(),
             peers: std::sync::OnceLock::new(),
+            regions: std::sync::OnceLock::new(),
+            rollups: std::sync::Mutex::new(HashMap::new()),
         }
     }
 
@@ -225,6 +246,40 @@ impl<'a> Archive<'a> {
         Some(match a.tier {
             Some(t) => format!("{}-{}", a.level.key(), t.key()),
             None => a.level.key().to_string(),
+        })
+    }
+
+    /// Each region named by an agency, with the agencies in it (indices into `agencies`), by
+    /// name; only regions of two agencies or more. A region holds the agencies whose region
+    /// starts with its name, as Chinese place names nest (江苏省 holds 江苏省宿迁市沭阳县).
+    pub fn regions(&self) -> &[(String, Vec<usize>)] {
+        self.regions.get_or_init(|| {
+            let names: BTreeSet<&str> = self
+                .agencies
+                .iter()
+                .filter_map(|a| a.region.as_deref())
+                .collect();
+            let mut members: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+            for (i, a) in self.agencies.iter().enumerate() {
+                let Some(region) = a.region.as_deref() else {
+                    continue;
+                };
+                let ends = region
+                    .char_indices()
+                    .map(|(k, _)| k)
+                    .skip(1)
+                    .chain([region.len()]);
+                for end in ends {
+                    if let Some(name) = names.get(&region[..end]) {
+                        members.entry(name).or_default().push(i);
+                    }
+                }
+            }
+            members
+                .into_iter()
+                .filter(|(_, v)| v.len() >= 2)
+                .map(|(k, v)| (k.to_string(), v))
+                .collect()
         })
     }
 
@@ -350,6 +405,14 @@ pub fn pages(archive: &Archive<'_>) -> Vec<Page> {
             out.push(Page {
                 kind: PageKind::Report(i),
                 path: urls::report(&a.slug, archive.report(i).year),
+            });
+        }
+    }
+    for (region, _) in archive.regions() {
+        for y in rollup::region_years(archive, region) {
+            out.push(Page {
+                kind: PageKind::RegionRollup(region.clone(), y),
+                path: urls::region_rollup(region, y),
             });
         }
     }

@@ -1,7 +1,8 @@
-//! 下属机关合计: for an agency with subordinate agencies in the archive, per year, the sum of
-//! their reports' three tables in the official layout, with who is included, who has no report
-//! that year, who reported in the other format (not summed), and the key figures of every
-//! year's sum with the changes in who was included.
+//! 下属机关合计 and 各机关合计: for an agency with subordinate agencies in the archive, and for
+//! a region of two agencies or more, per year, the sum of their reports' three tables in the
+//! official layout, with who is included, who has no report that year, who reported in the
+//! other format (not summed), and the key figures of every year's sum with the changes in who
+//! was included.
 
 use std::collections::BTreeSet;
 
@@ -10,13 +11,90 @@ use serde::Serialize;
 use super::{Archive, Theme, urls};
 use crate::derive::{self, rollup};
 use crate::format::formats;
-use crate::model::Report;
+use crate::model::{Agency, Report};
 
-/// The children's report indices for `year`: in the majority format, and in another one.
-fn members(archive: &Archive<'_>, slug: &str, year: i32) -> (Vec<usize>, Vec<usize>, Vec<String>) {
+/// Whose reports a roll-up sums.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Group<'s> {
+    /// The agency's subordinate agencies (its slug).
+    Children(&'s str),
+    /// The agencies of a region (its name), see [`Archive::regions`].
+    Region(&'s str),
+}
+
+/// A group's roll-up of one year.
+pub(crate) struct YearSum {
+    year: i32,
+    /// The summed report, the reports summed and the number of partial cells.
+    sum: Option<(Report, Vec<usize>, usize)>,
+    /// Reports in another format (not summed), agencies without a report.
+    other: Vec<usize>,
+    missing: Vec<String>,
+}
+
+/// Every year's roll-up of a group, computed once per build.
+fn sums(archive: &Archive<'_>, group: Group<'_>) -> std::sync::Arc<[YearSum]> {
+    let key = match group {
+        Group::Children(slug) => format!("c:{slug}"),
+        Group::Region(name) => format!("r:{name}"),
+    };
+    if let Some(v) = archive
+        .rollups
+        .lock()
+        .ok()
+        .and_then(|m| m.get(&key).cloned())
+    {
+        return v;
+    }
+    let v: std::sync::Arc<[YearSum]> = group_years(archive, group)
+        .into_iter()
+        .map(|year| {
+            let (same, other, missing) = members(archive, group, year);
+            YearSum {
+                year,
+                sum: summed(archive, year, same),
+                other,
+                missing,
+            }
+        })
+        .collect();
+    if let Ok(mut m) = archive.rollups.lock() {
+        m.insert(key, v.clone());
+    }
+    v
+}
+
+impl Group<'_> {
+    fn agencies<'a>(self, archive: &Archive<'a>) -> Vec<&'a Agency> {
+        match self {
+            Group::Children(slug) => archive.children(slug).collect(),
+            Group::Region(name) => archive
+                .regions()
+                .iter()
+                .find(|(r, _)| r == name)
+                .map_or(Vec::new(), |(_, v)| {
+                    v.iter().map(|&i| archive.agencies[i]).collect()
+                }),
+        }
+    }
+
+    fn url(self, year: i32) -> String {
+        match self {
+            Group::Children(slug) => urls::rollup(slug, year),
+            Group::Region(name) => urls::region_rollup(name, year),
+        }
+    }
+}
+
+/// The group's report indices for `year`: in the majority format, and in another one.
+fn members(
+    archive: &Archive<'_>,
+    group: Group<'_>,
+    year: i32,
+) -> (Vec<usize>, Vec<usize>, Vec<String>) {
     let mut reports = Vec::new();
     let mut missing = Vec::new();
-    for c in archive.children(slug) {
+    for c in group.agencies(archive) {
         let found = archive
             .by_agency
             .get(&c.slug)
@@ -43,21 +121,31 @@ fn members(archive: &Archive<'_>, slug: &str, year: i32) -> (Vec<usize>, Vec<usi
     (same, other, missing)
 }
 
-/// The years an agency's children reported.
-pub fn years(archive: &Archive<'_>, slug: &str) -> Vec<i32> {
-    let set: BTreeSet<i32> = archive
-        .children(slug)
+/// The years a group's agencies reported.
+fn group_years(archive: &Archive<'_>, group: Group<'_>) -> Vec<i32> {
+    let set: BTreeSet<i32> = group
+        .agencies(archive)
+        .into_iter()
         .flat_map(|c| archive.by_agency.get(&c.slug).into_iter().flatten())
         .map(|&i| archive.report(i).year)
         .collect();
     set.into_iter().collect()
 }
 
-/// The summed report of the reports `same` (one format) as `slug`'s in `year`, with them and
-/// the number of partial cells; `None` when there are none.
+/// The years an agency's children reported.
+pub fn years(archive: &Archive<'_>, slug: &str) -> Vec<i32> {
+    group_years(archive, Group::Children(slug))
+}
+
+/// The years a region's agencies reported.
+pub fn region_years(archive: &Archive<'_>, region: &str) -> Vec<i32> {
+    group_years(archive, Group::Region(region))
+}
+
+/// The summed report of the reports `same` (one format) in `year`, with them and the number
+/// of partial cells; `None` when there are none.
 fn summed(
     archive: &Archive<'_>,
-    slug: &str,
     year: i32,
     same: Vec<usize>,
 ) -> Option<(Report, Vec<usize>, usize)> {
@@ -65,7 +153,7 @@ fn summed(
     let format = archive.report(first).format;
     let reports: Vec<&Report> = same.iter().map(|&i| archive.report(i)).collect();
     let (tables, partial) = rollup::sum_tables(&reports, format);
-    Some((rollup::as_report(slug, year, format, tables), same, partial))
+    Some((rollup::as_report("", year, format, tables), same, partial))
 }
 
 #[derive(Serialize)]
@@ -87,14 +175,30 @@ struct YearRow {
 pub(super) fn page(
     theme: &Theme,
     archive: &Archive<'_>,
-    slug: &str,
+    group: Group<'_>,
     year: i32,
 ) -> serde_json::Value {
     let lang = archive.lang.as_str();
     let f = formats();
-    let name = archive
-        .agency(slug)
-        .map_or(slug.to_string(), |a| a.name.clone());
+    // The group's name, where its crumb leads, and the page's wording.
+    let (name, up, [title, intro, missing_label]) = match group {
+        Group::Children(slug) => (
+            archive
+                .agency(slug)
+                .map_or(slug.to_string(), |a| a.name.clone()),
+            urls::agency(slug),
+            ["rollup_title", "rollup_intro", "rollup_missing"],
+        ),
+        Group::Region(region) => (
+            region.to_string(),
+            format!("{}#regions", urls::AGENCIES),
+            [
+                "rollup_region_title",
+                "rollup_region_intro",
+                "rollup_region_missing",
+            ],
+        ),
+    };
     let member = |i: usize| {
         let r = archive.report(i);
         Member {
@@ -104,11 +208,13 @@ pub(super) fn page(
             url: urls::report(&r.agency, r.year),
         }
     };
-    let (same, other, missing) = members(archive, slug, year);
-    let sum = summed(archive, slug, year, same);
+    let all = sums(archive, group);
+    let this = all.iter().find(|s| s.year == year);
+    let sum = this.and_then(|s| s.sum.as_ref());
+    let (other, missing) = this.map_or((&[][..], &[][..]), |s| (&s.other[..], &s.missing[..]));
     let mut tables = Vec::new();
     let mut rates = Vec::new();
-    if let Some((report, _, _)) = &sum {
+    if let Some((report, _, _)) = sum {
         for (si, sec) in f.sections.iter().enumerate() {
             let Some(key) = sec.table.as_deref() else {
                 continue;
@@ -149,9 +255,9 @@ pub(super) fn page(
     let key_figures: Vec<_> = f.figures.iter().filter(|x| x.key).collect();
     let mut rows = Vec::new();
     let mut before: Option<BTreeSet<String>> = None;
-    for y in years(archive, slug) {
-        let Some((report, included, _)) = summed(archive, slug, y, members(archive, slug, y).0)
-        else {
+    for s in all.iter() {
+        let y = s.year;
+        let Some((report, included, _)) = &s.sum else {
             continue;
         };
         let set: BTreeSet<String> = included
@@ -183,10 +289,10 @@ pub(super) fn page(
             }
             _ => String::new(),
         };
-        let m = derive::Metrics::of(&report, None);
+        let m = derive::Metrics::of(report, None);
         rows.push(YearRow {
             year: y,
-            url: urls::rollup(slug, y),
+            url: group.url(y),
             included: set.len(),
             figures: key_figures
                 .iter()
@@ -199,12 +305,12 @@ pub(super) fn page(
         });
         before = Some(set);
     }
-    let (included, partial) = sum
-        .as_ref()
-        .map_or((Vec::new(), 0), |(_, inc, p)| (inc.clone(), *p));
+    let (included, partial) = sum.map_or((&[][..], 0), |(_, inc, p)| (&inc[..], *p));
     serde_json::json!({
-        "title": theme.text("rollup_title").replace("{name}", &name).replace("{year}", &year.to_string()),
-        "agency": { "name": name, "url": urls::agency(slug) },
+        "title": theme.text(title).replace("{name}", &name).replace("{year}", &year.to_string()),
+        "intro": theme.text(intro),
+        "missing_label": theme.text(missing_label),
+        "agency": { "name": name, "url": up },
         "year": year,
         "included": included.iter().map(|&i| member(i)).collect::<Vec<_>>(),
         "other_format": other.iter().map(|&i| member(i)).collect::<Vec<_>>(),

@@ -72,6 +72,10 @@ try {
     quality: "quality/index.html",
     "not-found": "404.html",
   };
+  // A region's roll-up (江苏省: 淮安市人民政府 and 沭阳县发展和改革局), found from its link.
+  const regionHref = readFileSync(path.join(publicDir, "agencies/index.html"), "utf8").match(/regions\/[0-9a-f]+-\d+\.html/);
+  check(regionHref !== null, "the agencies page links a region's roll-up");
+  if (regionHref) kinds.rollup = regionHref[0];
   for (const [kind, p] of Object.entries(kinds)) {
     check(existsSync(path.join(publicDir, p)), `${kind} page exists`);
     for (const [w, h, tag] of [[390, 844, "phone"], [1280, 900, "desktop"]]) {

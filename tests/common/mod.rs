@@ -118,3 +118,11 @@ pub fn artifacts(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).expect("artifacts folder");
     dir
 }
+
+/// Replaces `from` with `to` in a file, which must contain `from` (so that an edit a test
+/// relies on cannot silently do nothing).
+pub fn replace_in(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).expect("readable");
+    assert!(text.contains(from), "{} has no {from:?}", path.display());
+    std::fs::write(path, text.replace(from, to)).expect("writable");
+}

@@ -97,7 +97,32 @@ pub(super) fn agency(theme: &Theme, archive: &Archive<'_>, slug: &str) -> PageDa
         .children(slug)
         .map(|c| agency_link(theme, archive, c))
         .collect();
+    // Each year's standing among peers in each rate, newest first; shown when there is one.
+    let standings: Vec<StandingRow> = idx
+        .iter()
+        .rev()
+        .map(|&i| {
+            let r = archive.report(i);
+            StandingRow {
+                label: year_label(theme, r.year),
+                url: urls::report(slug, r.year),
+                cells: rate_standings(archive, i)
+                    .into_iter()
+                    .map(|s| match s {
+                        Some((pct, n)) => theme
+                            .text("peer_cell")
+                            .replace("{pct}", &pct.to_string())
+                            .replace("{n}", &n.to_string()),
+                        None => "—".to_string(),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let any_standing = standings.iter().any(|r| r.cells.iter().any(|c| c != "—"));
     PageData::Agency(Box::new(AgencyPage {
+        standings: if any_standing { standings } else { Vec::new() },
+        peer_group: agency_level(theme, a),
         agency: agency_link(theme, archive, a),
         website: a.website.clone(),
         parent,
@@ -132,4 +157,15 @@ pub(in crate::render) struct AgencyPage {
     pub(super) rates: Vec<RateDef>,
     /// 下属机关合计, per year the children reported.
     pub(super) rollups: Vec<Link>,
+    /// Per year (newest first), the standing among peers in each rate (`rates` order).
+    pub(super) standings: Vec<StandingRow>,
+    pub(super) peer_group: String,
+}
+
+#[derive(Serialize)]
+pub(in crate::render) struct StandingRow {
+    label: String,
+    url: String,
+    /// `高于 72%（37）` or `—`, per rate.
+    cells: Vec<String>,
 }

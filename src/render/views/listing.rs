@@ -49,6 +49,21 @@ pub(super) fn levels(theme: &Theme, archive: &Archive<'_>) -> Vec<LevelGroup> {
         .collect()
 }
 
+/// Each region of two agencies or more, with its number of agencies and its roll-up pages.
+pub(super) fn region_rollups(archive: &Archive<'_>) -> Vec<Value> {
+    archive
+        .regions()
+        .iter()
+        .map(|(name, members)| {
+            let years: Vec<Value> = crate::render::rollup::region_years(archive, name)
+                .into_iter()
+                .map(|y| json!({ "year": y, "url": urls::region_rollup(name, y) }))
+                .collect();
+            json!({ "name": name, "agencies": members.len(), "years": years })
+        })
+        .collect()
+}
+
 pub(super) fn search_page(theme: &Theme, archive: &Archive<'_>) -> Value {
     let years: Vec<i32> = archive.by_year.keys().rev().copied().collect();
     let levels: Vec<Value> = Level::ALL
@@ -112,6 +127,8 @@ pub(super) fn data_page(archive: &Archive<'_>) -> Value {
         "keys": keys,
         "rates": rates,
         "meta": crate::render::data::BULK_META,
+        "long_columns": crate::render::research::LONG_COLUMNS,
+        "research": archive.site.config.research_data,
         "years": archive.by_year.keys().collect::<Vec<_>>(),
         "example": archive.by_agency.iter().next().and_then(|(slug, v)| v.first().map(|&i| format!("{slug}/{}", archive.report(i).year))),
     })

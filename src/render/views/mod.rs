@@ -53,6 +53,28 @@ pub struct AckView {
     pub table: String,
 }
 
+/// Where report `i` stands among its peers (same year and level) in each rate: the share of
+/// peers below it and their number, `None` with too few peers or no rate.
+pub(super) fn rate_standings(archive: &Archive<'_>, i: usize) -> Vec<Option<(u32, usize)>> {
+    let f = formats();
+    let r = archive.report(i);
+    let keys = f.figures.iter().filter(|x| x.key).count();
+    let group = archive.peer_group(&r.agency);
+    let dists = group
+        .as_deref()
+        .and_then(|g| archive.peers().group(r.year, g));
+    let m = archive.metrics(i);
+    f.rates
+        .iter()
+        .enumerate()
+        .map(|(k, rate)| {
+            m.rate(rate)
+                .zip(dists.and_then(|d| d.get(keys + k)))
+                .and_then(|(v, d)| d.standing(v))
+        })
+        .collect()
+}
+
 pub fn ack_view(d: &Diagnostic, n: usize, lang: &str) -> AckView {
     let f = formats();
     let rule = match f.rule(&d.code) {
@@ -366,7 +388,10 @@ pub(super) fn page_data(
         PageKind::Home => ("index.html", json(home(theme, archive))),
         PageKind::Agencies => (
             "agencies.html",
-            json(json!({ "levels": levels(theme, archive) })),
+            json(json!({
+                "levels": levels(theme, archive),
+                "regions": region_rollups(archive),
+            })),
         ),
         PageKind::Agency(slug) => ("agency.html", agency(theme, archive, slug)),
         PageKind::Compare(slug) => ("compare.html", compare(theme, archive, slug)),
@@ -378,7 +403,21 @@ pub(super) fn page_data(
         PageKind::Quality => ("quality.html", json(super::quality::page(theme, archive))),
         PageKind::Rollup(slug, y) => (
             "rollup.html",
-            json(super::rollup::page(theme, archive, slug, *y)),
+            json(super::rollup::page(
+                theme,
+                archive,
+                super::rollup::Group::Children(slug),
+                *y,
+            )),
+        ),
+        PageKind::RegionRollup(region, y) => (
+            "rollup.html",
+            json(super::rollup::page(
+                theme,
+                archive,
+                super::rollup::Group::Region(region),
+                *y,
+            )),
         ),
         PageKind::NotFound => ("404.html", json(json!({}))),
     }

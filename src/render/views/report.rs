@@ -168,29 +168,22 @@ pub(super) fn report(theme: &Theme, archive: &Archive<'_>, i: usize) -> PageData
     });
     let agency_name = a.map_or(r.agency.clone(), |a| a.name.clone());
     // Where this report stands among its peers (same year and level).
-    let keys = f.figures.iter().filter(|x| x.key).count();
-    let group = archive.peer_group(&r.agency);
-    let dists = group
-        .as_deref()
-        .and_then(|g| archive.peers().group(r.year, g));
     let group_label = a.map(|a| agency_level(theme, a)).unwrap_or_default();
+    let standings = rate_standings(archive, i);
     let rates: Vec<RateView> = f
         .rates
         .iter()
-        .enumerate()
-        .map(|(k, rate)| {
+        .zip(standings)
+        .map(|(rate, standing)| {
             let value = archive.metrics(i).rate(rate);
-            let standing = value
-                .zip(dists.and_then(|d| d.get(keys + k)))
-                .and_then(|(v, d)| d.standing(v))
-                .map(|(pct, n)| {
-                    theme
-                        .text("peer_standing")
-                        .replace("{pct}", &pct.to_string())
-                        .replace("{n}", &n.to_string())
-                        .replace("{year}", &r.year.to_string())
-                        .replace("{group}", &group_label)
-                });
+            let standing = standing.map(|(pct, n)| {
+                theme
+                    .text("peer_standing")
+                    .replace("{pct}", &pct.to_string())
+                    .replace("{n}", &n.to_string())
+                    .replace("{year}", &r.year.to_string())
+                    .replace("{group}", &group_label)
+            });
             RateView {
                 label: rate.label.get(lang).to_string(),
                 definition: rate.definition.get(lang).to_string(),
