@@ -652,3 +652,70 @@ fn long_tables_are_written_only_when_asked_for() {
         assert!(full.path().join("public/data").join(f).is_file(), "{f}");
     }
 }
+
+/// A report's JSON holds keys and values; `labels.json` names every key once per format, and
+/// the JSON API points to it.
+#[test]
+fn labels_json_names_every_key_of_the_report_json() {
+    let site = built();
+    let data = site.path().join("public/data");
+    let read = |p: &Path| -> Value { serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap() };
+    let labels = read(&data.join("labels.json"));
+    assert_eq!(read(&data.join("index.json"))["labels"], "labels.json");
+    let mut named = 0;
+    for entry in walkdir::WalkDir::new(data.join("reports")) {
+        let path = entry.unwrap().into_path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let doc = read(&path);
+        // Only the acknowledged findings name their cell's label: they are the report's own.
+        for part in ["tables", "figures", "rates"] {
+            let text = doc[part].to_string();
+            assert!(
+                !text.contains("\"label"),
+                "{}: {part} without labels",
+                path.display()
+            );
+        }
+        let fmt = &labels["formats"][doc["format"]["id"].as_str().unwrap()];
+        for (tkey, table) in doc["tables"].as_object().unwrap() {
+            let t = &fmt["tables"][tkey];
+            assert!(t["label"].as_str().is_some_and(|l| !l.is_empty()), "{tkey}");
+            for row in table["rows"].as_array().unwrap() {
+                let r = t["rows"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|r| r["key"] == row["key"])
+                    .unwrap_or_else(|| panic!("{tkey}.{}", row["key"]));
+                assert!(r["label"].as_str().is_some_and(|l| !l.is_empty()));
+                for ckey in row["cells"].as_object().unwrap().keys() {
+                    assert!(r["columns"].as_array().unwrap().iter().any(|c| c == ckey));
+                    let col = t["columns"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .find(|c| c["key"] == *ckey);
+                    assert!(col.is_some_and(|c| c["label"].as_str().is_some()), "{ckey}");
+                    named += 1;
+                }
+            }
+        }
+        for id in doc["figures"].as_object().unwrap().keys() {
+            assert!(fmt["figures"][id]["label"].is_string(), "{id}");
+        }
+        for id in doc["rates"].as_object().unwrap().keys() {
+            assert!(fmt["rates"][id]["definition"].is_string(), "{id}");
+        }
+    }
+    assert!(named > 1000, "{named}");
+    let granted = labels["formats"]["2019"]["tables"]["requests"]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["key"] == "granted")
+        .unwrap()
+        .clone();
+    assert_eq!(granted["label"], "三、本年度办理结果（一）予以公开");
+}

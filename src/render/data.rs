@@ -20,7 +20,7 @@ use rust_decimal::Decimal;
 
 /// The JSON Schema of `data/reports/<agency>/<year>.json` (draft 2020-12).
 pub const SCHEMA: &str = include_str!("report.schema.json");
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The printed text of a cell when it differs from its value's text: a unit, or the dash
 /// of a cell printed empty.
@@ -82,20 +82,20 @@ struct DataPieces {
     /// `"format":{…}`, with the comma before it.
     format: Vec<u8>,
     tables: Vec<TablePieces>,
-    /// Figures without per-column cells: (index into `figures`, `"id":{…,"result":`).
+    /// Figures without per-column cells: (index into `figures`, `"id":{"result":`).
     figures: Vec<(usize, Vec<u8>)>,
-    /// Per rate: `"id":{…,"percent":`.
+    /// Per rate: `"id":{"percent":`.
     rates: Vec<Vec<u8>>,
 }
 
 struct TablePieces {
-    /// `"key":{"label":…,"columns":[…],"rows":[`
+    /// `"key":{"rows":[`
     head: Vec<u8>,
     rows: Vec<RowPieces>,
 }
 
 struct RowPieces {
-    /// `{"key":…,"label":…,"label_en":…,"block":…,"cells":{`
+    /// `{"key":…,"cells":{`
     head: Vec<u8>,
     /// Per cell position: `"column":`
     cells: Vec<Vec<u8>>,
@@ -132,43 +132,13 @@ fn data_pieces() -> &'static [DataPieces] {
                     .map(|t| {
                         let mut head = Vec::new();
                         put_key(&mut head, &t.key);
-                        head.extend_from_slice(b"{\"label\":");
-                        put(
-                            &mut head,
-                            f.section_for_table(&t.key).map_or("", |s| s.zh.as_str()),
-                        );
-                        head.extend_from_slice(b",\"columns\":");
-                        let columns: Vec<Value> = t
-                            .columns
-                            .iter()
-                            .enumerate()
-                            .map(|(ci, c)| {
-                                json!({
-                                    "key": c.key,
-                                    "label": t.column_label(ci, "zh"),
-                                    "label_en": t.column_label(ci, "en"),
-                                    "unit": c.unit,
-                                })
-                            })
-                            .collect();
-                        put(&mut head, &columns);
-                        head.extend_from_slice(b",\"rows\":[");
+                        head.extend_from_slice(b"{\"rows\":[");
                         let rows = t
                             .rows
                             .iter()
-                            .enumerate()
-                            .map(|(ri, row)| {
-                                let mut head = Vec::new();
-                                put(
-                                    &mut head,
-                                    &json!({
-                                        "key": row.key,
-                                        "label": t.row_label(ri, "zh"),
-                                        "label_en": t.row_label(ri, "en"),
-                                        "block": t.blocks[row.block].caption.as_ref().map(|c| c.zh.as_str()),
-                                    }),
-                                );
-                                head.pop();
+                            .map(|row| {
+                                let mut head = b"{\"key\":".to_vec();
+                                put(&mut head, &row.key);
                                 head.extend_from_slice(b",\"cells\":{");
                                 let cells = row
                                     .columns
@@ -182,7 +152,9 @@ fn data_pieces() -> &'static [DataPieces] {
                                 let csv_keys = row
                                     .columns
                                     .iter()
-                                    .map(|&ci| format!("{}.{}.{}", t.key, row.key, t.columns[ci].key))
+                                    .map(|&ci| {
+                                        format!("{}.{}.{}", t.key, row.key, t.columns[ci].key)
+                                    })
                                     .collect();
                                 RowPieces {
                                     head,
@@ -202,9 +174,7 @@ fn data_pieces() -> &'static [DataPieces] {
                     .map(|(i, fig)| {
                         let mut p = Vec::new();
                         put_key(&mut p, &fig.id);
-                        put(&mut p, &json!({ "label": fig.label.zh, "label_en": fig.label.en }));
-                        p.pop();
-                        p.extend_from_slice(b",\"result\":");
+                        p.extend_from_slice(b"{\"result\":");
                         (i, p)
                     })
                     .collect();
@@ -214,16 +184,7 @@ fn data_pieces() -> &'static [DataPieces] {
                     .map(|rate| {
                         let mut p = Vec::new();
                         put_key(&mut p, &rate.id);
-                        put(
-                            &mut p,
-                            &json!({
-                                "label": rate.label.zh,
-                                "label_en": rate.label.en,
-                                "definition": rate.definition.zh,
-                            }),
-                        );
-                        p.pop();
-                        p.extend_from_slice(b",\"percent\":");
+                        p.extend_from_slice(b"{\"percent\":");
                         p
                     })
                     .collect();
@@ -236,6 +197,92 @@ fn data_pieces() -> &'static [DataPieces] {
             })
             .collect()
     })
+}
+
+/// `data/labels.json`: the official labels of every key of the per-report JSON, once per
+/// format (tables with their columns and rows, figures, rates), so that a report's JSON
+/// holds only its keys and values.
+pub fn labels_json() -> Value {
+    let f = formats();
+    let formats: serde_json::Map<String, Value> = f
+        .formats
+        .iter()
+        .map(|fmt| {
+            let tables: serde_json::Map<String, Value> = f
+                .tables_of(fmt)
+                .map(|t| {
+                    let columns: Vec<Value> = t
+                        .columns
+                        .iter()
+                        .enumerate()
+                        .map(|(ci, c)| {
+                            json!({
+                                "key": c.key,
+                                "label": t.column_label(ci, "zh"),
+                                "label_en": t.column_label(ci, "en"),
+                                "unit": c.unit,
+                            })
+                        })
+                        .collect();
+                    let rows: Vec<Value> = t
+                        .rows
+                        .iter()
+                        .enumerate()
+                        .map(|(ri, row)| {
+                            json!({
+                                "key": row.key,
+                                "label": t.row_label(ri, "zh"),
+                                "label_en": t.row_label(ri, "en"),
+                                "block": t.blocks[row.block].caption.as_ref().map(|c| c.zh.as_str()),
+                                "columns": row.columns.iter().map(|&ci| t.columns[ci].key.as_str()).collect::<Vec<_>>(),
+                            })
+                        })
+                        .collect();
+                    let label = f.section_for_table(&t.key).map_or("", |s| s.zh.as_str());
+                    (
+                        t.key.clone(),
+                        json!({ "label": label, "columns": columns, "rows": rows }),
+                    )
+                })
+                .collect();
+            let figures: serde_json::Map<String, Value> = f
+                .figures
+                .iter()
+                .filter(|x| x.per_column.is_none())
+                .map(|fig| {
+                    (
+                        fig.id.clone(),
+                        json!({ "label": fig.label.zh, "label_en": fig.label.en }),
+                    )
+                })
+                .collect();
+            let rates: serde_json::Map<String, Value> = f
+                .rates
+                .iter()
+                .map(|rate| {
+                    (
+                        rate.id.clone(),
+                        json!({
+                            "label": rate.label.zh,
+                            "label_en": rate.label.en,
+                            "definition": rate.definition.zh,
+                        }),
+                    )
+                })
+                .collect();
+            (
+                fmt.id.clone(),
+                json!({
+                    "name": fmt.label.zh,
+                    "document": fmt.document,
+                    "tables": tables,
+                    "figures": figures,
+                    "rates": rates,
+                }),
+            )
+        })
+        .collect();
+    json!({ "schema_version": SCHEMA_VERSION, "formats": formats })
 }
 
 /// A cell's value as the data files write it: the number, or an amount's exact decimal
@@ -263,8 +310,9 @@ fn put_cell(out: &mut Vec<u8>, c: &Cell) {
 }
 
 /// The per-report JSON document (schema: `report.schema.json`). Tables are listed by row,
-/// with each column's label given once per table. Written from [`DataPieces`]; the text is
-/// what serde_json gives for the document's fields in this order.
+/// keys and values only: the labels are in `labels.json`, once per format (they were two
+/// thirds of every report's JSON). Written from [`DataPieces`]; the text is what serde_json
+/// gives for the document's fields in this order.
 pub fn report_json(archive: &Archive<'_>, i: usize) -> Vec<u8> {
     let f = formats();
     let pieces = &data_pieces()[archive.report(i).format];
@@ -930,12 +978,18 @@ pub fn write_static(archive: &Archive<'_>, sink: &dyn Sink) -> Result<usize, Str
     sink.write("data/report.schema.json", SCHEMA.as_bytes())?;
     sink.write("data/cells.csv", &codebook_csv()?)?;
     sink.write(
+        "data/labels.json",
+        serde_json::to_string_pretty(&labels_json())
+            .map_err(|e| e.to_string())?
+            .as_bytes(),
+    )?;
+    sink.write(
         "data/index.json",
         serde_json::to_string_pretty(&api_index(archive))
             .map_err(|e| e.to_string())?
             .as_bytes(),
     )?;
-    Ok(3)
+    Ok(4)
 }
 
 /// `data/index.json`: the whole archive from one URL. Paths are relative to this file.
@@ -974,13 +1028,14 @@ pub fn api_index(archive: &Archive<'_>) -> Value {
     let years: Vec<Value> = archive
         .by_year
         .iter()
-        .map(|(y, v)| json!({ "year": y, "reports": v.len(), "csv": format!("years/{y}.csv") }))
+        .map(|(y, v)| json!({ "year": y, "reports": v.len(), "csv": format!("years/{y}.csv"), "xlsx": format!("years/{y}.xlsx") }))
         .collect();
     json!({
         "schema_version": SCHEMA_VERSION,
         "title": archive.site.config.title,
         "base_url": archive.site.config.base_url,
         "report_schema": "report.schema.json",
+        "labels": "labels.json",
         "bulk": { "csv": "reports.csv", "json": "reports.json" },
         "years": years,
         "agencies": agencies,
