@@ -171,11 +171,7 @@ pub fn render_site(
                                 },
                                 || {
                                     render::research::write(
-                                        theme,
-                                        &archive,
-                                        &bulk.order,
-                                        &years,
-                                        &staging,
+                                        theme, &archive, &bulk, &years, &staging,
                                     )
                                 },
                             );

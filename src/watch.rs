@@ -309,22 +309,23 @@ impl Session {
         if self.research_due.is_empty() {
             return Outcome::Unchanged;
         }
-        let Some(order) = self
-            .state
-            .as_ref()
-            .and_then(|s| s.updates.as_ref())
-            .map(|u| u.bulk.order.clone())
-        else {
-            return Outcome::Unchanged;
-        };
         let diagnostics = crate::check::assemble(&self.loaded, &self.findings);
         if diagnostics.has_errors() {
             return Outcome::Unchanged;
         }
+        let Some(bulk) = self
+            .state
+            .as_ref()
+            .and_then(|s| s.updates.as_ref())
+            .map(|u| &u.bulk)
+        else {
+            return Outcome::Unchanged;
+        };
         let archive = Archive::new(&self.loaded.site, &diagnostics.items);
-        let years: Vec<i32> = std::mem::take(&mut self.research_due).into_iter().collect();
+        let years: Vec<i32> = self.research_due.iter().copied().collect();
         let sink = LiveSink::new(&self.out);
-        let written = render::research::write(&self.theme, &archive, &order, &years, &sink);
+        let written = render::research::write(&self.theme, &archive, bulk, &years, &sink);
+        self.research_due.clear();
         match written {
             // Data files only: no page to reload.
             Ok(_) => Outcome::Unchanged,

@@ -12,6 +12,7 @@ use crate::format::formats;
 use crate::model::{Amount, Cell, CellData, Report, ReportMeta, RowData, Span, TableData};
 
 /// The summed tables of `reports` (all of format `format`) and how many cells were partial.
+/// Row by row, each report's cells added in turn (the cells of a row lie together).
 pub fn sum_tables(reports: &[&Report], format: usize) -> (Vec<TableData>, usize) {
     let f = formats();
     let mut partial = 0;
@@ -26,17 +27,25 @@ pub fn sum_tables(reports: &[&Report], format: usize) -> (Vec<TableData>, usize)
                 .iter()
                 .enumerate()
                 .map(|(ri, row)| {
-                    let present: Vec<&RowData> = reports
-                        .iter()
-                        .filter_map(|r| r.tables.get(ti)?.rows.get(ri)?.as_ref())
-                        .collect();
-                    if present.is_empty() {
+                    let mut sums = vec![Sum::default(); row.columns.len()];
+                    let mut present = false;
+                    for r in reports {
+                        let Some(data) = r.tables.get(ti).and_then(|t| t.rows.get(ri)?.as_ref())
+                        else {
+                            continue;
+                        };
+                        present = true;
+                        for (sum, c) in sums.iter_mut().zip(&data.cells) {
+                            sum.add(&c.value);
+                        }
+                    }
+                    if !present {
                         return None;
                     }
-                    let cells = (0..row.columns.len())
-                        .map(|pos| {
-                            let (cell, was_partial) =
-                                sum_cells(present.iter().filter_map(|r| r.cells.get(pos)));
+                    let cells = sums
+                        .into_iter()
+                        .map(|sum| {
+                            let (cell, was_partial) = sum.cell();
                             partial += usize::from(was_partial);
                             CellData {
                                 value: cell,
@@ -57,42 +66,58 @@ pub fn sum_tables(reports: &[&Report], format: usize) -> (Vec<TableData>, usize)
     (tables, partial)
 }
 
-/// The sum of one cell over reports; `true` when some (not all) were printed blank.
-fn sum_cells<'a>(cells: impl Iterator<Item = &'a CellData>) -> (Cell, bool) {
-    let (mut count, mut delta, mut amount) = (0u64, 0i64, Decimal::ZERO);
-    let (mut kind, mut empty, mut known) = (0u8, 0usize, 0usize);
-    for c in cells {
-        match &c.value {
+/// The running sum of one cell over reports.
+#[derive(Clone, Default)]
+struct Sum {
+    count: u64,
+    delta: i64,
+    amount: Decimal,
+    /// 0 nothing known yet, 1 counts, 2 changes, 3 amounts.
+    kind: u8,
+    empty: usize,
+    known: usize,
+}
+
+impl Sum {
+    fn add(&mut self, c: &Cell) {
+        match c {
             Cell::Count(n) => {
-                count = count.saturating_add(*n);
-                kind = kind.max(1);
+                self.count = self.count.saturating_add(*n);
+                self.kind = self.kind.max(1);
             }
             Cell::Delta(n) => {
-                delta = delta.saturating_add(*n);
-                kind = kind.max(2);
+                self.delta = self.delta.saturating_add(*n);
+                self.kind = self.kind.max(2);
             }
             Cell::Amount(a) => {
-                amount += a.normalized();
-                kind = 3;
+                self.amount += a.normalized();
+                self.kind = 3;
             }
             Cell::Empty(_) => {
-                empty += 1;
-                continue;
+                self.empty += 1;
+                return;
             }
         }
-        known += 1;
+        self.known += 1;
     }
-    let cell = match kind {
-        _ if known == 0 => Cell::Empty(String::new()),
-        3 => Cell::amount(Amount {
-            value: amount,
-            unit: Some("万元".into()),
-            printed: None,
-        }),
-        2 => Cell::Delta(delta.saturating_add(i64::try_from(count).unwrap_or(i64::MAX))),
-        _ => Cell::Count(count),
-    };
-    (cell, empty > 0 && known > 0)
+
+    /// The sum; `true` when some (not all) of the cells were printed blank.
+    fn cell(self) -> (Cell, bool) {
+        let cell = match self.kind {
+            _ if self.known == 0 => Cell::Empty(String::new()),
+            3 => Cell::amount(Amount {
+                value: self.amount,
+                unit: Some("万元".into()),
+                printed: None,
+            }),
+            2 => Cell::Delta(
+                self.delta
+                    .saturating_add(i64::try_from(self.count).unwrap_or(i64::MAX)),
+            ),
+            _ => Cell::Count(self.count),
+        };
+        (cell, self.empty > 0 && self.known > 0)
+    }
 }
 
 /// The summed tables as a report of `agency` (no prose), so that the checks and the pages of

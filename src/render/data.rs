@@ -675,7 +675,7 @@ pub(super) fn cell_locations(keys: &[String]) -> Locations {
 }
 
 /// A report's metadata columns of the bulk tables ([`BULK_META`]).
-fn bulk_meta(archive: &Archive<'_>, i: usize) -> [String; 13] {
+pub(super) fn bulk_meta(archive: &Archive<'_>, i: usize) -> [String; 13] {
     let r = archive.report(i);
     let a = archive.agency(&r.agency);
     [
@@ -719,6 +719,8 @@ fn order(archive: &Archive<'_>) -> Vec<usize> {
 /// (a row of ~300 separate strings would take ten times that).
 struct BulkRow {
     year: i32,
+    /// The metadata columns ([`BULK_META`]), kept for the workbooks.
+    meta: [String; 13],
     /// The CSV line, with its line end.
     csv: Vec<u8>,
     /// The JSON array.
@@ -745,11 +747,12 @@ pub(super) enum BulkValue<'a> {
 pub(super) fn bulk_values(
     archive: &Archive<'_>,
     i: usize,
+    meta: &[String; 13],
     locations: &Locations,
     mut f: impl FnMut(BulkValue<'_>) -> Result<(), String>,
 ) -> Result<(), String> {
     let r = archive.report(i);
-    for m in &bulk_meta(archive, i) {
+    for m in meta {
         f(BulkValue::Text(m))?;
     }
     let mut text = String::new();
@@ -816,7 +819,8 @@ impl BulkRow {
         let mut json = String::with_capacity(2048);
         json.push('[');
         let mut first = true;
-        bulk_values(archive, i, locations, |v| {
+        let meta = bulk_meta(archive, i);
+        bulk_values(archive, i, &meta, locations, |v| {
             if !first {
                 csv.push(b',');
                 json.push(',');
@@ -850,6 +854,7 @@ impl BulkRow {
         json.push(']');
         Ok(BulkRow {
             year: archive.report(i).year,
+            meta,
             csv,
             json,
         })
@@ -865,6 +870,8 @@ pub struct BulkTable {
     header_json: String,
     locations: Locations,
     rows: Vec<BulkRow>,
+    /// Each report's row in `rows` (by report index).
+    position: Vec<Option<usize>>,
 }
 
 impl BulkTable {
@@ -880,19 +887,32 @@ impl BulkTable {
         let header = bulk_header(&keys);
         let mut header_csv = b"\xEF\xBB\xBF".to_vec();
         header_csv.extend(csv_record(header.iter().map(|h| h.as_bytes()))?);
+        let mut position = vec![None; archive.site.reports.len()];
+        for (k, &i) in order.iter().enumerate() {
+            if let Some(p) = position.get_mut(i) {
+                *p = Some(k);
+            }
+        }
         Ok(BulkTable {
             order,
             header_json: serde_json::to_string(&header).map_err(|e| e.to_string())?,
             header_csv,
             locations,
             rows,
+            position,
         })
+    }
+
+    /// Report `i`'s metadata columns, as its row has them.
+    pub(super) fn meta(&self, i: usize) -> Option<&[String; 13]> {
+        let k = (*self.position.get(i)?)?;
+        self.rows.get(k).map(|r| &r.meta)
     }
 
     /// Recomputes the rows of the given reports.
     pub fn update(&mut self, archive: &Archive<'_>, reports: &[usize]) -> Result<(), String> {
         for &ri in reports {
-            if let Some(k) = self.order.iter().position(|&x| x == ri) {
+            if let Some(k) = self.position.get(ri).copied().flatten() {
                 self.rows[k] = BulkRow::new(archive, ri, &self.locations)?;
             }
         }

@@ -414,17 +414,17 @@ pub fn paths(year: i32) -> [String; 2] {
 
 /// Writes the per-year files of `years`: each year's workbook and, when the site publishes
 /// research data, its long table as CSV and Parquet, side by side; returns how many files.
-/// `order` is the bulk tables' report order.
+/// `bulk` gives the report order and each report's metadata columns.
 pub fn write(
     theme: &super::Theme,
     archive: &Archive<'_>,
-    order: &[usize],
+    bulk: &data::BulkTable,
     years: &[i32],
     sink: &dyn Sink,
 ) -> Result<usize, String> {
     use rayon::prelude::*;
     years.par_iter().try_for_each(|&y| {
-        let reports = reports_of(order, archive, y);
+        let reports = reports_of(&bulk.order, archive, y);
         let [csv_path, parquet_path] = paths(y);
         let long = archive.site.config.research_data;
         let (csv, (parquet, workbook)) = rayon::join(
@@ -440,7 +440,7 @@ pub fn write(
                         false => Ok(()),
                     },
                     || {
-                        year_workbook(theme, archive, &reports, y)
+                        year_workbook(theme, archive, bulk, &reports, y)
                             .and_then(|b| sink.write(&workbook_path(y), &b))
                     },
                 )
@@ -472,6 +472,7 @@ pub fn workbook_path(year: i32) -> String {
 fn year_workbook(
     theme: &super::Theme,
     archive: &Archive<'_>,
+    bulk: &data::BulkTable,
     reports: &[usize],
     y: i32,
 ) -> Result<Vec<u8>, String> {
@@ -528,7 +529,15 @@ fn year_workbook(
     for &i in reports {
         sheet.row()?;
         let mut n = 0;
-        data::bulk_values(archive, i, &locations, |v| {
+        let computed;
+        let meta = match bulk.meta(i) {
+            Some(m) => m,
+            None => {
+                computed = data::bulk_meta(archive, i);
+                &computed
+            }
+        };
+        data::bulk_values(archive, i, meta, &locations, |v| {
             let kept = keep.get(n).copied().unwrap_or(true);
             n += 1;
             if !kept {
