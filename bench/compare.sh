@@ -46,5 +46,5 @@ echo "|---|---|---|---|---|---|---|"
 base=$(median "${WALL[old]}") base_user=$(median "${USER[old]}")
 for v in old new new-research; do
   w=$(median "${WALL[$v]}") u=$(median "${USER[$v]}") s=$(median "${SYS[$v]}") r=$(median "${RSS[$v]}")
-  echo "| $v | $w s | $u s | $s s | $((${r%.*} / 1024)) MB | $(echo "scale=3; $w / $base" | bc) | $(echo "scale=3; $u / $base_user" | bc) |"
+  echo "| $v | $w s | $u s | $s s | $((${r%.*} / 1024)) MB | $(awk "BEGIN {printf \"%.3f\", $w / $base}") | $(awk "BEGIN {printf \"%.3f\", $u / $base_user}") |"
 done

@@ -655,7 +655,7 @@ fn bulk_header(keys: &[String]) -> Vec<String> {
 /// the row), or `None` when the format has no such cell. Computed once per build.
 pub(super) type Locations = Vec<Vec<Option<(usize, usize, usize)>>>;
 
-pub(super) fn cell_locations(keys: &[String]) -> Locations {
+fn cell_locations(keys: &[String]) -> Locations {
     let f = formats();
     f.formats
         .iter()
@@ -675,7 +675,7 @@ pub(super) fn cell_locations(keys: &[String]) -> Locations {
 }
 
 /// A report's metadata columns of the bulk tables ([`BULK_META`]).
-pub(super) fn bulk_meta(archive: &Archive<'_>, i: usize) -> [String; 13] {
+fn bulk_meta(archive: &Archive<'_>, i: usize) -> [String; 13] {
     let r = archive.report(i);
     let a = archive.agency(&r.agency);
     [
@@ -868,6 +868,8 @@ pub struct BulkTable {
     /// The header line, with the UTF-8 BOM that makes Excel read Chinese text.
     header_csv: Vec<u8>,
     header_json: String,
+    /// Every cell key ([`all_cell_keys`]) and where each is in each format.
+    keys: Vec<String>,
     locations: Locations,
     rows: Vec<BulkRow>,
     /// Each report's row in `rows` (by report index).
@@ -897,10 +899,21 @@ impl BulkTable {
             order,
             header_json: serde_json::to_string(&header).map_err(|e| e.to_string())?,
             header_csv,
+            keys,
             locations,
             rows,
             position,
         })
+    }
+
+    /// Every cell key, in the order of the bulk tables' cell columns.
+    pub(super) fn keys(&self) -> &[String] {
+        &self.keys
+    }
+
+    /// Where each key is in each format.
+    pub(super) fn locations(&self) -> &Locations {
+        &self.locations
     }
 
     /// Report `i`'s metadata columns, as its row has them.

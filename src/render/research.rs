@@ -5,10 +5,11 @@
 //!
 //! Written per year when the site publishes research data (`research_data = true`), as
 //! `data/long/<year>.csv.gz` (UTF-8 CSV with a BOM, gzip-compressed) and
-//! `data/long/<year>.parquet`; and, always, each year's rows of the bulk table as a workbook. Per year so that the years are written side by side and an
-//! edit rewrites only its year; compressed because the plain table repeats the labels on
-//! every row (about 37 KB per report against about 1 KB compressed; every analysis tool
-//! reads `.csv.gz` as it is; spreadsheet users have `years/<year>.xlsx`).
+//! `data/long/<year>.parquet`; and, always, each year's rows of the bulk table as a
+//! workbook. Per year so that the years are written side by side and an edit rewrites only
+//! its year. The CSV is compressed because it repeats the labels on every row (about 37 KB
+//! per report plain, 4.7 KB compressed); analysis tools read `.csv.gz` as it is, and
+//! spreadsheet users have `years/<year>.xlsx`.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -136,30 +137,15 @@ impl ReportFields {
             csv.push(b',');
         }
         let mut acks: Vec<(String, String)> = Vec::new();
-        let mut add = |key: &str, code: &str| match acks.iter_mut().find(|(k, _)| k == key) {
-            Some((_, codes)) if !codes.split(' ').any(|c| c == code) => {
-                codes.push(' ');
-                codes.push_str(code);
-            }
-            Some(_) => {}
-            None => acks.push((key.to_string(), code.to_string())),
-        };
         for ack in archive.acks.get(&r.path).into_iter().flatten() {
-            for key in &ack.cells {
-                add(key, &ack.code);
-            }
-            // Blank cells acknowledged for a whole table (check D1) concern each blank cell.
-            if ack.code == "D1" {
-                for cell in &labels()[r.format] {
-                    let (ti, ri, pos) = cell.at;
-                    let blank = r
-                        .tables
-                        .get(ti)
-                        .and_then(|t| t.cell(ri, pos))
-                        .is_some_and(|c| c.value.is_empty());
-                    if blank && cell.fields[0].data() == ack.table.as_bytes() {
-                        add(&String::from_utf8_lossy(cell.fields[6].data()), &ack.code);
+            for key in ack.cells_in(r) {
+                match acks.iter_mut().find(|(k, _)| *k == key) {
+                    Some((_, codes)) if !codes.split(' ').any(|c| c == ack.code) => {
+                        codes.push(' ');
+                        codes.push_str(&ack.code);
                     }
+                    Some(_) => {}
+                    None => acks.push((key, ack.code.clone())),
                 }
             }
         }
@@ -180,17 +166,18 @@ impl ReportFields {
     }
 }
 
-/// Calls `f` with each cell of report `i` that is present, with its labels.
+/// Calls `f` with each cell of report `i` that is present, with its position in the
+/// format's [`labels`] and its labels.
 fn each_cell<'a>(
     archive: &Archive<'a>,
     i: usize,
-    mut f: impl FnMut(&'static CellLabels, &'a Cell),
+    mut f: impl FnMut(usize, &'static CellLabels, &'a Cell),
 ) {
     let r = archive.report(i);
-    for cell in &labels()[r.format] {
+    for (n, cell) in labels()[r.format].iter().enumerate() {
         let (ti, ri, pos) = cell.at;
         if let Some(c) = r.tables.get(ti).and_then(|t| t.cell(ri, pos)) {
-            f(cell, &c.value);
+            f(n, cell, &c.value);
         }
     }
 }
@@ -213,7 +200,7 @@ fn long_csv_gz(archive: &Archive<'_>, reports: &[usize]) -> Result<Vec<u8>, Stri
     let mut value = Vec::new();
     for &i in reports {
         let rf = ReportFields::new(archive, i);
-        each_cell(archive, i, |labels, c| {
+        each_cell(archive, i, |_, labels, c| {
             line.extend_from_slice(&rf.csv);
             line.extend_from_slice(&labels.csv);
             value.clear();
@@ -304,17 +291,13 @@ fn long_parquet(archive: &Archive<'_>, reports: &[usize]) -> Result<Vec<u8>, Str
         let rows: Vec<ReportCells<'_>> = chunk
             .iter()
             .map(|&i| {
-                let r = archive.report(i);
-                let cells = labels()[r.format]
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(n, cell)| {
-                        let (ti, ri, pos) = cell.at;
-                        let c = r.tables.get(ti)?.cell(ri, pos)?;
-                        Some((n, &c.value))
-                    })
-                    .collect();
-                (ReportFields::new(archive, i), r.format, cells)
+                let mut cells = Vec::with_capacity(256);
+                each_cell(archive, i, |n, _, c| cells.push((n, c)));
+                (
+                    ReportFields::new(archive, i),
+                    archive.report(i).format,
+                    cells,
+                )
             })
             .collect();
         let mut rg = w.next_row_group().map_err(err)?;
@@ -428,16 +411,19 @@ pub fn write(
         let [csv_path, parquet_path] = paths(y);
         let long = archive.site.config.research_data;
         let (csv, (parquet, workbook)) = rayon::join(
-            || match long {
-                true => long_csv_gz(archive, &reports).and_then(|b| sink.write(&csv_path, &b)),
-                false => Ok(()),
+            || {
+                if !long {
+                    return Ok(());
+                }
+                long_csv_gz(archive, &reports).and_then(|b| sink.write(&csv_path, &b))
             },
             || {
                 rayon::join(
-                    || match long {
-                        true => long_parquet(archive, &reports)
-                            .and_then(|b| sink.write(&parquet_path, &b)),
-                        false => Ok(()),
+                    || {
+                        if !long {
+                            return Ok(());
+                        }
+                        long_parquet(archive, &reports).and_then(|b| sink.write(&parquet_path, &b))
                     },
                     || {
                         year_workbook(theme, archive, bulk, &reports, y)
@@ -478,9 +464,8 @@ fn year_workbook(
 ) -> Result<Vec<u8>, String> {
     let f = formats();
     let lang = theme.text("lang_code");
-    let keys = data::all_cell_keys();
-    let locations = data::cell_locations(&keys);
-    // (header, key) of every column of the bulk table, and which the year's sheet keeps.
+    let (keys, locations) = (bulk.keys(), bulk.locations());
+    // The header of a cell key under format `fmt`, if the format has the cell.
     let column = |key: &str, fmt: usize| -> Option<String> {
         let fmt = &f.formats[fmt];
         let loc = f.locate(fmt, key)?;
@@ -505,7 +490,7 @@ fn year_workbook(
         .map(|m| (theme.text(&format!("xlsx_{m}")).to_string(), m.to_string()))
         .collect();
     let mut keep = vec![true; data::BULK_META.len()];
-    for key in &keys {
+    for key in keys {
         let header = fmts.iter().find_map(|&x| column(key, x));
         keep.push(header.is_some());
         columns.extend(header.map(|h| (h, key.clone())));
@@ -529,15 +514,10 @@ fn year_workbook(
     for &i in reports {
         sheet.row()?;
         let mut n = 0;
-        let computed;
-        let meta = match bulk.meta(i) {
-            Some(m) => m,
-            None => {
-                computed = data::bulk_meta(archive, i);
-                &computed
-            }
-        };
-        data::bulk_values(archive, i, meta, &locations, |v| {
+        let meta = bulk
+            .meta(i)
+            .ok_or_else(|| format!("report {i} is not in the bulk table"))?;
+        data::bulk_values(archive, i, meta, locations, |v| {
             let kept = keep.get(n).copied().unwrap_or(true);
             n += 1;
             if !kept {

@@ -75,6 +75,27 @@ pub(super) fn rate_standings(archive: &Archive<'_>, i: usize) -> Vec<Option<(u32
         .collect()
 }
 
+impl AckView {
+    /// The `table.row.column` keys of the cells the finding concerns in report `r`: the
+    /// cells it names, and for blank cells acknowledged for a whole table (check D1, which
+    /// names none), each blank cell of that table.
+    pub fn cells_in(&self, r: &crate::model::Report) -> Vec<String> {
+        let mut keys = self.cells.clone();
+        if self.code == "D1"
+            && let Some((t, data)) = r.table(&self.table)
+        {
+            for (ri, row) in t.rows.iter().enumerate() {
+                for (pos, &ci) in row.columns.iter().enumerate() {
+                    if data.cell(ri, pos).is_some_and(|c| c.value.is_empty()) {
+                        keys.push(format!("{}.{}.{}", t.key, row.key, t.columns[ci].key));
+                    }
+                }
+            }
+        }
+        keys
+    }
+}
+
 pub fn ack_view(d: &Diagnostic, n: usize, lang: &str) -> AckView {
     let f = formats();
     let rule = match f.rule(&d.code) {
