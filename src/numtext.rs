@@ -124,16 +124,19 @@ mod tests {
 /// Full-width digits and number punctuation (`１２`, `１，５００．５`) as ASCII: what a
 /// Chinese input method types when the clerk forgets to switch it off.
 pub fn halfwidth_number(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
-            '．' => '.',
-            '，' => ',',
-            '－' => '-',
-            '＋' => '+',
-            c => c,
-        })
-        .collect()
+    s.chars().map(halfwidth_char).collect()
+}
+
+/// One character of [`halfwidth_number`].
+pub fn halfwidth_char(c: char) -> char {
+    match c {
+        '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+        '．' => '.',
+        '，' => ',',
+        '－' => '-',
+        '＋' => '+',
+        c => c,
+    }
 }
 
 #[cfg(test)]

@@ -429,69 +429,113 @@ fn rates_on_the_example_reports() {
     assert!(!sh.contains("NaN"));
 }
 
-/// The year-on-year view lists every figure that is not 0 in both years and counts the rest;
-/// the comparison across years likewise, and neither lists cells no year's format has.
+/// The comparison across years lists every figure that is not 0 in every year and counts the
+/// rest, and never lists cells no year's format has; a report's comparison with last year
+/// lists the key figures (with both years' values) and points to it.
 #[test]
 fn comparisons_list_figures_and_count_the_zero_ones() {
     let site = built_example();
     let read = |p: &str| std::fs::read_to_string(site.path().join("public").join(p)).unwrap();
     let rows = Selector::parse("tbody tr").unwrap();
     let cells = Selector::parse("td").unwrap();
-    for (page, table, note) in [
-        (
-            "agencies/pingtan/2022.html",
-            "section.versus table",
-            "项两年均为0",
-        ),
-        (
-            "agencies/pingtan/compare.html",
-            "table.compare",
-            "项在各年度均为0",
-        ),
-    ] {
-        let html = read(page);
-        let doc = Html::parse_document(&html);
-        let t = doc
-            .select(&Selector::parse(table).unwrap())
-            .next()
-            .unwrap_or_else(|| panic!("{page}: {table}"));
-        let mut listed = 0;
+    let page = "agencies/pingtan/compare.html";
+    let html = read(page);
+    let doc = Html::parse_document(&html);
+    let t = doc
+        .select(&Selector::parse("table.compare").unwrap())
+        .next()
+        .expect("comparison table");
+    let mut listed = 0;
+    let mut group = String::new();
+    for tr in t.select(&rows) {
+        let values: Vec<String> = tr
+            .select(&cells)
+            .map(|c| c.text().collect::<String>())
+            .collect();
+        if tr.value().attr("class") == Some("group") {
+            group = tr.text().collect();
+        }
+        // Key figures and rates are always listed; the cells of the tables are not.
+        if values.is_empty() || group == "主要指标" || group == "派生比率" {
+            continue;
+        }
+        listed += 1;
+        let shown: Vec<&String> = values
+            .iter()
+            .filter(|v| *v != "—" && *v != "不可比")
+            .collect();
+        assert!(
+            !shown.iter().all(|v| *v == "0" || *v == "0.00%"),
+            "{page}: a row of zeros is listed: {values:?}"
+        );
+        assert!(
+            !values.iter().all(|v| v == "不可比" || v == "—"),
+            "{page}: a row no year has: {values:?}"
+        );
+    }
+    assert!(listed > 10, "{page}: {listed} rows");
+    let n: usize = html
+        .split("另有")
+        .nth(1)
+        .and_then(|r| r.split("项在各年度均为0").next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{page}: no count of omitted zeros"));
+    assert!(n > 0, "{page}");
+
+    // The report page: the key figures of both years, each as the comparison page has it.
+    let report = Html::parse_document(&read("agencies/pingtan/2022.html"));
+    let versus = report
+        .select(&Selector::parse("section.versus").unwrap())
+        .next()
+        .expect("comparison with last year");
+    let link = versus
+        .select(&Selector::parse("a").unwrap())
+        .next()
+        .and_then(|a| a.value().attr("href"))
+        .expect("link to the comparison across years");
+    assert_eq!(link, "../../agencies/pingtan/compare.html");
+    let key_rows = |doc: &Html, sel: &str| -> Vec<(String, Vec<String>)> {
+        let table = doc.select(&Selector::parse(sel).unwrap()).next().unwrap();
         let mut group = String::new();
-        for tr in t.select(&rows) {
-            let values: Vec<String> = tr
-                .select(&cells)
-                .map(|c| c.text().collect::<String>())
-                .collect();
+        let mut out = Vec::new();
+        for tr in table.select(&rows) {
             if tr.value().attr("class") == Some("group") {
                 group = tr.text().collect();
-            }
-            // Key figures and rates are always listed; the cells of the tables are not.
-            if values.is_empty() || group == "主要指标" || group == "派生比率" {
                 continue;
             }
-            listed += 1;
-            let shown: Vec<&String> = values
-                .iter()
-                .filter(|v| *v != "—" && *v != "不可比")
+            if group != "主要指标" {
+                continue;
+            }
+            let label: String = tr
+                .select(&Selector::parse("th").unwrap())
+                .map(|c| c.text().collect::<String>())
                 .collect();
-            assert!(
-                !shown.iter().all(|v| *v == "0" || *v == "0.00%"),
-                "{page}: a row of zeros is listed: {values:?}"
-            );
-            assert!(
-                !values.iter().all(|v| v == "不可比" || v == "—"),
-                "{page}: a row no year has: {values:?}"
-            );
+            let values = tr.select(&cells).map(|c| c.text().collect()).collect();
+            out.push((label, values));
         }
-        assert!(listed > 10, "{page}: {listed} rows");
-        let n: usize = html
-            .split("另有")
-            .nth(1)
-            .and_then(|r| r.split(note).next())
-            .and_then(|n| n.parse().ok())
-            .unwrap_or_else(|| panic!("{page}: no count of omitted zeros"));
-        assert!(n > 0, "{page}");
+        out
+    };
+    let mine = key_rows(&report, "section.versus table");
+    let all = key_rows(&doc, "table.compare");
+    assert!(mine.len() >= 10, "{mine:?}");
+    assert_eq!(mine.len(), all.len(), "every key figure");
+    // The comparison page's columns are 2019..2023 here; 2021 and 2022 are the 3rd and 4th.
+    let years: Vec<String> = t
+        .select(&Selector::parse("thead th a").unwrap())
+        .map(|a| a.text().collect())
+        .collect();
+    let at = |y: &str| years.iter().position(|x| x == y).expect(y);
+    let (p, c) = (at("2021年"), at("2022年"));
+    for ((label, v), (label_all, w)) in mine.iter().zip(&all) {
+        assert_eq!(label, label_all);
+        assert_eq!((&v[0], &v[1]), (&w[p], &w[c]), "{label}");
     }
+    // Only the key figures: no table cell of the report is listed again.
+    assert_eq!(
+        versus.select(&rows).count(),
+        mine.len() + 1,
+        "the key figures and their heading"
+    );
 }
 
 /// Nothing on a page may read as a figure it is not: a footnote mark in a blank cell says

@@ -952,14 +952,24 @@ fn mistyped_headings(file: &str, text: &str, body_start: usize) -> Vec<Diagnosti
         let hashes = l.chars().take_while(|&c| c == '#').count();
         let title = l[hashes..].trim();
         // The numeral as typed, normalised: `6` → `六`, `六.`/`六．`/`六，`/`六 ` → `六、`.
-        let half = crate::numtext::halfwidth_number(title);
-        let mut chars = half.chars();
-        let Some(first) = chars.next() else { continue };
-        let num = match first.to_digit(10) {
-            Some(d @ 1..=9) => DIGITS[d as usize - 1].to_string(),
-            _ => first.to_string(),
+        // Most lines start with no section numeral: the first character decides before the
+        // line is normalised whole.
+        let Some(first) = title.chars().next().map(crate::numtext::halfwidth_char) else {
+            continue;
         };
-        let rest = chars.as_str();
+        let num = match first.to_digit(10) {
+            Some(d @ 1..=9) => DIGITS[d as usize - 1],
+            _ => {
+                let mut buf = [0u8; 4];
+                let s: &str = first.encode_utf8(&mut buf);
+                match DIGITS.iter().find(|d| **d == s) {
+                    Some(d) => *d,
+                    None => continue,
+                }
+            }
+        };
+        let half = crate::numtext::halfwidth_number(title);
+        let rest = &half[first.len_utf8()..];
         let sep_ok = rest.starts_with('、');
         let seps = ['、', '.', ',', ' ', '　', ':', '：'];
         let has_sep = rest.starts_with(seps);

@@ -240,19 +240,21 @@ struct Num {
 /// the theme (the "compared with last year" table writes ~100 of them per report).
 type NumParts<'t> = (Cow<'t, str>, Cow<'t, str>, &'static str, Cow<'t, str>);
 
+/// The marks 不可比 and 空白 are words, explained once in the legend under every table that
+/// has them, not in a tooltip per cell (those were a fifth of a comparison page).
 fn figure_parts(theme: &Theme, v: FigureValue) -> NumParts<'_> {
     match v {
         FigureValue::NotComparable => (
             theme.text("not_comparable").into(),
             "".into(),
             "na",
-            theme.text("not_comparable_title").into(),
+            "".into(),
         ),
         FigureValue::Empty => (
             theme.text("empty_mark").into(),
             "".into(),
             "empty",
-            theme.text("empty_title").into(),
+            "".into(),
         ),
         FigureValue::Value { sum, empty: 0 } => {
             let text = numtext::decimal_text(sum);

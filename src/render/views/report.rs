@@ -118,10 +118,12 @@ pub(super) fn report(theme: &Theme, archive: &Archive<'_>, i: usize) -> PageData
             url: urls::report(&x.agency, x.year),
         }
     };
-    // Compared with last year: every comparable quantity, with absolute and relative change.
+    // Compared with last year: the key figures, with absolute and relative change. Every
+    // item of every year stands side by side on the agency's comparison page, written once
+    // per agency rather than again on each report page (it was a third of the page).
     let versus = prev_i.map(|j| {
         let p = archive.report(j);
-        let mut rows: Vec<ChangeRow> = f
+        let rows: Vec<ChangeRow> = f
             .figures
             .iter()
             .filter(|x| x.key)
@@ -135,35 +137,10 @@ pub(super) fn report(theme: &Theme, archive: &Archive<'_>, i: usize) -> PageData
                 )
             })
             .collect();
-        let mut omitted = 0;
-        for row in &archive.compare_rows {
-            let (before, now) = (derive::compare_value(p, row), derive::compare_value(r, row));
-            // Cells neither year's format has say nothing; cells that are 0 in both years
-            // are counted, not listed (the page would be mostly zeros).
-            match (&before, &now) {
-                (derive::FigureValue::NotComparable, derive::FigureValue::NotComparable) => {
-                    continue;
-                }
-                (a, b) if a.is_zero() && b.is_zero() => {
-                    omitted += 1;
-                    continue;
-                }
-                _ => {}
-            }
-            let (rl, cl) = compare_label(row, lang);
-            rows.push(change_row(
-                rl,
-                cl,
-                before,
-                now,
-                section_title(&row.table, lang),
-            ));
-        }
         Versus {
             prev: year_label(theme, p.year),
             cur: year_label(theme, r.year),
             body: change_rows_html(theme, &rows),
-            omitted,
         }
     });
     let agency_name = a.map_or(r.agency.clone(), |a| a.name.clone());
@@ -329,8 +306,6 @@ pub(super) struct Versus {
     pub(super) cur: String,
     /// The table body, rendered in Rust.
     pub(super) body: String,
-    /// Figures left out because they are 0 in both years.
-    pub(super) omitted: usize,
 }
 
 /// A `<td>` of a figure in a Rust-rendered table (right-aligned by CSS; only notable
