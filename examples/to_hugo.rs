@@ -59,7 +59,7 @@ fn main() -> ExitCode {
                     "<h1>{{ page.title }}</h1>{{ page.content | safe }}",
                 ),
             )?;
-            let list = "<h1>{{ section.title }}</h1><ul>{% for p in section.pages %}<li><a href=\"{{ p.permalink }}\">{{ p.title }}</a></li>{% endfor %}{% for s in section.subsections %}<li><a href=\"{{ get_section(path=s).permalink }}\">{{ get_section(path=s).title }}</a></li>{% endfor %}</ul>";
+            let list = "<h1>{{ section.title }}</h1><ul>{% for p in section.pages %}<li><a href=\"{{ p.permalink }}\">{{ p.title }}</a></li>{% endfor %}{% for s in section.subsections %}{% set sub = get_section(path=s, metadata_only=true) %}<li><a href=\"{{ sub.permalink }}\">{{ sub.title }}</a></li>{% endfor %}</ul>";
             write(
                 out.join("templates/section.html"),
                 layout("{{ section.title }}", list),

@@ -70,6 +70,8 @@ fn per_report_json_and_csv_round_trip_and_validate() {
     let id = compiler
         .compile("report.schema.json", &mut schemas)
         .unwrap();
+    let labels: Value =
+        serde_json::from_str(&std::fs::read_to_string(data.join("labels.json")).unwrap()).unwrap();
     let loaded = load_site(site.path()).unwrap();
     assert_eq!(loaded.site.reports.len(), 7);
     for r in &loaded.site.reports {
@@ -80,17 +82,29 @@ fn per_report_json_and_csv_round_trip_and_validate() {
         if let Err(e) = schemas.validate(&doc, id) {
             panic!("{}: {e:#}", path.display());
         }
+        // A consumer's reading: each row's array in the column order labels.json gives.
+        let fmt = &labels["formats"][doc["format"]["id"].as_str().unwrap()];
         let mut from_json = Vec::new();
         for (tkey, table) in doc["tables"].as_object().unwrap() {
-            for row in table["rows"].as_array().unwrap() {
-                for (ckey, value) in row["cells"].as_object().unwrap() {
-                    let key = format!("{tkey}.{}.{ckey}", row["key"].as_str().unwrap());
+            for (rkey, values) in table.as_object().unwrap() {
+                let columns = fmt["tables"][tkey]["rows"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|x| x["key"] == rkey.as_str())
+                    .unwrap_or_else(|| panic!("{tkey}.{rkey} in labels.json"))["columns"]
+                    .as_array()
+                    .unwrap();
+                let values = values.as_array().unwrap();
+                assert_eq!(values.len(), columns.len(), "{tkey}.{rkey}");
+                for (ckey, value) in columns.iter().zip(values) {
+                    let key = format!("{tkey}.{rkey}.{}", ckey.as_str().unwrap());
                     let plain = match value {
                         Value::Null => String::new(),
                         Value::String(s) => s.clone(),
                         v => v.to_string(),
                     };
-                    let printed = row["printed"][ckey]
+                    let printed = doc["printed"][&key]
                         .as_str()
                         .map_or(plain.clone(), str::to_string);
                     let cell = cell_from_json(column(r, &key), value, &printed).unwrap();
@@ -124,25 +138,25 @@ fn per_report_json_and_csv_round_trip_and_validate() {
         &std::fs::read_to_string(data.join("reports/shanghai-gov-office/2019.json")).unwrap(),
     )
     .unwrap();
-    let row = |t: &str, k: &str| {
-        sh["tables"][t]["rows"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["key"] == k)
-            .unwrap()
-            .clone()
-    };
-    let granted = row("requests", "granted");
-    assert_eq!(granted["cells"]["total"], Value::Null);
-    assert!(
-        granted.get("printed").is_none(),
-        "nothing printed differently in this row"
+    // requests.granted, printed `[258, 12, "", "", 1, 1, ""]`: 总计 (the last) blank.
+    let granted = &sh["tables"]["requests"]["granted"];
+    assert_eq!(
+        granted,
+        &serde_json::json!([258, 12, null, null, 1, 1, null])
     );
-    let procurement = row("proactive", "procurement");
+    assert!(
+        sh["printed"].get("requests.granted.total").is_none(),
+        "nothing printed differently in this cell"
+    );
     // 采购总金额 has no fixed unit: the value is normalised to 万元, the print kept beside it.
-    assert_eq!(procurement["cells"]["procurement_amount"], "25.1");
-    assert_eq!(procurement["printed"]["procurement_amount"], "251000元");
+    assert_eq!(
+        sh["tables"]["proactive"]["procurement"],
+        serde_json::json!([6, "25.1"])
+    );
+    assert_eq!(
+        sh["printed"]["proactive.procurement.procurement_amount"],
+        "251000元"
+    );
     // The codebook labels every key.
     let codebook = read_csv(&data.join("cells.csv"));
     let granted_total = codebook
@@ -678,16 +692,17 @@ fn labels_json_names_every_key_of_the_report_json() {
         for (tkey, table) in doc["tables"].as_object().unwrap() {
             let t = &fmt["tables"][tkey];
             assert!(t["label"].as_str().is_some_and(|l| !l.is_empty()), "{tkey}");
-            for row in table["rows"].as_array().unwrap() {
+            for (rkey, values) in table.as_object().unwrap() {
                 let r = t["rows"]
                     .as_array()
                     .unwrap()
                     .iter()
-                    .find(|r| r["key"] == row["key"])
-                    .unwrap_or_else(|| panic!("{tkey}.{}", row["key"]));
+                    .find(|r| r["key"] == rkey.as_str())
+                    .unwrap_or_else(|| panic!("{tkey}.{rkey}"));
                 assert!(r["label"].as_str().is_some_and(|l| !l.is_empty()));
-                for ckey in row["cells"].as_object().unwrap().keys() {
-                    assert!(r["columns"].as_array().unwrap().iter().any(|c| c == ckey));
+                let columns = r["columns"].as_array().unwrap();
+                assert_eq!(columns.len(), values.as_array().unwrap().len());
+                for ckey in columns {
                     let col = t["columns"]
                         .as_array()
                         .unwrap()

@@ -2,9 +2,9 @@
 //! the JSON Schema of the per-report JSON. Documented on the site's data page (data.html).
 //!
 //! Stable keys: a cell is `table.row.column` (`requests.granted.natural_person`), as in
-//! `formats.toml`. A cell printed empty has `"value": null, "empty": true` (JSON) or an empty
-//! field (CSV), never 0; a cell the report's format does not have is absent (JSON) or `NA`
-//! (bulk CSV).
+//! `formats.toml`. A cell printed empty is `null` (per-report JSON, where each table row is an
+//! array in the column order `labels.json` gives) or an empty field with `empty` true (CSV),
+//! never 0; a cell the report's format does not have is absent (JSON) or `NA` (bulk CSV).
 
 use std::collections::BTreeSet;
 
@@ -20,7 +20,7 @@ use rust_decimal::Decimal;
 
 /// The JSON Schema of `data/reports/<agency>/<year>.json` (draft 2020-12).
 pub const SCHEMA: &str = include_str!("report.schema.json");
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// The printed text of a cell when it differs from its value's text: a unit, or the dash
 /// of a cell printed empty.
@@ -89,17 +89,15 @@ struct DataPieces {
 }
 
 struct TablePieces {
-    /// `"key":{"rows":[`
+    /// `"key":{`
     head: Vec<u8>,
     rows: Vec<RowPieces>,
 }
 
 struct RowPieces {
-    /// `{"key":…,"cells":{`
+    /// `"row":[`
     head: Vec<u8>,
-    /// Per cell position: `"column":`
-    cells: Vec<Vec<u8>>,
-    /// Per cell position: the CSV key `table.row.column`.
+    /// Per cell position: the CSV key `table.row.column` (also the key of `printed`).
     csv_keys: Vec<String>,
 }
 
@@ -132,23 +130,14 @@ fn data_pieces() -> &'static [DataPieces] {
                     .map(|t| {
                         let mut head = Vec::new();
                         put_key(&mut head, &t.key);
-                        head.extend_from_slice(b"{\"rows\":[");
+                        head.push(b'{');
                         let rows = t
                             .rows
                             .iter()
                             .map(|row| {
-                                let mut head = b"{\"key\":".to_vec();
-                                put(&mut head, &row.key);
-                                head.extend_from_slice(b",\"cells\":{");
-                                let cells = row
-                                    .columns
-                                    .iter()
-                                    .map(|&ci| {
-                                        let mut k = Vec::new();
-                                        put_key(&mut k, &t.columns[ci].key);
-                                        k
-                                    })
-                                    .collect();
+                                let mut head = Vec::new();
+                                put_key(&mut head, &row.key);
+                                head.push(b'[');
                                 let csv_keys = row
                                     .columns
                                     .iter()
@@ -156,11 +145,7 @@ fn data_pieces() -> &'static [DataPieces] {
                                         format!("{}.{}.{}", t.key, row.key, t.columns[ci].key)
                                     })
                                     .collect();
-                                RowPieces {
-                                    head,
-                                    cells,
-                                    csv_keys,
-                                }
+                                RowPieces { head, csv_keys }
                             })
                             .collect();
                         TablePieces { head, rows }
@@ -310,8 +295,8 @@ fn put_cell(out: &mut Vec<u8>, c: &Cell) {
 }
 
 /// The per-report JSON document (schema: `report.schema.json`). Tables are listed by row,
-/// keys and values only: the labels are in `labels.json`, once per format (they were two
-/// thirds of every report's JSON). Written from [`DataPieces`]; the text is what serde_json
+/// each row an array of values: the labels and column orders are in `labels.json`, once per
+/// format (labels were two thirds of every report's JSON, and column keys half the rest). Written from [`DataPieces`]; the text is what serde_json
 /// gives for the document's fields in this order.
 pub fn report_json(archive: &Archive<'_>, i: usize) -> Vec<u8> {
     let f = formats();
@@ -352,48 +337,51 @@ pub fn report_json(archive: &Archive<'_>, i: usize) -> Vec<u8> {
     }
     out.extend_from_slice(b",\"page\":");
     put(&mut out, &urls::report(&r.agency, r.year));
+    // Each row one array in the printed column order (labels.json lists a row's columns), as
+    // the report file writes it; the keys per cell were two thirds of the file. A row the
+    // report lacks is left out; a cell printed empty is null.
     out.extend_from_slice(b",\"tables\":{");
+    let mut printed: Vec<(&str, String)> = Vec::new();
     for (ti, (t, data)) in pieces.tables.iter().zip(&r.tables).enumerate() {
         if ti > 0 {
             out.push(b',');
         }
         out.extend_from_slice(&t.head);
+        let mut first_row = true;
         for (ri, row) in t.rows.iter().enumerate() {
-            if ri > 0 {
+            if data.rows.get(ri).is_none_or(Option::is_none) {
+                continue;
+            }
+            if !first_row {
                 out.push(b',');
             }
+            first_row = false;
             out.extend_from_slice(&row.head);
-            let mut printed = Vec::new();
-            let mut first = true;
-            for (pos, key) in row.cells.iter().enumerate() {
-                let Some(c) = data.cell(ri, pos) else {
-                    continue;
-                };
-                if !first {
+            for (pos, key) in row.csv_keys.iter().enumerate() {
+                if pos > 0 {
                     out.push(b',');
                 }
-                first = false;
-                out.extend_from_slice(key);
-                put_cell(&mut out, &c.value);
-                if let Some(text) = printed_if_different(&c.value) {
-                    printed.push((key, text));
-                }
-            }
-            out.push(b'}');
-            if !printed.is_empty() {
-                out.extend_from_slice(b",\"printed\":{");
-                for (n, (key, text)) in printed.iter().enumerate() {
-                    if n > 0 {
-                        out.push(b',');
+                match data.cell(ri, pos) {
+                    Some(c) => {
+                        put_cell(&mut out, &c.value);
+                        if let Some(text) = printed_if_different(&c.value) {
+                            printed.push((key, text));
+                        }
                     }
-                    out.extend_from_slice(key);
-                    put(&mut out, text);
+                    None => out.extend_from_slice(b"null"),
                 }
-                out.push(b'}');
             }
-            out.push(b'}');
+            out.push(b']');
         }
-        out.extend_from_slice(b"]}");
+        out.push(b'}');
+    }
+    out.extend_from_slice(b"},\"printed\":{");
+    for (n, (key, text)) in printed.iter().enumerate() {
+        if n > 0 {
+            out.push(b',');
+        }
+        put_key(&mut out, key);
+        put(&mut out, text);
     }
     out.extend_from_slice(b"},\"figures\":{");
     for (n, (fi, head)) in pieces.figures.iter().enumerate() {

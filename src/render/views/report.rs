@@ -130,10 +130,8 @@ pub(super) fn report(theme: &Theme, archive: &Archive<'_>, i: usize) -> PageData
             .map(|fig| {
                 change_row(
                     fig.label.get(lang),
-                    "",
                     archive.metrics(j).figure(fig),
                     archive.metrics(i).figure(fig),
-                    theme.text("key_figures"),
                 )
             })
             .collect();
@@ -274,27 +272,18 @@ pub(super) fn x4_readings(theme: &Theme, r: &Report, kind: &str) -> String {
         .join(theme.text("list_or"))
 }
 
-pub(super) fn change_row<'a>(
-    row: &'a str,
-    column: &'a str,
-    prev: FigureValue,
-    cur: FigureValue,
-    group: &'a str,
-) -> ChangeRow<'a> {
+pub(super) fn change_row(label: &str, prev: FigureValue, cur: FigureValue) -> ChangeRow<'_> {
     ChangeRow {
-        group,
-        row,
-        column,
+        label,
         prev,
         cur,
         change: derive::change(prev, cur),
     }
 }
 
+/// A key figure in two consecutive years.
 pub(super) struct ChangeRow<'a> {
-    pub(super) group: &'a str,
-    pub(super) row: &'a str,
-    pub(super) column: &'a str,
+    pub(super) label: &'a str,
     pub(super) prev: FigureValue,
     pub(super) cur: FigureValue,
     pub(super) change: derive::Change,
@@ -365,29 +354,11 @@ pub(super) fn run_of<'a, T, K: PartialEq>(
 
 /// The rows of the "compared with last year" table, with a group row per section.
 pub(super) fn change_rows_html(theme: &Theme, rows: &[ChangeRow<'_>]) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::with_capacity(rows.len() * 180);
-    let mut group = "";
-    let mut left = 0;
-    for (i, r) in rows.iter().enumerate() {
-        if r.group != group {
-            let _ = writeln!(
-                out,
-                "<tr class=\"group\"><th scope=\"rowgroup\" colspan=\"6\">{}</th></tr>",
-                esc(r.group)
-            );
-            group = r.group;
-            left = 0;
-        }
-        let first = left == 0;
-        if first {
-            // One run per row label within a group (two separate runs rescanned the whole
-            // group from every row: quadratic in the group's length).
-            left = run_of(rows, i, |x| (x.row, x.group));
-        }
-        out.push_str("<tr>");
-        label_cells(&mut out, r.row, r.column, left, first, "");
-        left -= 1;
+    let mut out = String::with_capacity(rows.len() * 120);
+    for r in rows {
+        out.push_str("<tr><th scope=\"row\">");
+        out.push_str(&esc(r.label));
+        out.push_str("</th>");
         figure_td(&mut out, theme, r.prev);
         figure_td(&mut out, theme, r.cur);
         out.push_str("<td>");
