@@ -9,12 +9,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::format::{Format, Formats, Table, formats};
 
 /// A byte range in a source file (the file's text after a leading BOM is removed).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Span {
     pub start: u32,
     pub end: u32,
@@ -38,12 +38,27 @@ impl Span {
 /// In a column with a unit (本年收费金额（单位：万元）) `value` is always in that unit: an
 /// amount printed in another unit (`1,500元`) is converted exactly and its printed text kept
 /// in `printed`, so no figure is ever taken 10,000-fold.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Amount {
+    #[serde(with = "decimal_bytes")]
     pub value: Decimal,
     pub unit: Option<String>,
     /// The text as printed, when `value` was converted from another unit.
     pub printed: Option<Box<str>>,
+}
+
+/// A decimal as its 16-byte representation (the parse cache, `crate::load::cache`).
+mod decimal_bytes {
+    use rust_decimal::Decimal;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error> {
+        d.serialize().serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+        <[u8; 16]>::deserialize(d).map(Decimal::deserialize)
+    }
 }
 
 /// The units of money amounts are printed in, with their size in 元.
@@ -108,7 +123,7 @@ impl fmt::Display for Amount {
 }
 
 /// One cell of a statistics table, as published.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Cell {
     /// Printed empty; the text is what was printed (`""`, `"-"`, `"—"`, `"／"`).
     Empty(String),
@@ -160,14 +175,14 @@ impl fmt::Display for Cell {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CellData {
     pub value: Cell,
     pub span: Span,
 }
 
 /// One row of a table: its cells in the printed column order.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RowData {
     pub cells: Vec<CellData>,
     /// The span of the row's value (the array).
@@ -178,7 +193,7 @@ pub struct RowData {
 
 /// The data of one statistics table; `rows[i]` follows the format's row order and is `None`
 /// when the row is missing or could not be read.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct TableData {
     pub rows: Vec<Option<RowData>>,
     /// The span of the table header (`[requests]`), where "missing row" points.
@@ -210,7 +225,7 @@ pub struct Acknowledgement {
 }
 
 /// A prose section of the body, found by its heading (`## 五、…`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProseSection {
     /// The section numeral (`一` … `六`), or `None` for text before the first heading.
     pub num: Option<String>,
@@ -221,7 +236,7 @@ pub struct ProseSection {
     pub heading_span: Span,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ReportMeta {
     pub title: Option<String>,
     /// The agency name as printed on this report, when it differs from the agency's name now.

@@ -787,3 +787,84 @@ fn report_and_agency_pages_show_where_each_rate_stands_among_peers() {
         "{year}"
     );
 }
+
+/// The parse cache (`.gongkai/reports.cache`) changes nothing but the time: a check and a
+/// build from it give, byte for byte, what they give from the files; an edited report is read
+/// again, not taken from the cache; a damaged cache is ignored and replaced.
+#[test]
+fn the_parse_cache_changes_nothing_but_the_time() {
+    let site = common::example_site();
+    let dir = site.path();
+    let cache = dir.join(".gongkai/reports.cache");
+    let check = |dir: &Path| common::stdout(&common::gongkai(dir, &["check", "--format", "json"]));
+    let fresh = check(dir);
+    assert!(cache.is_file(), "the first run writes the cache");
+    let written = std::fs::read(&cache).unwrap();
+    assert_eq!(check(dir), fresh, "a check from the cache");
+    assert_eq!(
+        std::fs::read(&cache).unwrap(),
+        written,
+        "an unchanged site does not rewrite the cache"
+    );
+    // The model itself, report by report.
+    let loaded = |dir: &Path| {
+        let l = gongkai::load::load_site(dir).unwrap();
+        format!("{:?}{:?}", l.site.reports, l.diagnostics)
+    };
+    let from_cache = loaded(dir);
+    std::fs::remove_file(&cache).unwrap();
+    assert_eq!(
+        loaded(dir),
+        from_cache,
+        "parsed and cached reports are equal"
+    );
+
+    // A build from the cache equals a build from the files.
+    assert_eq!(build(dir).status.code(), Some(0));
+    let cold = common::snapshot(&dir.join("public"));
+    assert!(cache.is_file());
+    std::fs::remove_dir_all(dir.join("public")).unwrap();
+    assert_eq!(build(dir).status.code(), Some(0));
+    assert_eq!(common::snapshot(&dir.join("public")), cold);
+
+    // An edit: 本年新收 total 74 → 75 breaks the identity, and the check says so.
+    common::replace_in(
+        &dir.join("content/pingtan/2022.md"),
+        "= [71, 3, 0, 0, 0, 0, 74]",
+        "= [71, 3, 0, 0, 0, 0, 75]",
+    );
+    let edited = check(dir);
+    assert_ne!(edited, fresh);
+    assert!(
+        edited.contains("\"code\": \"I1\"") && edited.contains("本年新收申请 75"),
+        "{edited}"
+    );
+    common::replace_in(
+        &dir.join("content/pingtan/2022.md"),
+        "= [71, 3, 0, 0, 0, 0, 75]",
+        "= [71, 3, 0, 0, 0, 0, 74]",
+    );
+    assert_eq!(check(dir), fresh, "back as it was");
+
+    // A damaged cache: ignored, then written again.
+    std::fs::write(&cache, b"GKCACHE1 not a cache").unwrap();
+    assert_eq!(check(dir), fresh);
+    assert!(std::fs::read(&cache).unwrap().len() > 1000);
+    let mut bytes = std::fs::read(&cache).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0xFF;
+    std::fs::write(&cache, &bytes).unwrap();
+    assert_eq!(check(dir), fresh);
+}
+
+/// A `.gongkai` that is a link (to anywhere) is never written through.
+#[cfg(unix)]
+#[test]
+fn a_linked_cache_folder_is_not_written() {
+    let site = common::example_site();
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(elsewhere.path(), site.path().join(".gongkai")).unwrap();
+    let out = common::gongkai(site.path(), &["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
+    assert_eq!(std::fs::read_dir(elsewhere.path()).unwrap().count(), 0);
+}

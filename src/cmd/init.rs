@@ -67,7 +67,7 @@ pub fn run(dir: &Path) -> i32 {
             if gitignore.exists() {
                 Ok(())
             } else {
-                std::fs::write(&gitignore, "/public/\n/.public.gongkai-lock\n")
+                std::fs::write(&gitignore, "/public/\n/.public.gongkai-lock\n/.gongkai/\n")
             }
         })
         .and_then(|_| std::fs::write(agency.join("agency.toml"), AGENCY_TOML))

@@ -3,6 +3,7 @@
 //! Layout read here (documented in the README):
 //! `site.toml`, `content/<agency-slug>/agency.toml`, `content/<agency-slug>/<year>.md`.
 
+pub mod cache;
 pub mod config;
 pub mod report;
 pub mod toml_walk;
@@ -291,6 +292,9 @@ struct Parsed {
     report: Option<Report>,
     diags: Vec<Diagnostic>,
     text: Option<Arc<str>>,
+    /// The parse-cache key of a report read without a diagnostic, and whether it came from
+    /// the cache.
+    key: Option<(u128, bool)>,
 }
 
 /// One agency folder read: its findings, the text of its `agency.toml` (path, text) and the
@@ -458,33 +462,59 @@ pub fn load_site(root: &Path) -> Result<Loaded, Fatal> {
         agencies.extend(a);
     }
 
+    // Reports whose text is unchanged since the last run come from the parse cache.
+    let cache = cache::Cache::open(root);
     let parsed: Vec<Parsed> = report_files
         .par_iter()
         .filter(|(_, _, year, _)| year.is_some())
         .map(|(rel, slug, year, path)| match read_text(path, rel) {
             Ok(text) => {
+                let key = cache::key(rel, slug, *year, &text);
+                if let Some(r) = cache.get(key, &text) {
+                    return Parsed {
+                        report: Some(r),
+                        diags: Vec::new(),
+                        text: Some(text),
+                        key: Some((key, true)),
+                    };
+                }
                 let (report, diags) = report::parse_report(rel, slug, *year, text.clone());
+                let clean = report.is_some() && diags.is_empty();
                 Parsed {
                     report,
                     diags,
                     text: Some(text),
+                    key: clean.then_some((key, false)),
                 }
             }
             Err(d) => Parsed {
                 report: None,
                 diags: vec![*d],
                 text: None,
+                key: None,
             },
         })
         .collect();
     let mut reports = Vec::with_capacity(parsed.len());
+    let mut keys: Vec<(u128, usize)> = Vec::new();
+    let mut missed = false;
     for ((rel, ..), p) in report_files.iter().filter(|f| f.2.is_some()).zip(parsed) {
         if let Some(t) = p.text {
             sources.insert(rel, t);
         }
         diags.extend(p.diags);
+        if let (Some((key, hit)), Some(_)) = (p.key, &p.report) {
+            keys.push((key, reports.len()));
+            missed |= !hit;
+        }
         reports.extend(p.report);
     }
+    // Written when a report was parsed, or the cache holds entries no report uses now.
+    if missed || keys.len() != cache.len() {
+        let entries: Vec<(u128, &Report)> = keys.iter().map(|&(k, i)| (k, &reports[i])).collect();
+        cache::save(root, &entries);
+    }
+    drop(cache);
     reports.sort_by(|a, b| (&a.agency, a.year, &a.path).cmp(&(&b.agency, b.year, &b.path)));
     agencies.sort_by(|a, b| a.slug.cmp(&b.slug));
     inherit_tiers(&mut agencies);
