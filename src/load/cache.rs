@@ -3,15 +3,20 @@
 //! loading: 0.6 s of a 10,000-report check).
 //!
 //! The cache is `<site>/.gongkai/reports.cache` (the loader and the watcher skip names
-//! starting with a dot). An entry is found by a 128-bit hash of everything a report's parse
-//! depends on: its path, agency, file-name year and text, and the parser itself (its source
-//! files and `Cargo.lock`, hashed when the cache is opened), so an edit, a rename or another
-//! build of gongkai never reads a stale entry. Only reports read without any diagnostic are
-//! kept (a diagnostic's words depend on the language). A file that is absent, damaged (its
-//! checksum), from another parser, or reached through a link means an empty cache, and
-//! failing to write it is silent: the cache only ever saves time, never decides a figure.
+//! starting with a dot). An entry is found by a 128-bit key computed from everything a
+//! report's parse depends on: its path, agency, file-name year and text; half of the key is a
+//! SipHash keyed with a secret of the user's (`~/.config/gongkai/cache-secret`, made on first
+//! use), so a cache that came with a site folder from elsewhere is never read: nobody without
+//! the secret can make an entry this machine will look up, and no figure can be slipped in
+//! beside the text the clerk checked. The file names the parser that wrote it (its source
+//! files and `Cargo.lock`, hashed), so another build of gongkai starts afresh. Only reports
+//! read without any diagnostic are kept (a diagnostic's words depend on the language). A file
+//! that is absent, damaged (its checksum) or reached through a link means an empty cache; no
+//! place for the secret means no cache; failing to write is silent: the cache only ever saves
+//! time, never decides a figure.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
@@ -51,16 +56,76 @@ fn parser_id() -> u128 {
     })
 }
 
-/// The key of a report file's entry.
-pub fn key(rel: &str, agency: &str, file_year: Option<i32>, text: &str) -> u128 {
-    let mut h = Xxh3::new();
-    for part in [rel, agency] {
-        h.update(part.as_bytes());
-        h.update(&[0]);
+/// The user's secret for the keys (two SipHash keys), read from or made in the user's
+/// configuration folder; `None` when there is none (then nothing is cached).
+fn secret() -> Option<(u64, u64)> {
+    static SECRET: OnceLock<Option<(u64, u64)>> = OnceLock::new();
+    *SECRET.get_or_init(|| {
+        let nonempty = |v: std::ffi::OsString| (!v.is_empty()).then(|| PathBuf::from(v));
+        let dir = std::env::var_os("XDG_CONFIG_HOME")
+            .and_then(nonempty)
+            .or_else(|| {
+                std::env::var_os("HOME")
+                    .and_then(nonempty)
+                    .map(|h| h.join(".config"))
+            })?
+            .join("gongkai");
+        let file = dir.join("cache-secret");
+        let read = |f: &Path| -> Option<(u64, u64)> {
+            let text = std::fs::read_to_string(f).ok()?;
+            let t = text.trim();
+            if t.len() != 32 {
+                return None;
+            }
+            Some((
+                u64::from_str_radix(&t[..16], 16).ok()?,
+                u64::from_str_radix(&t[16..], 16).ok()?,
+            ))
+        };
+        if let Some(s) = read(&file) {
+            return Some(s);
+        }
+        // Random keys: std's hasher state is seeded from the operating system's randomness.
+        let state = std::collections::hash_map::RandomState::new();
+        let (k0, k1) = (state.hash_one(0x9e37_u32), state.hash_one(0x79b9_u32));
+        std::fs::create_dir_all(&dir).ok()?;
+        let mut tmp = tempfile::NamedTempFile::new_in(&dir).ok()?;
+        std::io::Write::write_all(&mut tmp, format!("{k0:016x}{k1:016x}\n").as_bytes()).ok()?;
+        // Another gongkai may have made it meanwhile: its secret is the one to use.
+        let _ = tmp.persist_noclobber(&file);
+        read(&file)
+    })
+}
+
+/// The key of a report file's entry: the XXH3-128 digest of its inputs (no two texts share a
+/// key by chance) with its upper half replaced by SipHash-2-4 of the digest under the user's
+/// secret (which entry a text finds cannot be known without the secret). Hashing the digest,
+/// not the text, keeps the secret's cost to one short hash per report.
+fn key_with(
+    secret: (u64, u64),
+    rel: &str,
+    agency: &str,
+    file_year: Option<i32>,
+    text: &str,
+) -> u128 {
+    let mut x = Xxh3::new();
+    let year = file_year.unwrap_or(i32::MIN).to_le_bytes();
+    for part in [
+        rel.as_bytes(),
+        &[0],
+        agency.as_bytes(),
+        &[0],
+        &year,
+        text.as_bytes(),
+    ] {
+        x.update(part);
     }
-    h.update(&file_year.unwrap_or(i32::MIN).to_le_bytes());
-    h.update(text.as_bytes());
-    h.digest128()
+    let digest = x.digest128();
+    #[allow(deprecated)]
+    // SipHash-2-4 with keys: std keeps it, deprecated only as a HashMap hasher.
+    let mut sip = std::hash::SipHasher::new_with_keys(secret.0, secret.1);
+    sip.write(&digest.to_le_bytes());
+    (u128::from(sip.finish()) << 64) | (digest & u128::from(u64::MAX))
 }
 
 /// A report without its text (the text is the file, read anyway).
@@ -112,6 +177,8 @@ struct Ack {
 pub struct Cache {
     bytes: Vec<u8>,
     index: HashMap<u128, (usize, usize)>,
+    /// `None`: no secret, nothing is cached.
+    secret: Option<(u64, u64)>,
 }
 
 /// The cache file of a site, unless `.gongkai` is a link (writing through it could reach
@@ -127,10 +194,23 @@ fn path(root: &Path) -> Option<PathBuf> {
 impl Cache {
     /// Reads the site's cache; empty when there is none or it cannot be used.
     pub fn open(root: &Path) -> Cache {
-        let Some(bytes) = path(root).and_then(|p| std::fs::read(p).ok()) else {
+        let Some(secret) = secret() else {
             return Cache::default();
         };
-        Cache::parse(bytes).unwrap_or_default()
+        let cache = path(root)
+            .and_then(|p| std::fs::read(p).ok())
+            .and_then(Cache::parse)
+            .unwrap_or_default();
+        Cache {
+            secret: Some(secret),
+            ..cache
+        }
+    }
+
+    /// The key of a report file's entry; `None` when nothing is cached.
+    pub fn key(&self, rel: &str, agency: &str, file_year: Option<i32>, text: &str) -> Option<u128> {
+        self.secret
+            .map(|s| key_with(s, rel, agency, file_year, text))
     }
 
     fn parse(bytes: Vec<u8>) -> Option<Cache> {
@@ -151,7 +231,11 @@ impl Cache {
             index.insert(key, (start, len));
             at = start + len;
         }
-        Some(Cache { bytes, index })
+        Some(Cache {
+            bytes,
+            index,
+            secret: None,
+        })
     }
 
     pub fn len(&self) -> usize {
@@ -287,7 +371,8 @@ mod tests {
     }
 
     #[test]
-    fn keys_differ_by_every_input() {
+    fn keys_differ_by_every_input_and_by_secret() {
+        let key = |rel, agency, year, text| key_with((1, 2), rel, agency, year, text);
         let k = key("content/a/2021.md", "a", Some(2021), "text");
         assert_ne!(k, key("content/b/2021.md", "a", Some(2021), "text"));
         assert_ne!(k, key("content/a/2021.md", "b", Some(2021), "text"));
@@ -295,5 +380,8 @@ mod tests {
         assert_ne!(k, key("content/a/2021.md", "a", None, "text"));
         assert_ne!(k, key("content/a/2021.md", "a", Some(2021), "text "));
         assert_eq!(k, key("content/a/2021.md", "a", Some(2021), "text"));
+        // Another user's secret: the same text, another entry.
+        let other = key_with((1, 3), "content/a/2021.md", "a", Some(2021), "text");
+        assert_ne!(k >> 64, other >> 64);
     }
 }

@@ -469,13 +469,13 @@ pub fn load_site(root: &Path) -> Result<Loaded, Fatal> {
         .filter(|(_, _, year, _)| year.is_some())
         .map(|(rel, slug, year, path)| match read_text(path, rel) {
             Ok(text) => {
-                let key = cache::key(rel, slug, *year, &text);
-                if let Some(r) = cache.get(key, &text) {
+                let key = cache.key(rel, slug, *year, &text);
+                if let Some(r) = key.and_then(|k| cache.get(k, &text)) {
                     return Parsed {
                         report: Some(r),
                         diags: Vec::new(),
                         text: Some(text),
-                        key: Some((key, true)),
+                        key: key.map(|k| (k, true)),
                     };
                 }
                 let (report, diags) = report::parse_report(rel, slug, *year, text.clone());
@@ -484,7 +484,7 @@ pub fn load_site(root: &Path) -> Result<Loaded, Fatal> {
                     report,
                     diags,
                     text: Some(text),
-                    key: clean.then_some((key, false)),
+                    key: key.filter(|_| clean).map(|k| (k, false)),
                 }
             }
             Err(d) => Parsed {
