@@ -32,7 +32,7 @@ for n in 10000 "$BIG"; do
   fi
 done
 
-# run LABEL CMD...: prints "wall cpu rss" (s, s, MB) of one run.
+# run CMD...: prints "wall cpu rss" (s, s, MB) of one run of CMD.
 run() {
   /usr/bin/time -f '%e %U %S %M' -o "$BENCH_DIR/time.txt" "$@" >/dev/null 2>"$BENCH_DIR/stderr.txt" || {
     echo "failed: $*" >&2; tail -5 "$BENCH_DIR/stderr.txt" >&2; exit 1; }

@@ -39,72 +39,65 @@ fn main() -> ExitCode {
                 "<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{title}</title></head><body><main>{body}</main></body></html>\n"
             )
         };
-        if zola {
-            write(
-                out.join("config.toml"),
-                "base_url = \"https://example.org\"\ntitle = \"Reports\"\ncompile_sass = false\nbuild_search_index = false\ngenerate_feeds = false\ntaxonomies = [{ name = \"agencies\" }, { name = \"years\" }]\n".into(),
-            )?;
-            write(
-                out.join("content/_index.md"),
-                "+++\ntitle = \"Reports\"\n+++\n".into(),
-            )?;
-            write(
-                out.join("content/reports/_index.md"),
-                "+++\ntitle = \"Reports\"\n+++\n".into(),
-            )?;
-            write(
-                out.join("templates/page.html"),
-                layout(
-                    "{{ page.title }}",
-                    "<h1>{{ page.title }}</h1>{{ page.content | safe }}",
+        // The configuration and templates of each tool: the same pages, listed the same way.
+        let list = "<h1>{{ section.title }}</h1><ul>{% for p in section.pages %}<li><a href=\"{{ p.permalink }}\">{{ p.title }}</a></li>{% endfor %}{% for s in section.subsections %}{% set sub = get_section(path=s, metadata_only=true) %}<li><a href=\"{{ sub.permalink }}\">{{ sub.title }}</a></li>{% endfor %}</ul>";
+        let skeleton: Vec<(&str, String)> = if zola {
+            vec![
+                (
+                    "config.toml",
+                    "base_url = \"https://example.org\"\ntitle = \"Reports\"\ncompile_sass = false\nbuild_search_index = false\ngenerate_feeds = false\ntaxonomies = [{ name = \"agencies\" }, { name = \"years\" }]\n".into(),
                 ),
-            )?;
-            let list = "<h1>{{ section.title }}</h1><ul>{% for p in section.pages %}<li><a href=\"{{ p.permalink }}\">{{ p.title }}</a></li>{% endfor %}{% for s in section.subsections %}{% set sub = get_section(path=s, metadata_only=true) %}<li><a href=\"{{ sub.permalink }}\">{{ sub.title }}</a></li>{% endfor %}</ul>";
-            write(
-                out.join("templates/section.html"),
-                layout("{{ section.title }}", list),
-            )?;
-            write(
-                out.join("templates/index.html"),
-                layout("{{ section.title }}", list),
-            )?;
-            write(
-                out.join("templates/taxonomy_single.html"),
-                layout(
-                    "{{ term.name }}",
-                    "<h1>{{ term.name }}</h1><ul>{% for p in term.pages %}<li><a href=\"{{ p.permalink }}\">{{ p.title }}</a></li>{% endfor %}</ul>",
+                ("content/_index.md", "+++\ntitle = \"Reports\"\n+++\n".into()),
+                ("content/reports/_index.md", "+++\ntitle = \"Reports\"\n+++\n".into()),
+                (
+                    "templates/page.html",
+                    layout("{{ page.title }}", "<h1>{{ page.title }}</h1>{{ page.content | safe }}"),
                 ),
-            )?;
-            write(
-                out.join("templates/taxonomy_list.html"),
-                layout(
-                    "{{ taxonomy.name }}",
-                    "<h1>{{ taxonomy.name }}</h1><ul>{% for t in terms %}<li><a href=\"{{ t.permalink }}\">{{ t.name }}</a> ({{ t.page_count }})</li>{% endfor %}</ul>",
+                ("templates/section.html", layout("{{ section.title }}", list)),
+                ("templates/index.html", layout("{{ section.title }}", list)),
+                (
+                    "templates/taxonomy_single.html",
+                    layout(
+                        "{{ term.name }}",
+                        "<h1>{{ term.name }}</h1><ul>{% for p in term.pages %}<li><a href=\"{{ p.permalink }}\">{{ p.title }}</a></li>{% endfor %}</ul>",
+                    ),
                 ),
-            )?;
+                (
+                    "templates/taxonomy_list.html",
+                    layout(
+                        "{{ taxonomy.name }}",
+                        "<h1>{{ taxonomy.name }}</h1><ul>{% for t in terms %}<li><a href=\"{{ t.permalink }}\">{{ t.name }}</a> ({{ t.page_count }})</li>{% endfor %}</ul>",
+                    ),
+                ),
+            ]
         } else {
-            write(
-                out.join("hugo.toml"),
-                "baseURL = \"https://example.org/\"\ntitle = \"Reports\"\ndisableKinds = [\"RSS\", \"sitemap\", \"robotsTXT\"]\n[taxonomies]\nagency = \"agencies\"\nyear = \"years\"\n".into(),
-            )?;
-            write(
-                out.join("layouts/_default/single.html"),
-                layout("{{ .Title }}", "<h1>{{ .Title }}</h1>{{ .Content }}"),
-            )?;
-            write(
-                out.join("layouts/_default/list.html"),
-                layout(
-                    "{{ .Title }}",
-                    "<h1>{{ .Title }}</h1><ul>{{ range .Pages }}<li><a href=\"{{ .RelPermalink }}\">{{ .Title }}</a></li>{{ end }}</ul>",
+            vec![
+                (
+                    "hugo.toml",
+                    "baseURL = \"https://example.org/\"\ntitle = \"Reports\"\ndisableKinds = [\"RSS\", \"sitemap\", \"robotsTXT\"]\n[taxonomies]\nagency = \"agencies\"\nyear = \"years\"\n".into(),
                 ),
-            )?;
-            write(
-                out.join("layouts/_default/terms.html"),
-                layout(
-                    "{{ .Title }}",
-                    "<h1>{{ .Title }}</h1><ul>{{ range .Data.Terms.Alphabetical }}<li><a href=\"{{ .Page.RelPermalink }}\">{{ .Page.Title }}</a> ({{ .Count }})</li>{{ end }}</ul>",
+                (
+                    "layouts/_default/single.html",
+                    layout("{{ .Title }}", "<h1>{{ .Title }}</h1>{{ .Content }}"),
                 ),
-            )?;
+                (
+                    "layouts/_default/list.html",
+                    layout(
+                        "{{ .Title }}",
+                        "<h1>{{ .Title }}</h1><ul>{{ range .Pages }}<li><a href=\"{{ .RelPermalink }}\">{{ .Title }}</a></li>{{ end }}</ul>",
+                    ),
+                ),
+                (
+                    "layouts/_default/terms.html",
+                    layout(
+                        "{{ .Title }}",
+                        "<h1>{{ .Title }}</h1><ul>{{ range .Data.Terms.Alphabetical }}<li><a href=\"{{ .Page.RelPermalink }}\">{{ .Page.Title }}</a> ({{ .Count }})</li>{{ end }}</ul>",
+                    ),
+                ),
+            ]
+        };
+        for (path, text) in skeleton {
+            write(out.join(path), text)?;
         }
         let names: std::collections::HashMap<&str, &str> = loaded
             .site

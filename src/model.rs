@@ -208,7 +208,7 @@ impl TableData {
 }
 
 /// An author's statement that a specific failed check is how the report was published.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Acknowledgement {
     /// The check id (`I2`, `X1`, `D1`, …).
     pub check: String,
@@ -217,10 +217,8 @@ pub struct Acknowledgement {
     /// Shown to readers next to the affected cells.
     pub note: String,
     /// Where `check` is written.
-    #[serde(skip)]
     pub span: Span,
     /// Where `at` is written.
-    #[serde(skip)]
     pub at_span: Span,
 }
 
@@ -248,8 +246,9 @@ pub struct ReportMeta {
     pub source: Option<String>,
 }
 
-/// One annual report of one agency.
-#[derive(Debug, Clone)]
+/// One annual report of one agency. Serialized only by the parse cache
+/// ([`crate::load::cache`]), without its text: the text is the file, read anyway.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     /// The agency's slug (its folder name).
     pub agency: String,
@@ -258,6 +257,7 @@ pub struct Report {
     pub format: usize,
     /// Path relative to the site root, with `/` separators.
     pub path: String,
+    #[serde(skip)]
     pub source: Arc<str>,
     pub meta: ReportMeta,
     /// In the format's table order.

@@ -21,10 +21,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
-use serde::{Deserialize, Serialize};
 use xxhash_rust::xxh3::{Xxh3, xxh3_128};
 
-use crate::model::{Acknowledgement, ProseSection, Report, ReportMeta, Span, TableData};
+use crate::model::Report;
 
 const MAGIC: &[u8; 8] = b"GKCACHE1";
 const HEADER: usize = 8 + 16 + 16;
@@ -128,50 +127,6 @@ fn key_with(
     (u128::from(sip.finish()) << 64) | (digest & u128::from(u64::MAX))
 }
 
-/// A report without its text (the text is the file, read anyway).
-#[derive(Deserialize)]
-struct Entry {
-    agency: String,
-    year: i32,
-    format: usize,
-    path: String,
-    meta: ReportMeta,
-    tables: Vec<TableData>,
-    acknowledgements: Vec<Ack>,
-    sections: Vec<ProseSection>,
-    body_start: usize,
-    year_span: Span,
-    format_span: Span,
-    published_span: Span,
-}
-
-/// [`Entry`] borrowed from a report, for writing (the same fields in the same order).
-#[derive(Serialize)]
-struct EntryRef<'a> {
-    agency: &'a str,
-    year: i32,
-    format: usize,
-    path: &'a str,
-    meta: &'a ReportMeta,
-    tables: &'a [TableData],
-    acknowledgements: Vec<Ack>,
-    sections: &'a [ProseSection],
-    body_start: usize,
-    year_span: Span,
-    format_span: Span,
-    published_span: Span,
-}
-
-/// An acknowledgement with its spans (the open-data form leaves them out).
-#[derive(Serialize, Deserialize)]
-struct Ack {
-    check: String,
-    at: String,
-    note: String,
-    span: Span,
-    at_span: Span,
-}
-
 /// The cache as read: each entry's bytes, decoded when a report asks for it.
 #[derive(Default)]
 pub struct Cache {
@@ -248,97 +203,57 @@ impl Cache {
 
     /// The report of `key`, with `text` as its source; `None` when not cached.
     pub fn get(&self, key: u128, text: &Arc<str>) -> Option<Report> {
-        let &(start, len) = self.index.get(&key)?;
-        let e: Entry = postcard::from_bytes(&self.bytes[start..start + len]).ok()?;
+        let mut r: Report = postcard::from_bytes(self.frame(key)?).ok()?;
         // The text decides the entry; a body offset outside it means a damaged entry.
-        if e.body_start > text.len() {
+        if r.body_start > text.len() {
             return None;
         }
-        Some(Report {
-            agency: e.agency,
-            year: e.year,
-            format: e.format,
-            path: e.path,
-            source: text.clone(),
-            meta: e.meta,
-            tables: e.tables,
-            acknowledgements: e
-                .acknowledgements
-                .into_iter()
-                .map(|a| Acknowledgement {
-                    check: a.check,
-                    at: a.at,
-                    note: a.note,
-                    span: a.span,
-                    at_span: a.at_span,
-                })
-                .collect(),
-            sections: e.sections,
-            body_start: e.body_start,
-            year_span: e.year_span,
-            format_span: e.format_span,
-            published_span: e.published_span,
-        })
+        r.source = text.clone();
+        Some(r)
     }
-}
 
-/// Writes the cache of `entries` (key and report, for every report read without a
-/// diagnostic), replacing the file at once; any failure leaves the site as it was.
-pub fn save(root: &Path, entries: &[(u128, &Report)]) {
-    let Some(file) = path(root) else { return };
-    let frames: Vec<(u128, Vec<u8>)> = entries
-        .par_iter()
-        .filter_map(|&(key, r)| {
-            let e = EntryRef {
-                agency: &r.agency,
-                year: r.year,
-                format: r.format,
-                path: &r.path,
-                meta: &r.meta,
-                tables: &r.tables,
-                acknowledgements: r
-                    .acknowledgements
-                    .iter()
-                    .map(|a| Ack {
-                        check: a.check.clone(),
-                        at: a.at.clone(),
-                        note: a.note.clone(),
-                        span: a.span,
-                        at_span: a.at_span,
-                    })
-                    .collect(),
-                sections: &r.sections,
-                body_start: r.body_start,
-                year_span: r.year_span,
-                format_span: r.format_span,
-                published_span: r.published_span,
+    /// The encoded entry of `key`.
+    fn frame(&self, key: u128) -> Option<&[u8]> {
+        let &(start, len) = self.index.get(&key)?;
+        self.bytes.get(start..start + len)
+    }
+
+    /// Writes the cache of `entries` (key and report, for every report read without a
+    /// diagnostic), replacing the file at once; an entry this cache holds is copied as it is,
+    /// the others encoded. Any failure leaves the site as it was.
+    pub fn save(&self, root: &Path, entries: &[(u128, &Report)]) {
+        let Some(file) = path(root) else { return };
+        let frames: Vec<(u128, std::borrow::Cow<'_, [u8]>)> = entries
+            .par_iter()
+            .filter_map(|&(key, r)| match self.frame(key) {
+                Some(b) => Some((key, b.into())),
+                None => postcard::to_allocvec(r).ok().map(|b| (key, b.into())),
+            })
+            .collect();
+        let mut payload = Vec::with_capacity(frames.iter().map(|(_, b)| b.len() + 20).sum());
+        for (key, b) in &frames {
+            let Ok(len) = u32::try_from(b.len()) else {
+                continue;
             };
-            postcard::to_allocvec(&e).ok().map(|b| (key, b))
-        })
-        .collect();
-    let mut payload = Vec::with_capacity(frames.iter().map(|(_, b)| b.len() + 20).sum());
-    for (key, b) in &frames {
-        let Ok(len) = u32::try_from(b.len()) else {
-            continue;
+            payload.extend_from_slice(&key.to_le_bytes());
+            payload.extend_from_slice(&len.to_le_bytes());
+            payload.extend_from_slice(b);
+        }
+        let mut out = Vec::with_capacity(HEADER + payload.len());
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&parser_id().to_le_bytes());
+        out.extend_from_slice(&xxh3_128(&payload).to_le_bytes());
+        out.extend_from_slice(&payload);
+        let Some(dir) = file.parent() else { return };
+        if std::fs::create_dir_all(dir).is_err() {
+            return;
+        }
+        let Ok(mut tmp) = tempfile::NamedTempFile::new_in(dir) else {
+            return;
         };
-        payload.extend_from_slice(&key.to_le_bytes());
-        payload.extend_from_slice(&len.to_le_bytes());
-        payload.extend_from_slice(b);
-    }
-    let mut out = Vec::with_capacity(HEADER + payload.len());
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&parser_id().to_le_bytes());
-    out.extend_from_slice(&xxh3_128(&payload).to_le_bytes());
-    out.extend_from_slice(&payload);
-    let Some(dir) = file.parent() else { return };
-    if std::fs::create_dir_all(dir).is_err() {
-        return;
-    }
-    let Ok(mut tmp) = tempfile::NamedTempFile::new_in(dir) else {
-        return;
-    };
-    if std::io::Write::write_all(&mut tmp, &out).is_ok() {
-        let _ = tmp.persist(&file);
+        if std::io::Write::write_all(&mut tmp, &out).is_ok() {
+            let _ = tmp.persist(&file);
+        }
     }
 }
 

@@ -512,7 +512,7 @@ pub fn load_site(root: &Path) -> Result<Loaded, Fatal> {
     // Written when a report was parsed, or the cache holds entries no report uses now.
     if missed || keys.len() != cache.len() {
         let entries: Vec<(u128, &Report)> = keys.iter().map(|&(k, i)| (k, &reports[i])).collect();
-        cache::save(root, &entries);
+        cache.save(root, &entries);
     }
     drop(cache);
     reports.sort_by(|a, b| (&a.agency, a.year, &a.path).cmp(&(&b.agency, b.year, &b.path)));

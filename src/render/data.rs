@@ -296,8 +296,9 @@ fn put_cell(out: &mut Vec<u8>, c: &Cell) {
 
 /// The per-report JSON document (schema: `report.schema.json`). Tables are listed by row,
 /// each row an array of values: the labels and column orders are in `labels.json`, once per
-/// format (labels were two thirds of every report's JSON, and column keys half the rest). Written from [`DataPieces`]; the text is what serde_json
-/// gives for the document's fields in this order.
+/// format (labels were two thirds of every report's JSON, and column keys half the rest).
+/// Written from [`DataPieces`]; the text is what serde_json gives for the document's fields
+/// in this order.
 pub fn report_json(archive: &Archive<'_>, i: usize) -> Vec<u8> {
     let f = formats();
     let pieces = &data_pieces()[archive.report(i).format];
@@ -347,28 +348,24 @@ pub fn report_json(archive: &Archive<'_>, i: usize) -> Vec<u8> {
             out.push(b',');
         }
         out.extend_from_slice(&t.head);
-        let mut first_row = true;
-        for (ri, row) in t.rows.iter().enumerate() {
-            if data.rows.get(ri).is_none_or(Option::is_none) {
-                continue;
-            }
-            if !first_row {
+        // A row that was read has every cell of the format's row (the loader's invariant).
+        let read = t
+            .rows
+            .iter()
+            .zip(&data.rows)
+            .filter_map(|(p, d)| Some((p, d.as_ref()?)));
+        for (n, (row, cells)) in read.enumerate() {
+            if n > 0 {
                 out.push(b',');
             }
-            first_row = false;
             out.extend_from_slice(&row.head);
-            for (pos, key) in row.csv_keys.iter().enumerate() {
+            for (pos, (key, c)) in row.csv_keys.iter().zip(&cells.cells).enumerate() {
                 if pos > 0 {
                     out.push(b',');
                 }
-                match data.cell(ri, pos) {
-                    Some(c) => {
-                        put_cell(&mut out, &c.value);
-                        if let Some(text) = printed_if_different(&c.value) {
-                            printed.push((key, text));
-                        }
-                    }
-                    None => out.extend_from_slice(b"null"),
+                put_cell(&mut out, &c.value);
+                if let Some(text) = printed_if_different(&c.value) {
+                    printed.push((key, text));
                 }
             }
             out.push(b']');

@@ -352,7 +352,7 @@ pub(super) fn run_of<'a, T, K: PartialEq>(
     items[i..].iter().take_while(|x| key(x) == k).count()
 }
 
-/// The rows of the "compared with last year" table, with a group row per section.
+/// The rows of the "compared with last year" table: one per key figure.
 pub(super) fn change_rows_html(theme: &Theme, rows: &[ChangeRow<'_>]) -> String {
     let mut out = String::with_capacity(rows.len() * 120);
     for r in rows {
