@@ -77,7 +77,7 @@ pub fn build_into(
 ) -> Result<Built, Failure> {
     let mut t = Timings::default();
     let start = Instant::now();
-    let loaded = t
+    let mut loaded = t
         .stage("load", || load_site(root))
         .map_err(Failure::Unreadable)?;
     let mut diagnostics = t.stage("check", || crate::check::check(&loaded));
@@ -88,6 +88,7 @@ pub fn build_into(
             sources: loaded.sources,
         });
     }
+    release_checked_text(&mut loaded, &diagnostics);
     let mut theme = render::theme::load(root, &loaded.site.config).map_err(Failure::Output)?;
     theme.set_globals(&loaded.site);
     let configured = match output {
@@ -108,6 +109,24 @@ pub fn build_into(
         search: r.stats,
         site: loaded.site,
     })
+}
+
+/// Frees the text a checked build no longer reads: the sources of files without a finding
+/// (only findings are printed with their lines) and every report's frontmatter (pages and
+/// search read the prose). Half of the files' bytes, which a large archive otherwise holds
+/// to the end of the build.
+fn release_checked_text(loaded: &mut crate::load::Loaded, diagnostics: &Diagnostics) {
+    let cited: std::collections::BTreeSet<&str> = diagnostics
+        .items
+        .iter()
+        .flat_map(|d| {
+            std::iter::once(d.file.as_str()).chain(d.related.iter().map(|r| r.file.as_str()))
+        })
+        .collect();
+    loaded.sources.retain(|path| cited.contains(path));
+    for r in &mut loaded.site.reports {
+        r.keep_body_only();
+    }
 }
 
 /// A full render.
@@ -151,9 +170,13 @@ pub fn render_site(
         let search_and_data = || {
             rayon::join(
                 || {
-                    let index = render::search::SearchIndex::build(&archive);
-                    let stats = index.write_all(&staging);
-                    (keep_state.then_some(index), stats)
+                    if keep_state {
+                        let index = render::search::SearchIndex::build(&archive);
+                        let stats = index.write_all(&staging);
+                        (Some(index), stats)
+                    } else {
+                        (None, render::search::write(&archive, &staging))
+                    }
                 },
                 || -> Result<(render::data::BulkTable, usize), String> {
                     let bulk = render::data::BulkTable::build(&archive)?;

@@ -302,6 +302,11 @@ impl Sources {
         self.files.get(path)
     }
 
+    /// Keeps the files whose path `keep` accepts.
+    pub fn retain(&mut self, mut keep: impl FnMut(&str) -> bool) {
+        self.files.retain(|p, _| keep(p));
+    }
+
     pub fn extend(&mut self, other: Sources) {
         self.files.extend(other.files);
     }

@@ -232,6 +232,19 @@ pub struct ProseSection {
     /// The Markdown under the heading (byte range in the report source).
     pub body: Span,
     pub heading_span: Span,
+    /// The figures the body states, in text order (only in the sections `[statements]` of
+    /// formats.toml names).
+    pub statements: Vec<Statement>,
+}
+
+/// A figure stated in the prose (`新收申请21件`), for check X4.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Statement {
+    /// Index into the statement kinds of formats.toml.
+    pub kind: usize,
+    pub value: u64,
+    /// The number and its unit in the report source.
+    pub span: Span,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -259,6 +272,10 @@ pub struct Report {
     pub path: String,
     #[serde(skip)]
     pub source: Arc<str>,
+    /// The byte of the file where `source` starts: 0, or `body_start` once a build has
+    /// checked the report and keeps only its Markdown body (`keep_body_only`).
+    #[serde(skip)]
+    pub source_start: usize,
     pub meta: ReportMeta,
     /// In the format's table order.
     pub tables: Vec<TableData>,
@@ -314,11 +331,28 @@ impl Report {
     }
 
     pub fn body(&self) -> &str {
-        &self.source[self.body_start..]
+        self.source
+            .get(self.body_start.saturating_sub(self.source_start)..)
+            .unwrap_or("")
     }
 
     pub fn section_text(&self, s: &ProseSection) -> &str {
-        &self.source[s.body.range()]
+        let r = s.body.range();
+        let base = self.source_start;
+        self.source
+            .get(r.start.saturating_sub(base)..r.end.saturating_sub(base))
+            .unwrap_or("")
+    }
+
+    /// Drops the frontmatter's text, about half of a report file: once the report is checked
+    /// (its diagnostics made), pages and the search index read only the prose, and a large
+    /// archive need not hold every table's text until the end of the build. Spans other than
+    /// the sections' then no longer point into `source`.
+    pub fn keep_body_only(&mut self) {
+        if self.source_start == 0 && self.body_start > 0 {
+            self.source = Arc::from(self.source.get(self.body_start..).unwrap_or(""));
+            self.source_start = self.body_start;
+        }
     }
 
     /// The title as printed, or the conventional one.

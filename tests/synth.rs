@@ -395,3 +395,67 @@ fn children_of<'a>(site: &'a gongkai::model::Site, slug: &str) -> Vec<&'a str> {
         .map(|a| a.slug.as_str())
         .collect()
 }
+
+/// A build writes the search index run by run, dropping each run's texts (`search::write`);
+/// watch mode keeps the whole index to update it. Both must write the same files, whatever
+/// the run length.
+#[test]
+fn the_search_index_written_in_runs_is_the_kept_index() {
+    use gongkai::render::{Sink, search};
+    use std::collections::BTreeMap;
+    use std::sync::Mutex;
+
+    #[derive(Default)]
+    struct Files(Mutex<BTreeMap<String, Vec<u8>>>);
+    impl Sink for Files {
+        fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), String> {
+            let old = self
+                .0
+                .lock()
+                .unwrap()
+                .insert(rel.to_string(), bytes.to_vec());
+            assert!(old.is_none(), "{rel} written twice");
+            Ok(())
+        }
+    }
+
+    let tmp = tempfile::tempdir().unwrap();
+    let opts = Options {
+        seed: 5,
+        agencies: 90,
+        ..Options::default()
+    };
+    generate(&opts, tmp.path()).unwrap();
+    let loaded = gongkai::load::load_site(tmp.path()).expect("loads");
+    let diags = gongkai::check::check(&loaded);
+    let archive = gongkai::render::Archive::new(&loaded.site, &diags.items);
+    let kept = Files::default();
+    let stats = search::SearchIndex::build(&archive)
+        .write_all(&kept)
+        .unwrap();
+    let kept = kept.0.into_inner().unwrap();
+    assert!(stats.docs > 300 && kept.len() == stats.files, "{stats:?}");
+    for run in [1, 8, 40, 1024] {
+        let streamed = Files::default();
+        let s = search::write_in_runs(&archive, &streamed, run).unwrap();
+        let streamed = streamed.0.into_inner().unwrap();
+        assert_eq!(
+            streamed.keys().collect::<Vec<_>>(),
+            kept.keys().collect::<Vec<_>>(),
+            "run {run}"
+        );
+        for (k, v) in &kept {
+            assert!(streamed[k] == *v, "run {run}: {k} differs");
+        }
+        assert_eq!(
+            (s.files, s.postings, s.index_bytes, s.doc_bytes),
+            (
+                stats.files,
+                stats.postings,
+                stats.index_bytes,
+                stats.doc_bytes
+            ),
+            "run {run}"
+        );
+    }
+}

@@ -40,6 +40,7 @@ fn parser_id() -> u128 {
             include_str!("cache.rs"),
             include_str!("mod.rs"),
             include_str!("report.rs"),
+            include_str!("statements.rs"),
             include_str!("toml_walk.rs"),
             include_str!("config.rs"),
             include_str!("../model.rs"),

@@ -6,6 +6,7 @@
 pub mod cache;
 pub mod config;
 pub mod report;
+pub mod statements;
 pub mod toml_walk;
 
 use std::path::{Path, PathBuf};

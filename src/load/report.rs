@@ -299,6 +299,7 @@ pub fn parse_report(
         acknowledgements: acks,
         sections,
         body_start,
+        source_start: 0,
         year_span,
         format_span,
         published_span,
@@ -876,6 +877,7 @@ pub fn read_sections(
             heading: String::new(),
             body: Span::new(body_start..first),
             heading_span: Span::new(body_start..body_start),
+            statements: Vec::new(),
         });
     }
     for (i, (num, heading, hspan, content_start)) in heads.iter().enumerate() {
@@ -885,6 +887,7 @@ pub fn read_sections(
             heading: heading.clone(),
             body: Span::new(*content_start..end),
             heading_span: *hspan,
+            statements: section_statements(num.as_deref(), text, *content_start..end),
         });
     }
     let mut diags = Vec::new();
@@ -927,6 +930,19 @@ pub fn read_sections(
     }
     diags.extend(mistyped_headings(file, text, body_start));
     (sections, diags)
+}
+
+/// The statements of a section body, when its section is one whose figures check X4 reads.
+fn section_statements(
+    num: Option<&str>,
+    text: &str,
+    body: std::ops::Range<usize>,
+) -> Vec<crate::model::Statement> {
+    let read = num.is_some_and(|n| formats().statements.sections.iter().any(|s| s == n));
+    match text.get(body.clone()) {
+        Some(b) if read => super::statements::statements(b, body.start),
+        _ => Vec::new(),
+    }
 }
 
 /// Lines that look like an official section heading but are not one gongkai recognises

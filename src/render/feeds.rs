@@ -25,9 +25,10 @@ fn summary(archive: &Archive<'_>, i: usize) -> String {
     let text = r
         .sections
         .iter()
-        .zip(archive.section_texts(i).iter())
-        .find(|(s, _)| s.num.as_deref() == Some("一"))
-        .map_or("", |(_, t)| t.as_str());
+        .find(|s| s.num.as_deref() == Some("一"))
+        .map_or(String::new(), |s| {
+            super::markdown::to_text(r.section_text(s))
+        });
     let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut out: String = flat.chars().take(200).collect();
     if flat.chars().count() > 200 {

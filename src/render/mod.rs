@@ -135,10 +135,6 @@ pub struct Archive<'a> {
     /// Each report's figures and rates, computed on first use (by whichever page or data
     /// file needs them first) and then shared.
     metrics: Vec<std::sync::OnceLock<crate::derive::Metrics>>,
-    /// Each report's sections as plain text, made on first use: search documents and feed
-    /// summaries both need them, and parsing the Markdown once is enough.
-    /// Shared, not copied, by the search index (a few hundred MB at 50,000 reports).
-    texts: Vec<std::sync::OnceLock<std::sync::Arc<[String]>>>,
     /// Peer benchmarks over every report, made on first use.
     peers: std::sync::OnceLock<crate::derive::peers::Peers>,
     /// Regions with at least two agencies, made on first use (see [`Archive::regions`]).
@@ -231,9 +227,6 @@ impl<'a> Archive<'a> {
             metrics: (0..site.reports.len())
                 .map(|_| std::sync::OnceLock::new())
                 .collect(),
-            texts: (0..site.reports.len())
-                .map(|_| std::sync::OnceLock::new())
-                .collect(),
             peers: std::sync::OnceLock::new(),
             regions: std::sync::OnceLock::new(),
             rollups: std::sync::Mutex::new(HashMap::new()),
@@ -311,15 +304,15 @@ impl<'a> Archive<'a> {
         })
     }
 
-    /// The plain text of each section of report `i` (in `report.sections` order).
-    pub fn section_texts(&self, i: usize) -> &std::sync::Arc<[String]> {
-        self.texts[i].get_or_init(|| {
-            let r = self.report(i);
-            r.sections
-                .iter()
-                .map(|s| markdown::to_text(r.section_text(s)))
-                .collect()
-        })
+    /// The plain text of each section of report `i` (in `report.sections` order). Made
+    /// each time, not kept: the search index writes its documents run by run, and holding the
+    /// text of every report was as much memory as the prose itself (200 MB at 50,000 reports).
+    pub fn section_texts(&self, i: usize) -> std::sync::Arc<[String]> {
+        let r = self.report(i);
+        r.sections
+            .iter()
+            .map(|s| markdown::to_text(r.section_text(s)))
+            .collect()
     }
 
     pub fn agency(&self, slug: &str) -> Option<&'a Agency> {

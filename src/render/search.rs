@@ -138,7 +138,7 @@ fn doc(archive: &Archive<'_>, i: usize) -> Doc {
         url: urls::report(&r.agency, r.year),
         meta,
         sections,
-        texts: archive.section_texts(i).clone(),
+        texts: archive.section_texts(i),
     }
 }
 
@@ -257,26 +257,34 @@ const POSTING_RUN: usize = 1024;
 /// soon as they are posted (all of them at once were a few hundred MB at 50,000 reports); an
 /// update recomputes the old document's from its text.
 fn post(docs: &[Doc], run: usize) -> (FxHashMap<u64, Postings>, usize) {
-    let runs: Vec<(FxHashMap<u64, Postings>, usize)> = docs
-        .par_chunks(run)
-        .enumerate()
-        .map(|(n, chunk)| {
-            let mut postings: FxHashMap<u64, Postings> = FxHashMap::default();
-            let mut total = 0;
-            for (k, d) in chunk.iter().enumerate() {
-                let id = (n * run + k) as u32;
-                let (body, meta) = grams_of(d);
-                for g in &body {
-                    postings.entry(*g).or_default().body.push(id);
-                }
-                for g in &meta {
-                    postings.entry(*g).or_default().meta.push(id);
-                }
-                total += body.len() + meta.len();
-            }
-            (postings, total)
-        })
-        .collect();
+    merge(
+        docs.par_chunks(run)
+            .enumerate()
+            .map(|(n, chunk)| post_run(chunk, n * run))
+            .collect(),
+    )
+}
+
+/// The postings of one run of documents whose ids start at `first`.
+fn post_run(docs: &[Doc], first: usize) -> (FxHashMap<u64, Postings>, usize) {
+    let mut postings: FxHashMap<u64, Postings> = FxHashMap::default();
+    let mut total = 0;
+    for (k, d) in docs.iter().enumerate() {
+        let id = (first + k) as u32;
+        let (body, meta) = grams_of(d);
+        for g in &body {
+            postings.entry(*g).or_default().body.push(id);
+        }
+        for g in &meta {
+            postings.entry(*g).or_default().meta.push(id);
+        }
+        total += body.len() + meta.len();
+    }
+    (postings, total)
+}
+
+/// Appends the runs' postings in run order, so each list stays in ascending id order.
+fn merge(runs: Vec<(FxHashMap<u64, Postings>, usize)>) -> (FxHashMap<u64, Postings>, usize) {
     let mut postings: FxHashMap<u64, Postings> = FxHashMap::default();
     let mut total = 0;
     for (run, n) in runs {
@@ -301,6 +309,72 @@ fn shard_count(total: usize, bigrams: usize) -> u32 {
     // About 24 KB per shard, so a query touches a few small files.
     let estimate = total * 3 + bigrams * 12;
     (estimate / 24_000).next_power_of_two().clamp(16, 8192) as u32
+}
+
+/// `search/docs/<chunk>.js`: the documents of one chunk.
+fn chunk_text(chunk: usize, docs: &[Doc]) -> String {
+    let mut s = format!("gk.docs({chunk},[");
+    for (k, d) in docs.iter().enumerate() {
+        if k > 0 {
+            s.push(',');
+        }
+        s.push_str("{\"t\":");
+        push_js_string(&mut s, &d.title);
+        s.push_str(",\"a\":");
+        push_js_string(&mut s, &d.agency);
+        let _ = write!(s, ",\"y\":{},\"u\":", d.year);
+        push_js_string(&mut s, &d.url);
+        s.push_str(",\"m\":");
+        push_js_string(&mut s, &d.meta);
+        s.push_str(",\"s\":[");
+        for (n, ((pos, heading), text)) in d.sections.iter().zip(d.texts.iter()).enumerate() {
+            if n > 0 {
+                s.push(',');
+            }
+            let _ = write!(s, "[{pos},");
+            push_js_string(&mut s, heading);
+            s.push(',');
+            push_js_string(&mut s, text);
+            s.push(']');
+        }
+        s.push_str("]}");
+    }
+    s.push_str("]);\n");
+    s
+}
+
+/// `search/manifest.js`, from the year and level of every document in order.
+fn manifest_text(shards: u32, docs: &[(i32, &str)]) -> String {
+    // Year and level of every document, for filtering before anything else is loaded:
+    // years as runs ([year, count], documents are in year order), levels as one character
+    // per document indexing `level_names` — a few KB for 10,000 reports.
+    let mut runs: Vec<(i32, usize)> = Vec::new();
+    for &(year, _) in docs {
+        match runs.last_mut() {
+            Some((y, n)) if *y == year => *n += 1,
+            _ => runs.push((year, 1)),
+        }
+    }
+    let mut names: Vec<&str> = docs.iter().map(|&(_, level)| level).collect();
+    names.sort_unstable();
+    names.dedup();
+    let levels: String = docs
+        .iter()
+        .map(|&(_, level)| {
+            let k = names.binary_search(&level).unwrap_or(0);
+            char::from_u32(48 + k as u32).unwrap_or('0')
+        })
+        .collect();
+    let years: Vec<String> = runs.iter().map(|(y, n)| format!("[{y},{n}]")).collect();
+    let names: Vec<String> = names.iter().map(|n| js_string(n)).collect();
+    format!(
+        "gk.manifest({{\"v\":2,\"shards\":{},\"chunk\":{DOCS_PER_CHUNK},\"docs\":{},\"year_runs\":[{}],\"level_names\":[{}],\"levels\":{}}});\n",
+        shards,
+        docs.len(),
+        years.join(","),
+        names.join(","),
+        js_string(&levels)
+    )
 }
 
 impl SearchIndex {
@@ -373,7 +447,7 @@ impl SearchIndex {
         t
     }
 
-    fn shard_text(&self, n: u32, mut bucket: Vec<(u64, &Postings)>) -> String {
+    fn shard_text(n: u32, mut bucket: Vec<(u64, &Postings)>) -> String {
         bucket.sort_by_key(|(g, _)| *g);
         let mut s = format!("gk.shard({n},{{");
         for (i, (g, p)) in bucket.iter().enumerate() {
@@ -399,87 +473,17 @@ impl SearchIndex {
     fn chunk_text(&self, chunk: usize) -> String {
         let start = chunk * DOCS_PER_CHUNK;
         let end = (start + DOCS_PER_CHUNK).min(self.docs.len());
-        let mut s = format!("gk.docs({chunk},[");
-        for (k, d) in self.docs[start..end].iter().enumerate() {
-            if k > 0 {
-                s.push(',');
-            }
-            s.push_str("{\"t\":");
-            push_js_string(&mut s, &d.title);
-            s.push_str(",\"a\":");
-            push_js_string(&mut s, &d.agency);
-            let _ = write!(s, ",\"y\":{},\"u\":", d.year);
-            push_js_string(&mut s, &d.url);
-            s.push_str(",\"m\":");
-            push_js_string(&mut s, &d.meta);
-            s.push_str(",\"s\":[");
-            for (n, ((pos, heading), text)) in d.sections.iter().zip(d.texts.iter()).enumerate() {
-                if n > 0 {
-                    s.push(',');
-                }
-                let _ = write!(s, "[{pos},");
-                push_js_string(&mut s, heading);
-                s.push(',');
-                push_js_string(&mut s, text);
-                s.push(']');
-            }
-            s.push_str("]}");
-        }
-        s.push_str("]);\n");
-        s
+        chunk_text(chunk, &self.docs[start..end])
     }
 
     fn manifest_text(&self) -> String {
-        // Year and level of every document, for filtering before anything else is loaded:
-        // years as runs ([year, count], documents are in year order), levels as one character
-        // per document indexing `level_names` — a few KB for 10,000 reports.
-        let mut runs: Vec<(i32, usize)> = Vec::new();
-        for d in &self.docs {
-            match runs.last_mut() {
-                Some((y, n)) if *y == d.year => *n += 1,
-                _ => runs.push((d.year, 1)),
-            }
-        }
-        let mut names: Vec<&str> = self.docs.iter().map(|d| d.level).collect();
-        names.sort_unstable();
-        names.dedup();
-        let levels: String = self
-            .docs
-            .iter()
-            .map(|d| {
-                let k = names.binary_search(&d.level).unwrap_or(0);
-                char::from_u32(48 + k as u32).unwrap_or('0')
-            })
-            .collect();
-        let years: Vec<String> = runs.iter().map(|(y, n)| format!("[{y},{n}]")).collect();
-        let names: Vec<String> = names.iter().map(|n| js_string(n)).collect();
-        format!(
-            "gk.manifest({{\"v\":2,\"shards\":{},\"chunk\":{DOCS_PER_CHUNK},\"docs\":{},\"year_runs\":[{}],\"level_names\":[{}],\"levels\":{}}});\n",
-            self.shards,
-            self.docs.len(),
-            years.join(","),
-            names.join(","),
-            js_string(&levels)
-        )
+        let docs: Vec<(i32, &str)> = self.docs.iter().map(|d| (d.year, d.level)).collect();
+        manifest_text(self.shards, &docs)
     }
 
     /// Writes `search/manifest.js`, every shard and every document chunk.
     pub fn write_all(&self, sink: &dyn Sink) -> Result<IndexStats, String> {
-        let mut buckets: Vec<Vec<(u64, &Postings)>> = vec![Vec::new(); self.shards as usize];
-        for (g, p) in &self.postings {
-            buckets[shard_of(*g, self.shards) as usize].push((*g, p));
-        }
-        let index_bytes: usize = buckets
-            .into_par_iter()
-            .enumerate()
-            .map(|(n, bucket)| -> Result<usize, String> {
-                let s = self.shard_text(n as u32, bucket);
-                sink.write(&format!("search/shards/{n}.js"), s.as_bytes())?;
-                Ok(s.len())
-            })
-            .collect::<Result<Vec<usize>, String>>()?
-            .into_iter()
-            .sum();
+        let index_bytes = write_shards(&self.postings, self.shards, sink)?;
         let chunks = self.docs.len().div_ceil(DOCS_PER_CHUNK);
         let doc_bytes: usize = (0..chunks)
             .into_par_iter()
@@ -520,7 +524,7 @@ impl SearchIndex {
                 .collect();
             sink.write(
                 &format!("search/shards/{n}.js"),
-                self.shard_text(n, bucket).as_bytes(),
+                Self::shard_text(n, bucket).as_bytes(),
             )?;
         }
         for &c in &t.chunks {
@@ -536,9 +540,96 @@ impl SearchIndex {
     }
 }
 
-/// Builds the index and writes it.
+/// Writes every shard; returns their bytes.
+fn write_shards(
+    postings: &FxHashMap<u64, Postings>,
+    shards: u32,
+    sink: &dyn Sink,
+) -> Result<usize, String> {
+    let mut buckets: Vec<Vec<(u64, &Postings)>> = vec![Vec::new(); shards as usize];
+    for (g, p) in postings {
+        buckets[shard_of(*g, shards) as usize].push((*g, p));
+    }
+    Ok(buckets
+        .into_par_iter()
+        .enumerate()
+        .map(|(n, bucket)| -> Result<usize, String> {
+            let s = SearchIndex::shard_text(n as u32, bucket);
+            sink.write(&format!("search/shards/{n}.js"), s.as_bytes())?;
+            Ok(s.len())
+        })
+        .collect::<Result<Vec<usize>, String>>()?
+        .into_iter()
+        .sum())
+}
+
+/// Builds the index and writes it, for a build that keeps no state: each run of documents
+/// writes its document chunks as soon as it is posted and drops its texts, so the plain
+/// text of every report (as much as the prose itself) is never held at once. The files are
+/// the ones [`SearchIndex::write_all`] writes.
 pub fn write(archive: &Archive<'_>, sink: &dyn Sink) -> Result<IndexStats, String> {
-    SearchIndex::build(archive).write_all(sink)
+    write_in_runs(archive, sink, POSTING_RUN)
+}
+
+/// [`write`] with runs of `run` documents (rounded up to whole document chunks); public for
+/// the test that compares it with the index watch mode keeps.
+pub fn write_in_runs(
+    archive: &Archive<'_>,
+    sink: &dyn Sink,
+    run: usize,
+) -> Result<IndexStats, String> {
+    let run = run.max(1).next_multiple_of(DOCS_PER_CHUNK);
+    let order = doc_order(archive);
+    type Run<'a> = (
+        FxHashMap<u64, Postings>,
+        usize,
+        Vec<(i32, &'static str)>,
+        usize,
+    );
+    let runs: Vec<Run<'_>> = order
+        .par_chunks(run)
+        .enumerate()
+        .map(|(n, ids)| -> Result<Run<'_>, String> {
+            let docs: Vec<Doc> = ids.iter().map(|&i| doc(archive, i)).collect();
+            let first = n * run;
+            let (postings, total) = post_run(&docs, first);
+            let mut bytes = 0;
+            for (k, chunk) in docs.chunks(DOCS_PER_CHUNK).enumerate() {
+                let c = first / DOCS_PER_CHUNK + k;
+                let s = chunk_text(c, chunk);
+                sink.write(&format!("search/docs/{c}.js"), s.as_bytes())?;
+                bytes += s.len();
+            }
+            let kinds = docs.iter().map(|d| (d.year, d.level)).collect();
+            Ok((postings, total, kinds, bytes))
+        })
+        .collect::<Result<_, String>>()?;
+    let mut kinds = Vec::with_capacity(order.len());
+    let mut doc_bytes = 0;
+    let runs = runs
+        .into_iter()
+        .map(|(p, total, k, bytes)| {
+            kinds.extend(k);
+            doc_bytes += bytes;
+            (p, total)
+        })
+        .collect();
+    let (postings, total) = merge(runs);
+    let shards = shard_count(total, postings.len());
+    let index_bytes = write_shards(&postings, shards, sink)?;
+    let manifest = manifest_text(shards, &kinds);
+    sink.write("search/manifest.js", manifest.as_bytes())?;
+    let chunks = order.len().div_ceil(DOCS_PER_CHUNK);
+    Ok(IndexStats {
+        files: 1 + shards as usize + chunks,
+        docs: order.len(),
+        shards,
+        bigrams: postings.len(),
+        postings: total,
+        index_bytes,
+        doc_bytes,
+        manifest_bytes: manifest.len(),
+    })
 }
 
 #[cfg(test)]
