@@ -210,6 +210,26 @@ impl Staging {
 
     /// Writes `bytes` at `rel` (a `/`-separated path) in the staging folder.
     pub fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), String> {
+        let path = self.prepare(rel)?;
+        std::fs::write(&path, bytes)
+            .map_err(|e| t!("output.cannot_write", path = path.display(), error = e))
+    }
+
+    /// Writes one file from `parts` in order, through one buffer instead of a joined copy.
+    pub fn write_parts(&self, rel: &str, parts: &[&[u8]]) -> Result<(), String> {
+        use std::io::Write;
+        let path = self.prepare(rel)?;
+        let error = |e: std::io::Error| t!("output.cannot_write", path = path.display(), error = e);
+        let file = std::fs::File::create(&path).map_err(error)?;
+        let mut w = std::io::BufWriter::with_capacity(256 * 1024, file);
+        for p in parts {
+            w.write_all(p).map_err(error)?;
+        }
+        w.flush().map_err(error)
+    }
+
+    /// The path of `rel` in the staging folder, its folder created; `rel` may not leave it.
+    fn prepare(&self, rel: &str) -> Result<PathBuf, String> {
         if rel.split('/').any(|p| p == ".." || p.is_empty()) || rel.starts_with('/') {
             return Err(t!("output.outside", path = rel));
         }
@@ -224,8 +244,7 @@ impl Staging {
                 }
             }
         }
-        std::fs::write(&path, bytes)
-            .map_err(|e| t!("output.cannot_write", path = path.display(), error = e))
+        Ok(path)
     }
 
     /// Swaps the staging folder into place; the previous output is removed afterwards, except
@@ -307,6 +326,10 @@ fn carry_over<'a>(from: &Path, to: &Path, names: &[&'a str]) -> std::io::Result<
 impl crate::render::Sink for Staging {
     fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), String> {
         Staging::write(self, rel, bytes)
+    }
+
+    fn write_parts(&self, rel: &str, parts: &[&[u8]]) -> Result<(), String> {
+        Staging::write_parts(self, rel, parts)
     }
 }
 

@@ -919,14 +919,11 @@ impl BulkTable {
         Ok(())
     }
 
-    fn csv<'a>(&self, rows: impl Iterator<Item = &'a BulkRow> + Clone) -> Vec<u8> {
-        let len = self.header_csv.len() + rows.clone().map(|r| r.csv.len()).sum::<usize>();
-        let mut out = Vec::with_capacity(len);
-        out.extend_from_slice(&self.header_csv);
-        for r in rows {
-            out.extend_from_slice(&r.csv);
-        }
-        out
+    /// The CSV file of `rows`, as the pieces the table holds (see [`Sink::write_parts`]).
+    fn csv<'a>(&'a self, rows: impl Iterator<Item = &'a BulkRow>) -> Vec<&'a [u8]> {
+        std::iter::once(self.header_csv.as_slice())
+            .chain(rows.map(|r| r.csv.as_slice()))
+            .collect()
     }
 
     /// Writes reports.csv, reports.json and the per-year CSVs (of `years`, or all); returns
@@ -948,14 +945,14 @@ impl BulkTable {
         let (all, by_year) = rayon::join(
             || {
                 let (csv, json) = rayon::join(
-                    || sink.write("data/reports.csv", &self.csv(self.rows.iter())),
-                    || sink.write("data/reports.json", self.json().as_bytes()),
+                    || sink.write_parts("data/reports.csv", &self.csv(self.rows.iter())),
+                    || sink.write_parts("data/reports.json", &self.json()),
                 );
                 csv.and(json)
             },
             || {
                 years.par_iter().try_for_each(|y| {
-                    sink.write(
+                    sink.write_parts(
                         &format!("data/years/{y}.csv"),
                         &self.csv(self.rows.iter().filter(|r| r.year == *y)),
                     )
@@ -966,20 +963,19 @@ impl BulkTable {
         Ok(2 + years.len())
     }
 
-    /// The same table as JSON: column names once, then one array per report.
-    fn json(&self) -> String {
-        let mut out =
-            String::with_capacity(self.rows.iter().map(|r| r.json.len() + 1).sum::<usize>() + 64);
-        out.push_str("{\"schema_version\":1,\"columns\":");
-        out.push_str(&self.header_json);
-        out.push_str(",\"rows\":[");
+    /// The same table as JSON: column names once, then one array per report (as pieces).
+    fn json(&self) -> Vec<&[u8]> {
+        let mut out: Vec<&[u8]> = Vec::with_capacity(self.rows.len() * 2 + 4);
+        out.push(b"{\"schema_version\":1,\"columns\":");
+        out.push(self.header_json.as_bytes());
+        out.push(b",\"rows\":[");
         for (n, r) in self.rows.iter().enumerate() {
             if n > 0 {
-                out.push(',');
+                out.push(b",");
             }
-            out.push_str(&r.json);
+            out.push(r.json.as_bytes());
         }
-        out.push_str("]}\n");
+        out.push(b"]}\n");
         out
     }
 }

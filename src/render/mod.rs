@@ -22,6 +22,13 @@ mod xlsx;
 /// Where rendered files go (the write stage's staging folder, or memory in tests).
 pub trait Sink: Sync {
     fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), String>;
+
+    /// Writes one file made of `parts` in order. A sink that writes to the disk need not join
+    /// them first: the bulk tables are each one long file (hundreds of MB at 200,000 reports)
+    /// of rows the build already holds.
+    fn write_parts(&self, rel: &str, parts: &[&[u8]]) -> Result<(), String> {
+        self.write(rel, &parts.concat())
+    }
 }
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
