@@ -58,18 +58,40 @@ fn pack(a: char, b: char) -> u64 {
 
 /// Sorted, distinct bigrams of a text.
 pub fn bigrams(text: &str) -> Vec<u64> {
-    let chars = indexed_chars(text);
-    // Prose repeats most of its bigrams: dropping repeats in a hash set first leaves far
-    // fewer to sort (sorting every window was a tenth of the search stage).
-    let mut seen: FxHashSet<u64> =
-        FxHashSet::with_capacity_and_hasher(chars.len(), Default::default());
-    let mut out: Vec<u64> = chars
-        .windows(2)
-        .map(|w| pack(w[0], w[1]))
-        .filter(|g| seen.insert(*g))
-        .collect();
-    out.sort_unstable();
-    out
+    bigrams_of([text])
+}
+
+/// Sorted, distinct bigrams of texts read one after the other (whitespace between them is
+/// not indexed, so this is the bigrams of their concatenation), without joining them or
+/// collecting their characters first.
+pub fn bigrams_of<'a>(texts: impl IntoIterator<Item = &'a str>) -> Vec<u64> {
+    thread_local! {
+        // Prose repeats most of its bigrams: dropping repeats in a hash set first leaves far
+        // fewer to sort (sorting every window was a tenth of the search stage). One set per
+        // thread, emptied for each text, instead of one allocated per document.
+        static SEEN: std::cell::RefCell<FxHashSet<u64>> = Default::default();
+    }
+    SEEN.with_borrow_mut(|seen| {
+        seen.clear();
+        let mut out = Vec::new();
+        let mut prev: Option<char> = None;
+        for text in texts {
+            for c in text.chars().map(normalize_char) {
+                if c.is_whitespace() {
+                    continue;
+                }
+                if let Some(p) = prev {
+                    let g = pack(p, c);
+                    if seen.insert(g) {
+                        out.push(g);
+                    }
+                }
+                prev = Some(c);
+            }
+        }
+        out.sort_unstable();
+        out
+    })
 }
 
 /// FNV-1a over the two code points (as search.js computes it).
@@ -143,8 +165,10 @@ fn doc(archive: &Archive<'_>, i: usize) -> Doc {
 }
 
 fn grams_of(d: &Doc) -> (Vec<u64>, Vec<u64>) {
-    let body = d.texts.join("\n");
-    (bigrams(&body), bigrams(&d.meta))
+    (
+        bigrams_of(d.texts.iter().map(String::as_str)),
+        bigrams(&d.meta),
+    )
 }
 
 /// Base-36 deltas, comma-separated: compact and cheap to decode in JavaScript.
@@ -709,6 +733,15 @@ mod tests {
             naive.sort_unstable();
             naive.dedup();
             assert_eq!(bigrams(text), naive, "{text}");
+            // In pieces, as a document's sections are read: the bigrams of the joined text.
+            for at in text.char_indices().map(|(i, _)| i) {
+                let (a, b) = text.split_at(at);
+                assert_eq!(
+                    bigrams_of([a, "", b]),
+                    bigrams(&format!("{a}\n{b}")),
+                    "{text}"
+                );
+            }
         }
     }
 
