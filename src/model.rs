@@ -331,17 +331,19 @@ impl Report {
     }
 
     pub fn body(&self) -> &str {
-        self.source
-            .get(self.body_start.saturating_sub(self.source_start)..)
+        self.body_start
+            .checked_sub(self.source_start)
+            .and_then(|start| self.source.get(start..))
             .unwrap_or("")
     }
 
     pub fn section_text(&self, s: &ProseSection) -> &str {
         let r = s.body.range();
         let base = self.source_start;
-        self.source
-            .get(r.start.saturating_sub(base)..r.end.saturating_sub(base))
-            .unwrap_or("")
+        match (r.start.checked_sub(base), r.end.checked_sub(base)) {
+            (Some(start), Some(end)) => self.source.get(start..end).unwrap_or(""),
+            _ => "",
+        }
     }
 
     /// Drops the frontmatter's text, about half of a report file: once the report is checked

@@ -314,7 +314,7 @@ impl<'a> Archive<'a> {
     /// The plain text of each section of report `i` (in `report.sections` order). Made
     /// each time, not kept: the search index writes its documents run by run, and holding the
     /// text of every report was as much memory as the prose itself (200 MB at 50,000 reports).
-    pub fn section_texts(&self, i: usize) -> std::sync::Arc<[String]> {
+    pub fn section_texts(&self, i: usize) -> Vec<String> {
         let r = self.report(i);
         r.sections
             .iter()

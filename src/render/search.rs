@@ -116,7 +116,7 @@ struct Doc {
     /// (section position 1–6 or 0 for text before the first section, heading)
     sections: Vec<(usize, String)>,
     /// Plain text of each section, shared with the archive.
-    texts: std::sync::Arc<[String]>,
+    texts: Vec<String>,
 }
 
 /// Report indices in document order: newest year first, then agency display order. Results
@@ -507,7 +507,6 @@ impl SearchIndex {
 
     /// Writes `search/manifest.js`, every shard and every document chunk.
     pub fn write_all(&self, sink: &dyn Sink) -> Result<IndexStats, String> {
-        let index_bytes = write_shards(&self.postings, self.shards, sink)?;
         let chunks = self.docs.len().div_ceil(DOCS_PER_CHUNK);
         let doc_bytes: usize = (0..chunks)
             .into_par_iter()
@@ -519,18 +518,8 @@ impl SearchIndex {
             .collect::<Result<Vec<usize>, String>>()?
             .into_iter()
             .sum();
-        let manifest = self.manifest_text();
-        sink.write("search/manifest.js", manifest.as_bytes())?;
-        Ok(IndexStats {
-            files: 1 + self.shards as usize + chunks,
-            docs: self.docs.len(),
-            shards: self.shards,
-            bigrams: self.postings.len(),
-            postings: self.total,
-            index_bytes,
-            doc_bytes,
-            manifest_bytes: manifest.len(),
-        })
+        let kinds: Vec<(i32, &str)> = self.docs.iter().map(|d| (d.year, d.level)).collect();
+        write_postings(&self.postings, self.total, &kinds, doc_bytes, sink)
     }
 
     /// Writes the files an update touched.
@@ -564,17 +553,21 @@ impl SearchIndex {
     }
 }
 
-/// Writes every shard; returns their bytes.
-fn write_shards(
+/// Writes every shard and the manifest, once the document chunks are written (`doc_bytes`);
+/// `kinds` is the year and level of every document in order.
+fn write_postings(
     postings: &FxHashMap<u64, Postings>,
-    shards: u32,
+    total: usize,
+    kinds: &[(i32, &str)],
+    doc_bytes: usize,
     sink: &dyn Sink,
-) -> Result<usize, String> {
+) -> Result<IndexStats, String> {
+    let shards = shard_count(total, postings.len());
     let mut buckets: Vec<Vec<(u64, &Postings)>> = vec![Vec::new(); shards as usize];
     for (g, p) in postings {
         buckets[shard_of(*g, shards) as usize].push((*g, p));
     }
-    Ok(buckets
+    let index_bytes = buckets
         .into_par_iter()
         .enumerate()
         .map(|(n, bucket)| -> Result<usize, String> {
@@ -584,7 +577,19 @@ fn write_shards(
         })
         .collect::<Result<Vec<usize>, String>>()?
         .into_iter()
-        .sum())
+        .sum();
+    let manifest = manifest_text(shards, kinds);
+    sink.write("search/manifest.js", manifest.as_bytes())?;
+    Ok(IndexStats {
+        files: 1 + shards as usize + kinds.len().div_ceil(DOCS_PER_CHUNK),
+        docs: kinds.len(),
+        shards,
+        bigrams: postings.len(),
+        postings: total,
+        index_bytes,
+        doc_bytes,
+        manifest_bytes: manifest.len(),
+    })
 }
 
 /// Builds the index and writes it, for a build that keeps no state: each run of documents
@@ -602,58 +607,50 @@ pub fn write_in_runs(
     sink: &dyn Sink,
     run: usize,
 ) -> Result<IndexStats, String> {
+    /// What one run leaves once its documents are written and dropped.
+    struct Posted {
+        postings: FxHashMap<u64, Postings>,
+        total: usize,
+        kinds: Vec<(i32, &'static str)>,
+        doc_bytes: usize,
+    }
     let run = run.max(1).next_multiple_of(DOCS_PER_CHUNK);
     let order = doc_order(archive);
-    type Run<'a> = (
-        FxHashMap<u64, Postings>,
-        usize,
-        Vec<(i32, &'static str)>,
-        usize,
-    );
-    let runs: Vec<Run<'_>> = order
+    let runs: Vec<Posted> = order
         .par_chunks(run)
         .enumerate()
-        .map(|(n, ids)| -> Result<Run<'_>, String> {
+        .map(|(n, ids)| -> Result<Posted, String> {
             let docs: Vec<Doc> = ids.iter().map(|&i| doc(archive, i)).collect();
             let first = n * run;
             let (postings, total) = post_run(&docs, first);
-            let mut bytes = 0;
+            let mut doc_bytes = 0;
             for (k, chunk) in docs.chunks(DOCS_PER_CHUNK).enumerate() {
                 let c = first / DOCS_PER_CHUNK + k;
                 let s = chunk_text(c, chunk);
                 sink.write(&format!("search/docs/{c}.js"), s.as_bytes())?;
-                bytes += s.len();
+                doc_bytes += s.len();
             }
             let kinds = docs.iter().map(|d| (d.year, d.level)).collect();
-            Ok((postings, total, kinds, bytes))
+            Ok(Posted {
+                postings,
+                total,
+                kinds,
+                doc_bytes,
+            })
         })
         .collect::<Result<_, String>>()?;
     let mut kinds = Vec::with_capacity(order.len());
     let mut doc_bytes = 0;
     let runs = runs
         .into_iter()
-        .map(|(p, total, k, bytes)| {
-            kinds.extend(k);
-            doc_bytes += bytes;
-            (p, total)
+        .map(|r| {
+            kinds.extend(r.kinds);
+            doc_bytes += r.doc_bytes;
+            (r.postings, r.total)
         })
         .collect();
     let (postings, total) = merge(runs);
-    let shards = shard_count(total, postings.len());
-    let index_bytes = write_shards(&postings, shards, sink)?;
-    let manifest = manifest_text(shards, &kinds);
-    sink.write("search/manifest.js", manifest.as_bytes())?;
-    let chunks = order.len().div_ceil(DOCS_PER_CHUNK);
-    Ok(IndexStats {
-        files: 1 + shards as usize + chunks,
-        docs: order.len(),
-        shards,
-        bigrams: postings.len(),
-        postings: total,
-        index_bytes,
-        doc_bytes,
-        manifest_bytes: manifest.len(),
-    })
+    write_postings(&postings, total, &kinds, doc_bytes, sink)
 }
 
 #[cfg(test)]
@@ -684,8 +681,7 @@ mod tests {
                 texts: vec![
                     words[i % 5].repeat(1 + i % 3),
                     words[(i * 7) % 6].to_string(),
-                ]
-                .into(),
+                ],
             })
             .collect();
         let mut single: FxHashMap<u64, Postings> = FxHashMap::default();
