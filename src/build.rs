@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use crate::diag::{Diagnostic, Diagnostics, Sources};
+use crate::incremental;
 use crate::load::{Fatal, load_site};
 use crate::output::{Staging, output_dir};
 use crate::render::{self, Archive, Theme};
@@ -37,6 +38,9 @@ pub struct Built {
     pub timings: Timings,
     /// Sizes of the search index.
     pub search: render::search::IndexStats,
+    /// The files written, when the build updated the last one's output in place (then
+    /// `files` is their number); `None` for a full build.
+    pub written: Option<Vec<String>>,
     /// The model the site was built from (one allocation per cell and row: freeing it is
     /// measurable at 10,000 reports, which a command about to exit can skip).
     pub site: crate::model::Site,
@@ -66,7 +70,17 @@ pub fn output_error(message: String) -> Failure {
 
 /// Builds the site at `root` into its output folder.
 pub fn build(root: &Path, progress: Progress) -> Result<Built, Failure> {
-    build_into(root, progress, None)
+    build_into(root, progress, None, Mode::Incremental)
+}
+
+/// Whether a build may update the output of the last one in place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Only the files that change, when only reports changed since the last build
+    /// (see [`crate::incremental`]); everything otherwise.
+    Incremental,
+    /// Every file, into a new folder swapped into place (`build --full`).
+    Full,
 }
 
 /// Builds the site at `root` into `output` (`--output-dir`), or into site.toml's `output_dir`.
@@ -74,6 +88,7 @@ pub fn build_into(
     root: &Path,
     progress: Progress,
     output: Option<&Path>,
+    mode: Mode,
 ) -> Result<Built, Failure> {
     let mut t = Timings::default();
     let start = Instant::now();
@@ -88,16 +103,59 @@ pub fn build_into(
             sources: loaded.sources,
         });
     }
-    release_checked_text(&mut loaded, &diagnostics);
-    let mut theme = render::theme::load(root, &loaded.site.config).map_err(Failure::Output)?;
-    theme.set_globals(&loaded.site);
     let configured = match output {
         Some(o) => o.to_string_lossy().into_owned(),
         None => loaded.site.config.output_dir.clone(),
     };
     let out = output_dir(root, &configured).map_err(output_error)?;
+    let fingerprint = incremental::fingerprint(root, &loaded, &diagnostics, &out);
+    release_checked_text(&mut loaded, &diagnostics);
+    let mut theme = render::theme::load(root, &loaded.site.config).map_err(Failure::Output)?;
+    theme.set_globals(&loaded.site);
     let _lock = crate::output::OutputLock::acquire(&out).map_err(output_error)?;
+    let prior = incremental::read(root);
+    // From here the output changes: until this build completes, the next one is full.
+    incremental::forget(root);
+    let edited = match (&prior, &fingerprint) {
+        (Some(p), Some(f)) if mode == Mode::Incremental => {
+            p.edited(f, &out, &loaded.site.config.keep)
+        }
+        _ => None,
+    };
+    if let (Some(prior), Some(edited)) = (&prior, edited) {
+        let updated = t
+            .stage("update", || {
+                incremental::update(&loaded, &diagnostics, &theme, &out, prior, &edited)
+            })
+            .map_err(output_error)?;
+        if let Some(u) = updated {
+            if let Some(f) = fingerprint {
+                let built = (&loaded.site, u.pages_hash, &u.standings[..]);
+                incremental::save(root, f, built, &out, Some(prior.files()), u.search);
+            }
+            return Ok(Built {
+                pages: u.pages,
+                files: u.written.len(),
+                elapsed: start.elapsed(),
+                out,
+                diagnostics,
+                sources: loaded.sources,
+                timings: t,
+                search: u.search,
+                written: Some(u.written),
+                site: loaded.site,
+            });
+        }
+    }
     let r = render_site(&loaded, &diagnostics, &theme, &out, progress, false, &mut t)?;
+    if let Some(f) = fingerprint {
+        let built = (
+            &loaded.site,
+            incremental::pages_hash(&r.pages),
+            &r.standings[..],
+        );
+        incremental::save(root, f, built, &out, None, r.stats);
+    }
     Ok(Built {
         pages: r.pages.len(),
         files: r.files,
@@ -107,6 +165,7 @@ pub fn build_into(
         sources: loaded.sources,
         timings: t,
         search: r.stats,
+        written: None,
         site: loaded.site,
     })
 }
@@ -136,6 +195,8 @@ pub struct Rendered {
     pub stats: render::search::IndexStats,
     /// What watch mode needs to update the output incrementally, when asked for.
     pub updates: Option<UpdateState>,
+    /// Every report's standing among its peers, by index (see [`incremental::standings`]).
+    pub standings: Vec<u64>,
 }
 
 /// The search index and bulk tables, kept for incremental updates.
@@ -229,6 +290,7 @@ pub fn render_site(
         pages,
         stats,
         updates: index.map(|search| UpdateState { search, bulk }),
+        standings: incremental::standings(&archive),
     })
 }
 

@@ -69,6 +69,9 @@ pub enum Command {
         /// Write the site into this folder instead of site.toml's output_dir.
         #[arg(long, short, value_name = "DIR")]
         output_dir: Option<PathBuf>,
+        /// Write every file again, even when only reports changed since the last build.
+        #[arg(long)]
+        full: bool,
     },
     /// Build the site, serve it on http://127.0.0.1:1111/, rebuild on change and reload pages.
     ///
@@ -295,7 +298,8 @@ pub fn run() -> i32 {
         Command::Build {
             timings,
             output_dir,
-        } => cmd::build::run(cli.root.as_deref(), timings, output_dir.as_deref()),
+            full,
+        } => cmd::build::run(cli.root.as_deref(), timings, output_dir.as_deref(), full),
         Command::Serve {
             port,
             interface,

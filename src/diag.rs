@@ -49,7 +49,7 @@ impl Severity {
 }
 
 /// A secondary location (e.g. last year's cell in a continuity warning).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Related {
     pub file: String,
     pub line: u32,
@@ -60,7 +60,7 @@ pub struct Related {
 }
 
 /// The numbers of an arithmetic finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct RuleValues {
     /// What the first cell of the rule would have to be (empty cells counted as 0).
     pub expected: String,
@@ -71,7 +71,7 @@ pub struct RuleValues {
 }
 
 /// One finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Diagnostic {
     pub severity: Severity,
     /// Stable check code: `I1`…`I4`, `X1`…`X3`, `D1`, or a kebab-case name for file problems.
@@ -296,6 +296,11 @@ pub struct Sources {
 impl Sources {
     pub fn insert(&mut self, path: &str, text: Arc<str>) {
         self.files.insert(path.to_string(), text);
+    }
+
+    /// Every file's path and text, in path order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Arc<str>)> {
+        self.files.iter().map(|(p, t)| (p.as_str(), t))
     }
 
     pub fn get(&self, path: &str) -> Option<&Arc<str>> {

@@ -16,6 +16,7 @@ pub mod derive;
 pub mod diag;
 pub mod format;
 pub mod import;
+pub mod incremental;
 pub mod load;
 pub mod model;
 pub mod numtext;

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::format::{Format, Formats, Table, formats};
 
 /// A byte range in a source file (the file's text after a leading BOM is removed).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct Span {
     pub start: u32,
     pub end: u32,

@@ -364,6 +364,45 @@ fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
     Err(std::io::Error::other("no atomic exchange on this platform"))
 }
 
+/// Writes into the live output folder: only files whose bytes change, each atomically
+/// (written beside, then renamed over), and records what it wrote.
+pub struct LiveSink {
+    out: PathBuf,
+    written: std::sync::Mutex<Vec<String>>,
+}
+
+impl LiveSink {
+    pub fn new(out: &Path) -> LiveSink {
+        LiveSink {
+            out: out.to_path_buf(),
+            written: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    pub fn written(self) -> Vec<String> {
+        let mut v = self.written.into_inner().unwrap_or_default();
+        v.sort();
+        v
+    }
+}
+
+impl crate::render::Sink for LiveSink {
+    fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), String> {
+        if rel.split('/').any(|p| p == ".." || p.is_empty()) {
+            return Err(t!("output.outside", path = rel));
+        }
+        let path = self.out.join(rel);
+        if std::fs::read(&path).is_ok_and(|old| old == bytes) {
+            return Ok(());
+        }
+        crate::output::write_atomic(&path, bytes)?;
+        if let Ok(mut w) = self.written.lock() {
+            w.push(rel.to_string());
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

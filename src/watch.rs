@@ -18,8 +18,9 @@ use rayon::prelude::*;
 
 use crate::build::{Failure, Progress, Rendered, Timings, output_error, render_site};
 use crate::diag::{Diagnostic, Diagnostics, Severity, Sources};
+use crate::incremental::{self, render_pages};
 use crate::load::{Loaded, load_site, read_text, rel_path, report::parse_report};
-use crate::output::output_dir;
+use crate::output::{LiveSink, output_dir};
 use crate::render::{self, Archive, Page, PageKind, Sink, Theme};
 
 /// What happened after a change.
@@ -42,45 +43,6 @@ pub enum Outcome {
         diagnostics: Diagnostics,
         sources: Sources,
     },
-}
-
-/// Writes into the live output folder: only files whose bytes change, each atomically
-/// (written beside, then renamed over), and records what it wrote.
-pub struct LiveSink {
-    out: PathBuf,
-    written: std::sync::Mutex<Vec<String>>,
-}
-
-impl LiveSink {
-    pub fn new(out: &Path) -> LiveSink {
-        LiveSink {
-            out: out.to_path_buf(),
-            written: std::sync::Mutex::new(Vec::new()),
-        }
-    }
-
-    pub fn written(self) -> Vec<String> {
-        let mut v = self.written.into_inner().unwrap_or_default();
-        v.sort();
-        v
-    }
-}
-
-impl Sink for LiveSink {
-    fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), String> {
-        if rel.split('/').any(|p| p == ".." || p.is_empty()) {
-            return Err(t!("output.outside", path = rel));
-        }
-        let path = self.out.join(rel);
-        if std::fs::read(&path).is_ok_and(|old| old == bytes) {
-            return Ok(());
-        }
-        crate::output::write_atomic(&path, bytes)?;
-        if let Ok(mut w) = self.written.lock() {
-            w.push(rel.to_string());
-        }
-        Ok(())
-    }
 }
 
 /// The templates each template pulls in (`extends`, `include`), found by reading them.
@@ -589,21 +551,12 @@ impl Session {
         let archive = Archive::new(site, &diagnostics.items);
         let sink = LiveSink::new(&self.out);
         let result = (|| -> Result<(), String> {
-            // Reports whose files and pages change: the edited ones and the next year of the
-            // same agency (its rates and continuity findings use the edited numbers).
-            let mut touched: BTreeSet<usize> = BTreeSet::new();
-            let mut around: BTreeSet<usize> = BTreeSet::new();
-            for &i in &indices {
-                touched.insert(i);
-                around.insert(i);
-                if let Some(p) = archive.previous(i) {
-                    around.insert(p);
-                }
-                if let Some(n) = next_of(&archive, i) {
-                    touched.insert(n);
-                    around.insert(n);
-                }
-            }
+            let now = incremental::standings(&archive);
+            let moved: Vec<usize> = (0..now.len())
+                .filter(|&i| state.standings.get(i) != Some(&now[i]))
+                .collect();
+            state.standings = now;
+            let deps = incremental::dependents(&archive, &state.pages, &indices, &moved);
             // The edited reports' own pages first: they are what the author is looking at.
             let first: Vec<&Page> = state
                 .pages
@@ -611,50 +564,7 @@ impl Session {
                 .filter(|p| matches!(p.kind, PageKind::Report(i) if indices.contains(&i)))
                 .collect();
             render_pages(&self.theme, &archive, &first, &sink)?;
-            let mut kinds: BTreeSet<PageKind> = BTreeSet::new();
-            for &i in &around {
-                let r = archive.report(i);
-                kinds.insert(PageKind::Report(i));
-                kinds.insert(PageKind::Agency(r.agency.clone()));
-                kinds.insert(PageKind::Compare(r.agency.clone()));
-                // The parent's sum of its children, every year (its table of years too).
-                if let Some(parent) = archive.agency(&r.agency).and_then(|a| a.parent.clone()) {
-                    for p in &state.pages {
-                        if matches!(&p.kind, PageKind::Rollup(s, _) if *s == parent) {
-                            kinds.insert(p.kind.clone());
-                        }
-                    }
-                }
-                // The sums of the regions the agency is in, every year.
-                let region = archive.agency(&r.agency).and_then(|a| a.region.as_deref());
-                if let Some(region) = region {
-                    for p in &state.pages {
-                        if matches!(&p.kind, PageKind::RegionRollup(g, _) if region.starts_with(g.as_str()))
-                        {
-                            kinds.insert(p.kind.clone());
-                        }
-                    }
-                }
-            }
-            // A year page shows its reports and their change from the year before; the report
-            // pages of the same year and peer group show where each stands among the others.
-            for &i in &touched {
-                let year = archive.report(i).year;
-                kinds.insert(PageKind::Year(year));
-                let group = archive.peer_group(&archive.report(i).agency);
-                for &j in archive.by_year.get(&year).map_or(&[][..], |v| v.as_slice()) {
-                    if archive.peer_group(&archive.report(j).agency) == group {
-                        kinds.insert(PageKind::Report(j));
-                    }
-                }
-            }
-            if !around.is_empty() {
-                kinds.insert(PageKind::Home);
-                // Findings are listed archive-wide.
-                kinds.insert(PageKind::Quality);
-                let csv = render::quality::csv(&self.theme, &archive)?;
-                sink.write(render::urls::QUALITY_CSV, &csv)?;
-            }
+            let mut kinds = deps.kinds;
             // Pages whose template includes a changed template.
             let templates = &pending.templates;
             if !templates.is_empty() {
@@ -674,26 +584,17 @@ impl Session {
                 .filter(|p| kinds.contains(&p.kind) && !first.iter().any(|f| f.path == p.path))
                 .collect();
             render_pages(&self.theme, &archive, &rest, &sink)?;
-            if !touched.is_empty() {
-                let list: Vec<usize> = touched.iter().copied().collect();
+            if !deps.touched.is_empty() {
+                let list: Vec<usize> = deps.touched.iter().copied().collect();
                 let kept = state.updates.as_mut().ok_or("no incremental state")?;
                 let t = kept.search.update(&archive, &list);
                 kept.search.write_touched(&t, &sink)?;
                 kept.bulk.update(&archive, &list)?;
                 let years: BTreeSet<i32> = list.iter().map(|&i| archive.report(i).year).collect();
                 kept.bulk.write(&archive, Some(&years), &sink)?;
-                self.research_due.extend(years);
-                for &i in &list {
-                    render::data::write_report(&archive, i, &sink)?;
-                }
-                render::feeds::write_site_feed(&self.theme, &archive, &sink)?;
-                let agencies: BTreeSet<&str> = list
-                    .iter()
-                    .map(|&i| archive.report(i).agency.as_str())
-                    .collect();
-                for a in agencies {
-                    render::feeds::write_agency_feed(&self.theme, &archive, a, &sink)?;
-                }
+                incremental::write_report_files(&self.theme, &archive, &list, &sink)?;
+                self.research_due
+                    .extend(list.iter().map(|&i| archive.report(i).year));
             }
             if templates.iter().any(|t| t == "atom.xml") {
                 render::feeds::write(&self.theme, &archive, &state.pages, &sink)?;
@@ -727,29 +628,6 @@ impl Session {
 
 /// How long after a failed write the output is rebuilt (descriptors or space may be back).
 const RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(2);
-
-/// Renders pages in parallel and writes them.
-fn render_pages(
-    theme: &Theme,
-    archive: &Archive<'_>,
-    pages: &[&Page],
-    sink: &LiveSink,
-) -> Result<(), String> {
-    pages.par_iter().try_for_each(|p| {
-        let html = render::render_page(theme, archive, p).map_err(|d| d.message.clone())?;
-        sink.write(&p.path, &html)
-    })
-}
-
-fn next_of(archive: &Archive<'_>, i: usize) -> Option<usize> {
-    let r = archive.report(i);
-    archive
-        .by_agency
-        .get(&r.agency)?
-        .iter()
-        .copied()
-        .find(|&j| archive.report(j).year == r.year + 1)
-}
 
 /// Paths watched for a site: its folders and files, never the output folder.
 pub fn watched_paths(root: &Path, theme: &str) -> Vec<(PathBuf, bool)> {

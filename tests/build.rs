@@ -857,6 +857,47 @@ fn the_parse_cache_changes_nothing_but_the_time() {
     assert_eq!(check(dir), fresh);
 }
 
+/// A changed report's new entry is appended to the parse cache (the file is not rewritten
+/// whole), and the cache is written anew once a quarter of it is old versions; the model read
+/// from it is always the model read from the files.
+#[test]
+fn the_parse_cache_grows_by_appending_and_is_compacted() {
+    let site = common::example_site();
+    let dir = site.path();
+    let cache = dir.join(".gongkai/reports.cache");
+    let loaded = |dir: &Path| {
+        let l = gongkai::load::load_site(dir).unwrap();
+        format!("{:?}{:?}", l.site.reports, l.diagnostics)
+    };
+    let first = loaded(dir);
+    let whole = std::fs::read(&cache).unwrap();
+    let report = dir.join("content/pingtan/2021.md");
+    let mut sizes = vec![whole.len()];
+    for n in 1..=3 {
+        let text = std::fs::read_to_string(&report).unwrap();
+        std::fs::write(&report, format!("{text}\n第{n}次补充说明。\n")).unwrap();
+        let from_cache = loaded(dir);
+        assert_ne!(from_cache, first);
+        let bytes = std::fs::read(&cache).unwrap();
+        sizes.push(bytes.len());
+        if n < 3 {
+            // Appended: every byte after the header (magic, parser, checksum) is kept.
+            assert!(bytes.len() > whole.len(), "{sizes:?}");
+            assert_eq!(bytes[40..whole.len()], whole[40..], "edit {n}: rewritten");
+        } else {
+            // Three old versions of seven reports: written anew, without them.
+            assert!(
+                bytes.len() < sizes[n - 1],
+                "edit {n}: not compacted: {sizes:?}"
+            );
+        }
+        std::fs::remove_file(&cache).unwrap();
+        assert_eq!(loaded(dir), from_cache, "edit {n}: cache and files agree");
+        // Back to the cache this edit found, for the next one.
+        std::fs::write(&cache, &bytes).unwrap();
+    }
+}
+
 /// A `.gongkai` that is a link (to anywhere) is never written through.
 #[cfg(unix)]
 #[test]

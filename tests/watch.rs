@@ -23,17 +23,7 @@ fn assert_same_as_full_build(s: &mut Session, site: &Path, step: &str) {
     {
         panic!("{step}: the full build failed: {}", diagnostics.summary());
     }
-    let full = common::snapshot(&copy.path().join("public"));
-    let live = common::snapshot(&site.join("public"));
-    let missing: Vec<&String> = full.keys().filter(|k| !live.contains_key(*k)).collect();
-    let extra: Vec<&String> = live.keys().filter(|k| !full.contains_key(*k)).collect();
-    assert!(
-        missing.is_empty() && extra.is_empty(),
-        "{step}: missing {missing:?}, stale {extra:?}"
-    );
-    for (k, v) in &full {
-        assert!(live[k] == *v, "{step}: {k} differs from a full build");
-    }
+    common::assert_same_output(&copy.path().join("public"), &site.join("public"), step);
 }
 
 fn edit(path: &Path, from: &str, to: &str) -> PathBuf {
@@ -217,4 +207,36 @@ fn a_sequence_of_edits_ends_where_a_full_build_does() {
         ]),
         Outcome::Unchanged
     ));
+}
+
+/// A report whose rate drops moves its peers' standings, which their report pages and their
+/// agencies' pages show: those are written too (a generated archive, with groups of peers
+/// large enough for standings).
+#[test]
+fn a_rate_edit_rewrites_the_standings_of_its_peers() {
+    let tmp = common::generated_site(11, 60);
+    let root = tmp.path();
+    let (mut s, first) = Session::start(root).ok().expect("starts");
+    assert!(built(&first).1);
+    let report = common::report_files(root)
+        .into_iter()
+        .rev()
+        .find(|p| common::move_granted_to_other(p, 5) > 0)
+        .expect("a report with 予以公开 applications");
+    let agency = report
+        .parent()
+        .unwrap()
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .to_string();
+    let (written, full) = built(&s.apply(&[report]));
+    assert!(!full);
+    assert!(
+        written.iter().any(|w| w.starts_with("agencies/")
+            && w.ends_with("/index.html")
+            && !w.contains(&agency)),
+        "another agency's page: {written:?}"
+    );
+    assert_same_as_full_build(&mut s, root, "a rate moved");
 }

@@ -2,12 +2,12 @@
 
 use std::path::Path;
 
-use crate::build::{Failure, Progress, build_into};
+use crate::build::{Failure, Mode, Progress, build_into};
 use crate::diag::{Diagnostics, Severity};
 
 use super::{EXIT_ERRORS, EXIT_OK, EXIT_UNREADABLE, site_root};
 
-pub fn run(root: Option<&Path>, timings: bool, output: Option<&Path>) -> i32 {
+pub fn run(root: Option<&Path>, timings: bool, output: Option<&Path>, full: bool) -> i32 {
     let root = match site_root(root) {
         Ok(r) => r,
         Err(e) => {
@@ -21,7 +21,8 @@ pub fn run(root: Option<&Path>, timings: bool, output: Option<&Path>) -> i32 {
             .map(|cwd| cwd.join(o))
             .unwrap_or_else(|_| o.to_path_buf())
     });
-    match build_into(&root, Progress::Auto, output.as_deref()) {
+    let mode = if full { Mode::Full } else { Mode::Incremental };
+    match build_into(&root, Progress::Auto, output.as_deref(), mode) {
         Ok(b) => {
             // Warnings matter while authoring; acknowledged findings are on the site.
             let acknowledged = b.diagnostics.count(Severity::Acknowledged);
@@ -42,16 +43,31 @@ pub fn run(root: Option<&Path>, timings: bool, output: Option<&Path>) -> i32 {
                 .out
                 .strip_prefix(std::fs::canonicalize(&root).unwrap_or(root.clone()))
                 .map_or(b.out.clone(), |p| p.to_path_buf());
-            say!(
-                "{}",
-                t!(
-                    "build.done",
-                    pages = b.pages,
-                    files = b.files,
-                    seconds = format!("{:.2}", b.elapsed.as_secs_f64()),
-                    dir = shown.display()
-                )
-            );
+            let seconds = format!("{:.2}", b.elapsed.as_secs_f64());
+            let dir = shown.display();
+            if b.written.is_some() {
+                say!(
+                    "{}",
+                    t!(
+                        "build.updated",
+                        pages = b.pages,
+                        n = b.files,
+                        seconds = seconds,
+                        dir = dir
+                    )
+                );
+            } else {
+                say!(
+                    "{}",
+                    t!(
+                        "build.done",
+                        pages = b.pages,
+                        files = b.files,
+                        seconds = seconds,
+                        dir = dir
+                    )
+                );
+            }
             if timings {
                 for st in &b.timings.stages {
                     eprintln!(

@@ -220,10 +220,26 @@ impl Cache {
     }
 
     /// Writes the cache of `entries` (key and report, for every report read without a
-    /// diagnostic), replacing the file at once; an entry this cache holds is copied as it is,
-    /// the others encoded. Any failure leaves the site as it was.
+    /// diagnostic). Entries this cache lacks are appended to the file when it is still the
+    /// file this cache was read from and at most a quarter of it would be entries no report
+    /// uses (a changed report's old version); otherwise the file is replaced by one of exactly
+    /// `entries`, existing entries copied as they are. Appending one report to a 50,000-report
+    /// cache writes a few KB instead of 97 MB. Any failure leaves the site as it was; a write
+    /// cut short leaves a file whose checksum fails, read as an empty cache.
     pub fn save(&self, root: &Path, entries: &[(u128, &Report)]) {
         let Some(file) = path(root) else { return };
+        let new: Vec<(u128, Vec<u8>)> = entries
+            .par_iter()
+            .filter(|(key, _)| self.frame(*key).is_none())
+            .filter_map(|&(key, r)| postcard::to_allocvec(r).ok().map(|b| (key, b)))
+            .collect();
+        let stale = (self.index.len() + new.len()).saturating_sub(entries.len());
+        if !self.bytes.is_empty()
+            && stale * 4 <= self.index.len() + new.len()
+            && (new.is_empty() || self.append(&file, &new).is_some())
+        {
+            return;
+        }
         let frames: Vec<(u128, std::borrow::Cow<'_, [u8]>)> = entries
             .par_iter()
             .filter_map(|&(key, r)| match self.frame(key) {
@@ -233,12 +249,7 @@ impl Cache {
             .collect();
         let mut payload = Vec::with_capacity(frames.iter().map(|(_, b)| b.len() + 20).sum());
         for (key, b) in &frames {
-            let Ok(len) = u32::try_from(b.len()) else {
-                continue;
-            };
-            payload.extend_from_slice(&key.to_le_bytes());
-            payload.extend_from_slice(&len.to_le_bytes());
-            payload.extend_from_slice(b);
+            push_frame(&mut payload, *key, b);
         }
         let mut out = Vec::with_capacity(HEADER + payload.len());
         out.extend_from_slice(MAGIC);
@@ -256,6 +267,50 @@ impl Cache {
             let _ = tmp.persist(&file);
         }
     }
+
+    /// Appends `new` frames to `file`, which must still be the file this cache was read from
+    /// (a regular file, not a link, of the same length), then writes the checksum of the
+    /// whole payload into the header; `None` when it is not, or a write fails.
+    #[cfg(unix)]
+    fn append(&self, file: &Path, new: &[(u128, Vec<u8>)]) -> Option<()> {
+        use std::io::{Seek, SeekFrom, Write};
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+            .open(file)
+            .ok()?;
+        let meta = f.metadata().ok()?;
+        if !meta.is_file() || meta.len() != self.bytes.len() as u64 {
+            return None;
+        }
+        let mut tail = Vec::new();
+        for (key, b) in new {
+            push_frame(&mut tail, *key, b);
+        }
+        let mut sum = Xxh3::new();
+        sum.update(self.bytes.get(HEADER..)?);
+        sum.update(&tail);
+        f.seek(SeekFrom::End(0)).ok()?;
+        f.write_all(&tail).ok()?;
+        f.seek(SeekFrom::Start(24)).ok()?;
+        f.write_all(&sum.digest128().to_le_bytes()).ok()
+    }
+
+    #[cfg(not(unix))]
+    fn append(&self, _: &Path, _: &[(u128, Vec<u8>)]) -> Option<()> {
+        None
+    }
+}
+
+/// One entry of the file: key, length, encoded report.
+fn push_frame(out: &mut Vec<u8>, key: u128, bytes: &[u8]) {
+    let Ok(len) = u32::try_from(bytes.len()) else {
+        return;
+    };
+    out.extend_from_slice(&key.to_le_bytes());
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(bytes);
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 //! array in the column order `labels.json` gives) or an empty field with `empty` true (CSV),
 //! never 0; a cell the report's format does not have is absent (JSON) or `NA` (bulk CSV).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -865,11 +865,29 @@ pub struct BulkTable {
 
 impl BulkTable {
     pub fn build(archive: &Archive<'_>) -> Result<BulkTable, String> {
+        Self::build_for(archive, |_| true)
+    }
+
+    /// The rows of the reports of `years` only: enough for those years' files, and for the
+    /// archive-wide files by [`BulkTable::splice`].
+    pub fn build_years(archive: &Archive<'_>, years: &BTreeSet<i32>) -> Result<BulkTable, String> {
+        Self::build_for(archive, |y| years.contains(&y))
+    }
+
+    fn build_for(
+        archive: &Archive<'_>,
+        keep: impl Fn(i32) -> bool + Sync,
+    ) -> Result<BulkTable, String> {
         use rayon::prelude::*;
         let order = order(archive);
+        let kept: Vec<usize> = order
+            .iter()
+            .copied()
+            .filter(|&i| keep(archive.report(i).year))
+            .collect();
         let keys = all_cell_keys();
         let locations = cell_locations(&keys);
-        let rows = order
+        let rows = kept
             .par_iter()
             .map(|&i| BulkRow::new(archive, i, &locations))
             .collect::<Result<Vec<_>, String>>()?;
@@ -877,7 +895,7 @@ impl BulkTable {
         let mut header_csv = b"\xEF\xBB\xBF".to_vec();
         header_csv.extend(csv_record(header.iter().map(|h| h.as_bytes()))?);
         let mut position = vec![None; archive.site.reports.len()];
-        for (k, &i) in order.iter().enumerate() {
+        for (k, &i) in kept.iter().enumerate() {
             if let Some(p) = position.get_mut(i) {
                 *p = Some(k);
             }
@@ -891,6 +909,11 @@ impl BulkTable {
             rows,
             position,
         })
+    }
+
+    /// Whether the table has every report's row (not [`BulkTable::build_years`]).
+    pub fn complete(&self) -> bool {
+        self.rows.len() == self.order.len()
     }
 
     /// Every cell key, in the order of the bulk tables' cell columns.
@@ -978,6 +1001,125 @@ impl BulkTable {
         out.push(b"]}\n");
         out
     }
+}
+
+impl BulkTable {
+    /// `reports.csv` and `reports.json` as written before (`csv`, `json`: the files' bytes)
+    /// with the rows of the `reports` replaced by this table's, which must have them; `None`
+    /// when a file is not one this table's layout wrote (another header, another number of
+    /// rows), so that nothing is guessed.
+    pub fn splice(&self, reports: &[usize], csv: &[u8], json: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
+        let mut new: BTreeMap<usize, &BulkRow> = BTreeMap::new();
+        for &i in reports {
+            let k = self.order.iter().position(|&x| x == i)?;
+            new.insert(k, self.rows.get((*self.position.get(i)?)?)?);
+        }
+        // CSV: records end at a line end outside quotes.
+        let mut csv_out = Vec::with_capacity(csv.len() + 4096);
+        let mut at = self.header_csv.len();
+        if !csv.starts_with(&self.header_csv) {
+            return None;
+        }
+        csv_out.extend_from_slice(&self.header_csv);
+        for k in 0..self.order.len() {
+            let end = csv_record_end(csv, at)?;
+            match new.get(&k) {
+                Some(row) => csv_out.extend_from_slice(&row.csv),
+                None => csv_out.extend_from_slice(&csv[at..end]),
+            }
+            at = end;
+        }
+        if at != csv.len() {
+            return None;
+        }
+        // JSON: the prefix and suffix [`BulkTable::json`] writes, arrays in between.
+        let head = format!(
+            "{{\"schema_version\":1,\"columns\":{},\"rows\":[",
+            self.header_json
+        );
+        let mut json_out = Vec::with_capacity(json.len() + 4096);
+        json_out.extend_from_slice(head.as_bytes());
+        let mut at = head.len();
+        if !json.starts_with(head.as_bytes()) {
+            return None;
+        }
+        for k in 0..self.order.len() {
+            if k > 0 {
+                if json.get(at) != Some(&b',') {
+                    return None;
+                }
+                json_out.push(b',');
+                at += 1;
+            }
+            let end = json_array_end(json, at)?;
+            match new.get(&k) {
+                Some(row) => json_out.extend_from_slice(row.json.as_bytes()),
+                None => json_out.extend_from_slice(&json[at..end]),
+            }
+            at = end;
+        }
+        if json.get(at..)? != b"]}\n" {
+            return None;
+        }
+        json_out.extend_from_slice(b"]}\n");
+        Some((csv_out, json_out))
+    }
+
+    /// The per-year CSVs of `years`, from this table's rows (which must have them).
+    pub fn write_years(&self, years: &BTreeSet<i32>, sink: &dyn Sink) -> Result<(), String> {
+        for y in years {
+            sink.write_parts(
+                &format!("data/years/{y}.csv"),
+                &self.csv(self.rows.iter().filter(|r| r.year == *y)),
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// The end of the CSV record starting at `at` (past its line end); `None` at the end of the
+/// text or inside an unclosed quote.
+fn csv_record_end(text: &[u8], at: usize) -> Option<usize> {
+    let mut quoted = false;
+    for (k, &b) in text.get(at..)?.iter().enumerate() {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' if !quoted => return Some(at + k + 1),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The end of the JSON array starting at `at` (past its `]`); `None` when there is none.
+fn json_array_end(text: &[u8], at: usize) -> Option<usize> {
+    if text.get(at) != Some(&b'[') {
+        return None;
+    }
+    let (mut depth, mut string, mut escaped) = (0usize, false, false);
+    for (k, &b) in text.get(at..)?.iter().enumerate() {
+        if string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => string = true,
+            b'[' => depth += 1,
+            b']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(at + k + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Writes a report's JSON and CSV files.

@@ -350,6 +350,12 @@ impl<'a> Archive<'a> {
     }
 }
 
+/// Where report `i` stands among its peers in each rate, as its report page and its agency's
+/// page show it: what an edit of another report can change on those pages.
+pub fn standings(archive: &Archive<'_>, i: usize) -> Vec<Option<(u32, usize)>> {
+    views::rate_standings(archive, i)
+}
+
 /// Every page of the site.
 pub fn pages(archive: &Archive<'_>) -> Vec<Page> {
     let mut out = vec![

@@ -12,6 +12,7 @@
 //! Files are JavaScript (`gk.shard(…)`) rather than JSON so the search also works from disk
 //! (file:// forbids `fetch`), and on any static server.
 
+use std::collections::BTreeMap;
 use std::collections::hash_map::Entry;
 use std::fmt::Write as _;
 
@@ -237,8 +238,9 @@ fn push_js_string(out: &mut String, s: &str) {
     out.push('"');
 }
 
-/// Sizes of the written index, for the build summary and benchmarks.
-#[derive(Debug, Default, Clone, Copy)]
+/// Sizes of the written index, for the build summary and benchmarks (and kept between
+/// builds: see [`patch`]).
+#[derive(Debug, Default, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct IndexStats {
     /// Files written (manifest, shards, document chunks).
     pub files: usize,
@@ -651,6 +653,202 @@ pub fn write_in_runs(
         .collect();
     let (postings, total) = merge(runs);
     write_postings(&postings, total, &kinds, doc_bytes, sink)
+}
+
+/// Brings an index written before (read back from the output folder `out`, of which
+/// `before` gives the sizes) up to date with the documents of `reports`, writing only the
+/// document chunks and shards that hold them: the old document is read from its chunk, the
+/// bigrams it lost and gained are taken out of and put into their shards' posting lists.
+/// `None` when the index cannot be patched (its documents are not the archive's, a file is
+/// missing or not as written, or the shard count changes); then nothing was written.
+pub fn patch(
+    archive: &Archive<'_>,
+    reports: &[usize],
+    out: &std::path::Path,
+    before: IndexStats,
+    sink: &dyn Sink,
+) -> Result<Option<IndexStats>, String> {
+    let order = doc_order(archive);
+    if order.len() != before.docs {
+        return Ok(None);
+    }
+    let wanted: FxHashSet<usize> = reports.iter().copied().collect();
+    let ids: Vec<usize> = (0..order.len())
+        .filter(|&id| wanted.contains(&order[id]))
+        .collect();
+    let mut chunks: Vec<usize> = ids.iter().map(|id| id / DOCS_PER_CHUNK).collect();
+    chunks.dedup();
+    // Each chunk's new text and the bigram changes of its edited documents.
+    struct Chunk {
+        n: usize,
+        text: String,
+        old_len: usize,
+        /// (bigram, document id, in the prose (not the metadata), added (not removed))
+        changes: Vec<(u64, u32, bool, bool)>,
+        postings: isize,
+    }
+    let done: Vec<Option<Chunk>> = chunks
+        .par_iter()
+        .map(|&c| {
+            let old = read_chunk(out, c)?;
+            let start = c * DOCS_PER_CHUNK;
+            let end = (start + DOCS_PER_CHUNK).min(order.len());
+            if old.len() != end - start {
+                return None;
+            }
+            let docs: Vec<Doc> = order[start..end].iter().map(|&i| doc(archive, i)).collect();
+            let mut changes = Vec::new();
+            let mut postings = 0isize;
+            for id in ids.iter().copied().filter(|id| id / DOCS_PER_CHUNK == c) {
+                let (new_body, new_meta) = grams_of(&docs[id - start]);
+                let stored = &old[id - start];
+                let old_body = bigrams_of(stored.s.iter().map(|(_, _, t)| t.as_str()));
+                let old_meta = bigrams(&stored.m);
+                for (old, new, body) in
+                    [(&old_body, &new_body, true), (&old_meta, &new_meta, false)]
+                {
+                    postings += new.len() as isize - old.len() as isize;
+                    for g in old.iter().filter(|g| new.binary_search(g).is_err()) {
+                        changes.push((*g, id as u32, body, false));
+                    }
+                    for g in new.iter().filter(|g| old.binary_search(g).is_err()) {
+                        changes.push((*g, id as u32, body, true));
+                    }
+                }
+            }
+            let text = chunk_text(c, &docs);
+            let old_len = std::fs::metadata(out.join(format!("search/docs/{c}.js")))
+                .ok()?
+                .len() as usize;
+            Some(Chunk {
+                n: c,
+                text,
+                old_len,
+                changes,
+                postings,
+            })
+        })
+        .collect();
+    let Some(done) = done.into_iter().collect::<Option<Vec<Chunk>>>() else {
+        return Ok(None);
+    };
+    let shards = before.shards;
+    let mut by_shard: BTreeMap<u32, Vec<(u64, u32, bool, bool)>> = BTreeMap::new();
+    for ch in &done {
+        for &change in &ch.changes {
+            by_shard
+                .entry(shard_of(change.0, shards))
+                .or_default()
+                .push(change);
+        }
+    }
+    // Every touched shard patched in memory first: the new bigram count decides whether the
+    // shard count stays.
+    let patched: Vec<Option<(u32, String, usize, isize)>> = by_shard
+        .into_par_iter()
+        .map(|(n, changes)| {
+            let path = out.join(format!("search/shards/{n}.js"));
+            let old = std::fs::read_to_string(&path).ok()?;
+            let mut postings = read_shard(&old, n)?;
+            let before = postings.len() as isize;
+            for (g, id, body, add) in changes {
+                let p = postings.entry(g).or_default();
+                let list = if body { &mut p.body } else { &mut p.meta };
+                match (add, list.binary_search(&id)) {
+                    (true, Err(k)) => list.insert(k, id),
+                    (false, Ok(k)) => {
+                        list.remove(k);
+                    }
+                    // Not as written: the files are not this index's.
+                    _ => return None,
+                }
+                if p.body.is_empty() && p.meta.is_empty() {
+                    postings.remove(&g);
+                }
+            }
+            let grown = postings.len() as isize - before;
+            let bucket: Vec<(u64, &Postings)> = postings.iter().map(|(g, p)| (*g, p)).collect();
+            Some((n, SearchIndex::shard_text(n, bucket), old.len(), grown))
+        })
+        .collect();
+    let Some(patched) = patched.into_iter().collect::<Option<Vec<_>>>() else {
+        return Ok(None);
+    };
+    let bigrams = before.bigrams as isize + patched.iter().map(|p| p.3).sum::<isize>();
+    let total = before.postings as isize + done.iter().map(|c| c.postings).sum::<isize>();
+    let (Ok(bigrams), Ok(total)) = (usize::try_from(bigrams), usize::try_from(total)) else {
+        return Ok(None);
+    };
+    if shard_count(total, bigrams) != shards {
+        return Ok(None);
+    }
+    let mut after = before;
+    after.bigrams = bigrams;
+    after.postings = total;
+    for (n, text, old_len, _) in &patched {
+        sink.write(&format!("search/shards/{n}.js"), text.as_bytes())?;
+        after.index_bytes = after.index_bytes + text.len() - old_len;
+    }
+    for c in &done {
+        sink.write(&format!("search/docs/{}.js", c.n), c.text.as_bytes())?;
+        after.doc_bytes = after.doc_bytes + c.text.len() - c.old_len;
+    }
+    Ok(Some(after))
+}
+
+/// A document as a chunk file holds it: its metadata and its sections' texts.
+#[derive(serde::Deserialize)]
+struct StoredDoc {
+    m: String,
+    s: Vec<(usize, String, String)>,
+}
+
+/// The documents of `search/docs/<c>.js` in the output folder.
+fn read_chunk(out: &std::path::Path, c: usize) -> Option<Vec<StoredDoc>> {
+    let text = std::fs::read_to_string(out.join(format!("search/docs/{c}.js"))).ok()?;
+    let json = text
+        .strip_prefix(&format!("gk.docs({c},"))?
+        .strip_suffix(");\n")?;
+    serde_json::from_str(json).ok()
+}
+
+/// The posting lists of a shard file's text (`gk.shard(<n>,{…});`).
+fn read_shard(text: &str, n: u32) -> Option<FxHashMap<u64, Postings>> {
+    let json = text
+        .strip_prefix(&format!("gk.shard({n},"))?
+        .strip_suffix(");\n")?;
+    let map: std::collections::HashMap<String, (String, String)> =
+        serde_json::from_str(json).ok()?;
+    map.into_iter()
+        .map(|(key, (body, meta))| {
+            let mut cs = key.chars();
+            let g = match (cs.next(), cs.next(), cs.next()) {
+                (Some(a), Some(b), None) => pack(a, b),
+                _ => return None,
+            };
+            Some((
+                g,
+                Postings {
+                    body: decode(&body)?,
+                    meta: decode(&meta)?,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// The ids [`encode`] wrote.
+fn decode(s: &str) -> Option<Vec<u32>> {
+    if s.is_empty() {
+        return Some(Vec::new());
+    }
+    let mut prev = 0u32;
+    s.split(',')
+        .map(|d| {
+            prev = prev.checked_add(u32::from_str_radix(d, 36).ok()?)?;
+            Some(prev)
+        })
+        .collect()
 }
 
 #[cfg(test)]

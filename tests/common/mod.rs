@@ -85,12 +85,52 @@ pub fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
         .collect()
 }
 
+/// Asserts that the output folder `ours` holds exactly the files of `full` (a full build's),
+/// byte for byte; `step` names the case in the message.
+pub fn assert_same_output(full: &Path, ours: &Path, step: &str) {
+    let full = snapshot(full);
+    let ours = snapshot(ours);
+    let missing: Vec<&String> = full.keys().filter(|k| !ours.contains_key(*k)).collect();
+    let extra: Vec<&String> = ours.keys().filter(|k| !full.contains_key(*k)).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "{step}: missing {missing:?}, stale {extra:?}"
+    );
+    for (k, v) in &full {
+        assert!(ours[k] == *v, "{step}: {k} differs from a full build");
+    }
+}
+
 /// A copy of the example archive (site.toml + content/) in a fresh temporary folder.
 pub fn example_site() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::copy(repo().join("site.toml"), dir.path().join("site.toml")).expect("copy site.toml");
     copy_tree(&repo().join("content"), &dir.path().join("content"));
     dir
+}
+
+/// A generated archive (`gongkai::synth`) of `agencies` agencies × 5 years in a fresh
+/// temporary folder.
+pub fn generated_site(seed: u64, agencies: usize) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let opts = gongkai::synth::Options {
+        seed,
+        agencies,
+        ..Default::default()
+    };
+    gongkai::synth::generate(&opts, dir.path()).expect("generated");
+    dir
+}
+
+/// Every report file of a site, in path order.
+pub fn report_files(root: &Path) -> Vec<PathBuf> {
+    walkdir::WalkDir::new(root.join("content"))
+        .sort_by_file_name()
+        .into_iter()
+        .flatten()
+        .map(|e| e.path().to_path_buf())
+        .filter(|p| p.extension().is_some_and(|x| x == "md"))
+        .collect()
 }
 
 /// Whether an external tool the test needs is installed. When it is not, the test is skipped
@@ -125,4 +165,47 @@ pub fn replace_in(path: &Path, from: &str, to: &str) {
     let text = std::fs::read_to_string(path).expect("readable");
     assert!(text.contains(from), "{} has no {from:?}", path.display());
     std::fs::write(path, text.replace(from, to)).expect("writable");
+}
+
+/// Moves every application of the first column from 予以公开 (`granted`) to 其他处理 3.其他
+/// (`other_misc`) in a report, totals included, when there are at least `min`: the report
+/// stays consistent and its disclosure rate drops (so its standing among its peers, and
+/// theirs, moves). How many were moved; 0 (and the file untouched) otherwise.
+pub fn move_granted_to_other(path: &Path, min: i64) -> i64 {
+    let text = std::fs::read_to_string(path).expect("readable");
+    let row = |name: &str| -> Option<(String, Vec<i64>)> {
+        let line = text
+            .lines()
+            .find(|l| l.split('=').next().is_some_and(|k| k.trim() == name))?;
+        let list = line.split('[').nth(1)?.split(']').next()?;
+        let values = list
+            .split(',')
+            .map(|v| v.trim().parse().ok())
+            .collect::<Option<Vec<i64>>>()?;
+        Some((line.to_string(), values))
+    };
+    let (Some((misc_line, mut misc)), Some((granted_line, mut granted))) =
+        (row("other_misc"), row("granted"))
+    else {
+        return 0;
+    };
+    if misc.len() != 7 || granted.len() != 7 || granted[0] < min.max(1) {
+        return 0;
+    }
+    let n = granted[0];
+    granted[0] -= n;
+    granted[6] -= n;
+    misc[0] += n;
+    misc[6] += n;
+    let line = |old: &str, values: &[i64]| {
+        let head = old.split('[').next().unwrap_or_default();
+        let tail = old.split(']').nth(1).unwrap_or_default();
+        let list: Vec<String> = values.iter().map(i64::to_string).collect();
+        format!("{head}[{}]{tail}", list.join(", "))
+    };
+    let new = text
+        .replacen(&granted_line, &line(&granted_line, &granted), 1)
+        .replacen(&misc_line, &line(&misc_line, &misc), 1);
+    std::fs::write(path, new).expect("writable");
+    n
 }
