@@ -1,16 +1,18 @@
 //! `gongkai build` after a build of the same site: only the files that change are written.
 //!
-//! A build leaves `.gongkai/build.state` in the site folder: hashes of everything that is
+//! A build leaves `.gongkai/build.state` in the site folder: a hash of everything that is
 //! not a report's text (the gongkai binary, the message language, the output folder,
 //! site.toml, every agency.toml, the theme's files, the list of report files, the findings
-//! of files other than reports, the list of pages), of each report's text and findings, and
-//! the search index's sizes. The next build compares: when only reports' texts or findings
-//! differ, it renders what depends on those reports (the rules of watch mode,
+//! of files other than reports), the hash of the list of pages, of the output's marker file
+//! and of its list of files, each report's text, findings and standing among its peers (as
+//! hashes), and the search index's sizes. The next build compares: when only reports' texts
+//! or findings differ, it renders what depends on those reports (the rules of watch mode,
 //! [`dependents`]) into the output in place, each file written only when its bytes change;
-//! anything else, a state of another output folder or an output folder replaced since means
-//! a full build. The state is removed before the output is touched and written once the
-//! output is complete, so a build that stops half-way is followed by a full one.
-//! tests/incremental.rs compares every file with a full build's after each kind of change.
+//! anything else, a state of another output folder, or an output folder replaced, added to
+//! or thinned since means a full build. The state is removed before the output is touched
+//! and written once the output is complete, so a build that stops half-way is followed by a
+//! full one. tests/incremental.rs compares every file with a full build's after each kind of
+//! change.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::Hasher;
