@@ -551,12 +551,6 @@ impl Session {
         let archive = Archive::new(site, &diagnostics.items);
         let sink = LiveSink::new(&self.out);
         let result = (|| -> Result<(), String> {
-            let now = incremental::standings(&archive);
-            let moved: Vec<usize> = (0..now.len())
-                .filter(|&i| state.standings.get(i) != Some(&now[i]))
-                .collect();
-            state.standings = now;
-            let deps = incremental::dependents(&archive, &state.pages, &indices, &moved);
             // The edited reports' own pages first: they are what the author is looking at.
             let first: Vec<&Page> = state
                 .pages
@@ -564,6 +558,12 @@ impl Session {
                 .filter(|p| matches!(p.kind, PageKind::Report(i) if indices.contains(&i)))
                 .collect();
             render_pages(&self.theme, &archive, &first, &sink)?;
+            let now = incremental::standings(&archive);
+            let moved: Vec<usize> = (0..now.len())
+                .filter(|&i| state.standings.get(i) != Some(&now[i]))
+                .collect();
+            state.standings = now;
+            let deps = incremental::dependents(&archive, &state.pages, &indices, &moved);
             let mut kinds = deps.kinds;
             // Pages whose template includes a changed template.
             let templates = &pending.templates;
