@@ -122,50 +122,53 @@ pub fn build_into(
         }
         _ => None,
     };
-    if let (Some(prior), Some(edited)) = (&prior, edited) {
-        let updated = t
+    let updated = match (&prior, edited) {
+        (Some(prior), Some(edited)) => t
             .stage("update", || {
                 incremental::update(&loaded, &diagnostics, &theme, &out, prior, &edited)
             })
-            .map_err(output_error)?;
-        if let Some(u) = updated {
+            .map_err(output_error)?,
+        _ => None,
+    };
+    let (pages, files, search, written) = match updated {
+        Some(u) => {
             if let Some(f) = fingerprint {
-                let built = (&loaded.site, u.pages_hash, &u.standings[..]);
-                incremental::save(root, f, built, &out, Some(prior.files()), u.search);
+                let record = incremental::Record {
+                    site: &loaded.site,
+                    pages: u.pages_hash,
+                    standings: &u.standings,
+                    files: prior.as_ref().map(incremental::State::files),
+                    search: u.search,
+                };
+                incremental::save(root, f, &out, record);
             }
-            return Ok(Built {
-                pages: u.pages,
-                files: u.written.len(),
-                elapsed: start.elapsed(),
-                out,
-                diagnostics,
-                sources: loaded.sources,
-                timings: t,
-                search: u.search,
-                written: Some(u.written),
-                site: loaded.site,
-            });
+            (u.pages, u.written.len(), u.search, Some(u.written))
         }
-    }
-    let r = render_site(&loaded, &diagnostics, &theme, &out, progress, false, &mut t)?;
-    if let Some(f) = fingerprint {
-        let built = (
-            &loaded.site,
-            incremental::pages_hash(&r.pages),
-            &r.standings[..],
-        );
-        incremental::save(root, f, built, &out, None, r.stats);
-    }
+        None => {
+            let r = render_site(&loaded, &diagnostics, &theme, &out, progress, false, &mut t)?;
+            if let Some(f) = fingerprint {
+                let record = incremental::Record {
+                    site: &loaded.site,
+                    pages: incremental::pages_hash(&r.pages),
+                    standings: &r.standings,
+                    files: None,
+                    search: r.stats,
+                };
+                incremental::save(root, f, &out, record);
+            }
+            (r.pages.len(), r.files, r.stats, None)
+        }
+    };
     Ok(Built {
-        pages: r.pages.len(),
-        files: r.files,
+        pages,
+        files,
         elapsed: start.elapsed(),
         out,
         diagnostics,
         sources: loaded.sources,
         timings: t,
-        search: r.stats,
-        written: None,
+        search,
+        written,
         site: loaded.site,
     })
 }

@@ -159,43 +159,35 @@ fn output_id(out: &Path) -> Option<u64> {
 /// be listed. Folders are read in parallel and the paths' hashes summed, so the order they
 /// come in does not matter (190,000 files at 50,000 reports).
 pub fn listing(out: &Path, keep: &[String]) -> Option<u64> {
-    fn folder(dir: &Path, rel: &str) -> Option<(u64, u64)> {
+    /// The sum of the hashes of the paths under `dir` (`rel` its path in the output) and
+    /// their number; at the top (`rel` empty) the kept names are left out.
+    fn folder(dir: &Path, rel: &str, keep: &[String]) -> Option<(u64, u64)> {
         let entries: Vec<std::fs::DirEntry> = std::fs::read_dir(dir)
             .ok()?
             .collect::<std::io::Result<_>>()
             .ok()?;
         entries
             .par_iter()
+            .filter(|e| {
+                let name = e.file_name().to_string_lossy().to_string();
+                let kept =
+                    crate::output::ALWAYS_KEPT.contains(&name.as_str()) || keep.contains(&name);
+                !(rel.is_empty() && kept)
+            })
             .map(|e| {
-                let name = e.file_name();
-                let path = format!("{rel}{}", name.to_string_lossy());
+                let path = format!("{rel}{}", e.file_name().to_string_lossy());
                 if e.file_type().ok()?.is_dir() {
-                    folder(&e.path(), &format!("{path}/"))
+                    folder(&e.path(), &format!("{path}/"), keep)
                 } else {
                     Some((xxh3_64(path.as_bytes()), 1))
                 }
             })
             .try_reduce(|| (0, 0), |a, b| Some((a.0.wrapping_add(b.0), a.1 + b.1)))
     }
-    let kept =
-        |name: &str| crate::output::ALWAYS_KEPT.contains(&name) || keep.iter().any(|k| k == name);
-    let mut sum = (0u64, 0u64);
-    for e in std::fs::read_dir(out).ok()? {
-        let e = e.ok()?;
-        let name = e.file_name().to_string_lossy().to_string();
-        if kept(&name) {
-            continue;
-        }
-        let (h, n) = if e.file_type().ok()?.is_dir() {
-            folder(&e.path(), &format!("{name}/"))?
-        } else {
-            (xxh3_64(name.as_bytes()), 1)
-        };
-        sum = (sum.0.wrapping_add(h), sum.1 + n);
-    }
+    let (sum, count) = folder(out, "", keep)?;
     let mut h = Xxh3::new();
-    h.write_u64(sum.0);
-    h.write_u64(sum.1);
+    h.write_u64(sum);
+    h.write_u64(count);
     Some(h.digest())
 }
 
@@ -239,26 +231,31 @@ pub fn standings(archive: &Archive<'_>) -> Vec<u64> {
         .collect()
 }
 
-/// Records a complete build of `site`, with its pages' hash, its reports' standings (by
-/// index) and the [`listing`] of its output when known (an update in place leaves the same
-/// files); failing to is silent (the next build is then full).
-pub fn save(
-    root: &Path,
-    fp: Fingerprint,
-    built: (&crate::model::Site, u64, &[u64]),
-    out: &Path,
-    files: Option<u64>,
-    search: IndexStats,
-) {
-    let (site, pages, standings) = built;
-    let files = files.or_else(|| listing(out, &site.config.keep));
+/// What a complete build leaves in the state beside its [`Fingerprint`].
+pub struct Record<'a> {
+    pub site: &'a crate::model::Site,
+    /// [`pages_hash`] of its pages.
+    pub pages: u64,
+    /// Every report's standing among its peers, by index (see [`standings`]).
+    pub standings: &'a [u64],
+    /// The [`listing`] of the output when known (an update in place leaves the same files).
+    pub files: Option<u64>,
+    pub search: IndexStats,
+}
+
+/// Records a complete build into `out`; failing to is silent (the next build is then full).
+pub fn save(root: &Path, fp: Fingerprint, out: &Path, built: Record<'_>) {
+    let files = built
+        .files
+        .or_else(|| listing(out, &built.site.config.keep));
     let (Some(output), Some(files)) = (output_id(out), files) else {
         return;
     };
-    let reports = site
+    let reports = built
+        .site
         .reports
         .iter()
-        .zip(standings)
+        .zip(built.standings)
         .filter_map(|(r, &s)| {
             let [text, found] = fp.reports.get(&r.path)?;
             Some((r.path.clone(), [*text, *found, s]))
@@ -267,11 +264,11 @@ pub fn save(
     let state = State {
         version: VERSION,
         inputs: fp.inputs,
-        pages,
+        pages: built.pages,
         output,
         files,
         reports,
-        search,
+        search: built.search,
     };
     let dir = root.join(crate::load::cache::DIR);
     if std::fs::create_dir_all(&dir).is_ok()
@@ -446,17 +443,19 @@ fn write_bulk(
     years: &BTreeSet<i32>,
     touched: &[usize],
     out: &Path,
-    sink: &dyn Sink,
+    sink: &LiveSink,
 ) -> Result<render::data::BulkTable, String> {
     let bulk = render::data::BulkTable::build_years(archive, years)?;
     let read = |name: &str| std::fs::read(out.join("data").join(name)).ok();
-    let spliced = read("reports.csv")
-        .zip(read("reports.json"))
-        .and_then(|(csv, json)| bulk.splice(touched, &csv, &json));
+    let (old_csv, old_json) = (read("reports.csv"), read("reports.json"));
+    let spliced = old_csv
+        .as_deref()
+        .zip(old_json.as_deref())
+        .and_then(|(csv, json)| bulk.splice(touched, csv, json));
     match spliced {
         Some((csv, json)) => {
-            sink.write("data/reports.csv", &csv)?;
-            sink.write("data/reports.json", &json)?;
+            sink.replace("data/reports.csv", old_csv.as_deref(), &csv)?;
+            sink.replace("data/reports.json", old_json.as_deref(), &json)?;
             bulk.write_years(years, sink)?;
             Ok(bulk)
         }
@@ -498,15 +497,9 @@ pub fn update(
     if hash != state.pages {
         return Ok(None);
     }
-    let index: BTreeMap<&str, usize> = site
-        .reports
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.path.as_str(), i))
-        .collect();
-    let edited: Vec<usize> = edited
-        .iter()
-        .filter_map(|p| index.get(p.as_str()).copied())
+    let edited: BTreeSet<&str> = edited.iter().map(String::as_str).collect();
+    let edited: Vec<usize> = (0..site.reports.len())
+        .filter(|&i| edited.contains(site.reports[i].path.as_str()))
         .collect();
     let now = standings(&archive);
     let moved: Vec<usize> = site

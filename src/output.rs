@@ -386,20 +386,32 @@ impl LiveSink {
     }
 }
 
-impl crate::render::Sink for LiveSink {
-    fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), String> {
-        if rel.split('/').any(|p| p == ".." || p.is_empty()) {
-            return Err(t!("output.outside", path = rel));
-        }
-        let path = self.out.join(rel);
-        if std::fs::read(&path).is_ok_and(|old| old == bytes) {
+impl LiveSink {
+    /// Writes `bytes` at `rel` unless they are `old`, the file's bytes as the caller read
+    /// them (`None`: absent or unreadable), so a file read anyway is not read twice.
+    pub fn replace(&self, rel: &str, old: Option<&[u8]>, bytes: &[u8]) -> Result<(), String> {
+        if old == Some(bytes) {
             return Ok(());
         }
-        crate::output::write_atomic(&path, bytes)?;
+        crate::output::write_atomic(&self.path(rel)?, bytes)?;
         if let Ok(mut w) = self.written.lock() {
             w.push(rel.to_string());
         }
         Ok(())
+    }
+
+    fn path(&self, rel: &str) -> Result<PathBuf, String> {
+        if rel.split('/').any(|p| p == ".." || p.is_empty()) {
+            return Err(t!("output.outside", path = rel));
+        }
+        Ok(self.out.join(rel))
+    }
+}
+
+impl crate::render::Sink for LiveSink {
+    fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), String> {
+        let old = std::fs::read(self.path(rel)?).ok();
+        self.replace(rel, old.as_deref(), bytes)
     }
 }
 

@@ -45,29 +45,24 @@ pub fn run(root: Option<&Path>, timings: bool, output: Option<&Path>, full: bool
                 .map_or(b.out.clone(), |p| p.to_path_buf());
             let seconds = format!("{:.2}", b.elapsed.as_secs_f64());
             let dir = shown.display();
-            if b.written.is_some() {
-                say!(
-                    "{}",
-                    t!(
-                        "build.updated",
-                        pages = b.pages,
-                        n = b.files,
-                        seconds = seconds,
-                        dir = dir
-                    )
-                );
+            let summary = if b.written.is_some() {
+                t!(
+                    "build.updated",
+                    pages = b.pages,
+                    n = b.files,
+                    seconds = seconds,
+                    dir = dir
+                )
             } else {
-                say!(
-                    "{}",
-                    t!(
-                        "build.done",
-                        pages = b.pages,
-                        files = b.files,
-                        seconds = seconds,
-                        dir = dir
-                    )
-                );
-            }
+                t!(
+                    "build.done",
+                    pages = b.pages,
+                    files = b.files,
+                    seconds = seconds,
+                    dir = dir
+                )
+            };
+            say!("{summary}");
             if timings {
                 for st in &b.timings.stages {
                     eprintln!(

@@ -690,7 +690,7 @@ pub fn patch(
     let done: Vec<Option<Chunk>> = chunks
         .par_iter()
         .map(|&c| {
-            let old = read_chunk(out, c)?;
+            let (old, old_len) = read_chunk(out, c)?;
             let start = c * DOCS_PER_CHUNK;
             let end = (start + DOCS_PER_CHUNK).min(order.len());
             if old.len() != end - start {
@@ -717,9 +717,6 @@ pub fn patch(
                 }
             }
             let text = chunk_text(c, &docs);
-            let old_len = std::fs::metadata(out.join(format!("search/docs/{c}.js")))
-                .ok()?
-                .len() as usize;
             Some(Chunk {
                 n: c,
                 text,
@@ -803,13 +800,13 @@ struct StoredDoc {
     s: Vec<(usize, String, String)>,
 }
 
-/// The documents of `search/docs/<c>.js` in the output folder.
-fn read_chunk(out: &std::path::Path, c: usize) -> Option<Vec<StoredDoc>> {
+/// The documents of `search/docs/<c>.js` in the output folder, and the file's length.
+fn read_chunk(out: &std::path::Path, c: usize) -> Option<(Vec<StoredDoc>, usize)> {
     let text = std::fs::read_to_string(out.join(format!("search/docs/{c}.js"))).ok()?;
     let json = text
         .strip_prefix(&format!("gk.docs({c},"))?
         .strip_suffix(");\n")?;
-    serde_json::from_str(json).ok()
+    Some((serde_json::from_str(json).ok()?, text.len()))
 }
 
 /// The posting lists of a shard file's text (`gk.shard(<n>,{…});`).
