@@ -206,6 +206,8 @@ pub struct Rendered {
 pub struct UpdateState {
     pub search: render::search::SearchIndex,
     pub bulk: render::data::BulkTable,
+    /// The figures of every report, for the next update's archive (taken while it renders).
+    pub derived: Option<render::Derived>,
 }
 
 /// Renders a checked site into a staging folder and swaps it into `out`.
@@ -288,12 +290,17 @@ pub fn render_site(
     files += stats.files + data_files + feeds.map_err(output_error)?;
     t.stage("commit", || staging.commit(&site.config.keep))
         .map_err(output_error)?;
+    let standings = incremental::standings(&archive);
     Ok(Rendered {
         files,
         pages,
         stats,
-        updates: index.map(|search| UpdateState { search, bulk }),
-        standings: incremental::standings(&archive),
+        updates: index.map(|search| UpdateState {
+            search,
+            bulk,
+            derived: Some(archive.into_derived()),
+        }),
+        standings,
     })
 }
 

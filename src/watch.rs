@@ -275,18 +275,17 @@ impl Session {
         if diagnostics.has_errors() {
             return Outcome::Unchanged;
         }
-        let Some(bulk) = self
-            .state
-            .as_ref()
-            .and_then(|s| s.updates.as_ref())
-            .map(|u| &u.bulk)
-        else {
+        let Some(kept) = self.state.as_mut().and_then(|s| s.updates.as_mut()) else {
             return Outcome::Unchanged;
         };
-        let archive = Archive::new(&self.loaded.site, &diagnostics.items);
+        let mut archive = Archive::new(&self.loaded.site, &diagnostics.items);
+        if let Some(d) = kept.derived.take() {
+            archive = archive.with_derived(d, &BTreeSet::new());
+        }
         let years: Vec<i32> = self.research_due.iter().copied().collect();
         let sink = LiveSink::new(&self.out);
-        let written = render::research::write(&self.theme, &archive, bulk, &years, &sink);
+        let written = render::research::write(&self.theme, &archive, &kept.bulk, &years, &sink);
+        kept.derived = Some(archive.into_derived());
         self.research_due.clear();
         match written {
             // Data files only: no page to reload.
@@ -549,6 +548,16 @@ impl Session {
         };
         let pending = std::mem::take(&mut self.pending);
         let archive = Archive::new(site, &diagnostics.items);
+        // The figures of reports the edit leaves alone are kept from the last render.
+        let stale: BTreeSet<usize> = indices
+            .iter()
+            .flat_map(|&i| [Some(i), incremental::next_of(&archive, i)])
+            .flatten()
+            .collect();
+        let archive = match state.updates.as_mut().and_then(|k| k.derived.take()) {
+            Some(d) => archive.with_derived(d, &stale),
+            None => archive,
+        };
         let sink = LiveSink::new(&self.out);
         let result = (|| -> Result<(), String> {
             // The edited reports' own pages first: they are what the author is looking at.
@@ -611,6 +620,9 @@ impl Session {
             }
             Ok(())
         })();
+        if let Some(kept) = state.updates.as_mut() {
+            kept.derived = Some(archive.into_derived());
+        }
         match result {
             Ok(()) => Outcome::Built {
                 written: sink.written(),

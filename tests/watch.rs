@@ -76,20 +76,39 @@ fn a_sequence_of_edits_ends_where_a_full_build_does() {
     );
     assert_same_as_full_build(&mut s, root, "number edited");
 
-    // 2. Prose (search documents change) and the carried-over applications (the next year's
-    //    continuity and rates change).
+    // 2. Prose (search documents change) and the new applications, one more granted: the
+    //    next year's change on last year (a rate of 2022's, kept from the last render
+    //    unless recomputed) moves.
     let p = edit(
         &root.join("content/pingtan/2021.md"),
         "2021年全区新收",
         "2021年，全区新收",
     );
-    let q = edit(
-        &root.join("content/pingtan/2021.md"),
-        "carried_forward            = [1, 0, 0, 0, 0, 0, 1]",
-        "carried_forward            = [1, 0, 0, 0, 0, 0, 1]",
+    for (from, to) in [
+        (
+            "new                        = [64, 0, 0, 2, 0, 4, 70]",
+            "new                        = [65, 0, 0, 2, 0, 4, 71]",
+        ),
+        (
+            "granted                    = [27, 0, 0, 2, 0, 1, 30]",
+            "granted                    = [28, 0, 0, 2, 0, 1, 31]",
+        ),
+        (
+            "total                      = [63, 0, 0, 2, 0, 4, 69]",
+            "total                      = [64, 0, 0, 2, 0, 4, 70]",
+        ),
+    ] {
+        edit(&p, from, to);
+    }
+    let next_year =
+        std::fs::read_to_string(root.join("public/agencies/pingtan/2022.html")).unwrap();
+    built(&s.apply(&[p]));
+    assert_ne!(
+        std::fs::read_to_string(root.join("public/agencies/pingtan/2022.html")).unwrap(),
+        next_year,
+        "the next year's page shows the change on the edited year"
     );
-    built(&s.apply(&[p, q]));
-    assert_same_as_full_build(&mut s, root, "prose edited");
+    assert_same_as_full_build(&mut s, root, "prose and new applications edited");
 
     // 3. A broken report: nothing written, the last good site stays.
     let before = common::snapshot(&root.join("public"));

@@ -111,6 +111,34 @@ impl Peers {
         }
     }
 
+    /// Replaces one report's column values (`old`, as they were counted) by `new`: watch
+    /// mode keeps the distributions across an edit instead of sorting every report's values
+    /// again. A value is found by its numeric value, so the result shows as a fresh build's.
+    pub fn replace(
+        &mut self,
+        year: i32,
+        group: &str,
+        old: &[Option<Decimal>],
+        new: &[Option<Decimal>],
+    ) {
+        let cols = self
+            .groups
+            .entry((year, group.to_string()))
+            .or_insert_with(|| vec![Distribution::default(); new.len()]);
+        for (k, d) in cols.iter_mut().enumerate() {
+            if let Some(&Some(v)) = old.get(k) {
+                let at = d.sorted.partition_point(|&x| x < v);
+                if d.sorted.get(at) == Some(&v) {
+                    d.sorted.remove(at);
+                }
+            }
+            if let Some(&Some(v)) = new.get(k) {
+                let at = d.sorted.partition_point(|&x| x < v);
+                d.sorted.insert(at, v);
+            }
+        }
+    }
+
     /// The distributions of a group, one per column.
     pub fn group(&self, year: i32, group: &str) -> Option<&[Distribution]> {
         self.groups
@@ -141,6 +169,40 @@ mod tests {
         );
         assert_eq!(d(&[7]).quartiles().unwrap(), [7.into(), 7.into(), 7.into()]);
         assert_eq!(d(&[]).quartiles(), None);
+    }
+
+    #[test]
+    fn a_replaced_report_gives_the_distributions_built_anew() {
+        let v = |x: &[i64]| -> Vec<Option<Decimal>> {
+            x.iter()
+                .map(|&x| (x >= 0).then(|| Decimal::from(x)))
+                .collect()
+        };
+        let rows = [
+            (2021, "a", v(&[3, 1])),
+            (2021, "a", v(&[5, -1])),
+            (2021, "b", v(&[7, 2])),
+        ];
+        let mut peers = Peers::build(rows.iter().map(|(y, g, c)| (*y, g.to_string(), c.clone())));
+        // The first report's values become 6 and none; a second group gains a report.
+        peers.replace(2021, "a", &v(&[3, 1]), &v(&[6, -1]));
+        peers.replace(2022, "a", &[], &v(&[1, 1]));
+        let fresh = Peers::build([
+            (2021, "a".to_string(), v(&[6, -1])),
+            (2021, "a".to_string(), v(&[5, -1])),
+            (2021, "b".to_string(), v(&[7, 2])),
+            (2022, "a".to_string(), v(&[1, 1])),
+        ]);
+        for (y, g) in [(2021, "a"), (2021, "b"), (2022, "a")] {
+            let sorted = |p: &Peers| -> Vec<Vec<Decimal>> {
+                p.group(y, g)
+                    .unwrap()
+                    .iter()
+                    .map(|d| d.sorted.clone())
+                    .collect()
+            };
+            assert_eq!(sorted(&peers), sorted(&fresh), "{y} {g}");
+        }
     }
 
     #[test]
