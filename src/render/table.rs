@@ -3,8 +3,11 @@
 //!
 //! The layout logic (two-level headers, nested row groups, the single 15-cell row of 四) lives
 //! here, once: a [`Grid`] per table is compiled into HTML with open data cells
-//! ([`Compiled`]) that each report fills. Header cells carry ids and data cells a `headers`
-//! list, so screen readers announce every label of a cell.
+//! ([`Compiled`]) that each report fills. Screen readers announce every label of a cell:
+//! from the spans and scopes where HTML's header algorithm finds them all (三, 四), else from
+//! header ids and each data cell's `headers` list (二).
+
+use std::collections::BTreeSet;
 
 use serde::Serialize;
 
@@ -412,10 +415,172 @@ pub fn grid(table: &Table, lang: &str, prefix: &str) -> Grid {
         lang,
         prefix,
     };
-    match table.layout {
-        Layout::Blocks => blocks(&ctx),
-        Layout::Matrix => matrix(&ctx),
-        Layout::SingleRow => single_row(&ctx),
+    let g = laid_out(&ctx);
+    if implied_match(&g) { without_ids(g) } else { g }
+}
+
+fn laid_out(ctx: &Ctx<'_>) -> Grid {
+    match ctx.table.layout {
+        Layout::Blocks => blocks(ctx),
+        Layout::Matrix => matrix(ctx),
+        Layout::SingleRow => single_row(ctx),
+    }
+}
+
+/// Whether every data cell of `g` gets, from HTML's algorithm for assigning header cells to
+/// a cell without `headers`, exactly the header cells its `headers` list names: then the
+/// lists and the ids they point to carry nothing a browser or screen reader does not already
+/// know from the spans and scopes (they were 7 KB of each report page). The blocks of 二
+/// need them: scanning up a column, a cell of the second block would also get the first
+/// block's column header.
+fn implied_match(g: &Grid) -> bool {
+    let slots = Slots::of(g);
+    slots.cells.iter().enumerate().all(|(k, &(_, _, cell))| {
+        cell.slot.is_none() || slots.implied(k) == slots.named(&cell.headers)
+    })
+}
+
+/// `g` with no `headers` lists and no ids.
+fn without_ids(mut g: Grid) -> Grid {
+    for cell in g.head.iter_mut().chain(g.body.iter_mut()).flatten() {
+        cell.id.clear();
+        cell.headers.clear();
+    }
+    g
+}
+
+/// The cells of a grid placed in the table's slots (HTML's table model: a cell takes the
+/// first free slot of its row and covers its spans).
+struct Slots<'g> {
+    /// Each cell with the (x, y) of its anchor slot.
+    cells: Vec<(usize, usize, &'g GridCell)>,
+    /// The cell covering each slot, by row.
+    at: Vec<Vec<Option<usize>>>,
+}
+
+impl<'g> Slots<'g> {
+    fn of(g: &'g Grid) -> Self {
+        let mut cells = Vec::new();
+        let mut at: Vec<Vec<Option<usize>>> = Vec::new();
+        for (y, row) in g.head.iter().chain(&g.body).enumerate() {
+            let mut x = 0;
+            for cell in row {
+                let (w, h) = (cell.colspan.max(1) as usize, cell.rowspan.max(1) as usize);
+                if at.len() < y + h {
+                    at.resize(y + h, Vec::new());
+                }
+                while at[y].get(x).copied().flatten().is_some() {
+                    x += 1;
+                }
+                for line in &mut at[y..y + h] {
+                    if line.len() < x + w {
+                        line.resize(x + w, None);
+                    }
+                    for slot in &mut line[x..x + w] {
+                        *slot = Some(cells.len());
+                    }
+                }
+                cells.push((x, y, cell));
+                x += w;
+            }
+        }
+        Slots { cells, at }
+    }
+
+    fn get(&self, x: usize, y: usize) -> Option<usize> {
+        self.at.get(y)?.get(x).copied().flatten()
+    }
+
+    /// A column header: scope `col`, or no scope and no data cell in its rows.
+    fn column_header(&self, k: usize) -> bool {
+        let (_, y, c) = self.cells[k];
+        c.th && (c.scope == "col"
+            || c.scope.is_empty() && !self.data_in(y..y + c.rowspan as usize, true))
+    }
+
+    /// A row header: scope `row`, or no scope, not a column header and no data cell in its
+    /// columns.
+    fn row_header(&self, k: usize) -> bool {
+        let (x, _, c) = self.cells[k];
+        c.th && (c.scope == "row"
+            || c.scope.is_empty()
+                && !self.column_header(k)
+                && !self.data_in(x..x + c.colspan as usize, false))
+    }
+
+    /// Whether a data cell covers a slot of these rows (or columns).
+    fn data_in(&self, range: std::ops::Range<usize>, rows: bool) -> bool {
+        self.at.iter().enumerate().any(|(y, line)| {
+            line.iter().enumerate().any(|(x, slot)| {
+                (if rows {
+                    range.contains(&y)
+                } else {
+                    range.contains(&x)
+                }) && slot.is_some_and(|k| !self.cells[k].2.th)
+            })
+        })
+    }
+
+    /// The header cells HTML assigns to cell `k` when it has no `headers` attribute (its
+    /// table has no row or column groups besides thead and tbody, and no group scopes).
+    fn implied(&self, k: usize) -> BTreeSet<usize> {
+        let (x, y, c) = self.cells[k];
+        let mut found = BTreeSet::new();
+        for yy in y..y + c.rowspan.max(1) as usize {
+            self.scan(x, yy, true, &mut found);
+        }
+        for xx in x..x + c.colspan.max(1) as usize {
+            self.scan(xx, y, false, &mut found);
+        }
+        found.remove(&k);
+        found.retain(|&h| !self.cells[h].2.text.is_empty());
+        found
+    }
+
+    /// HTML's "scan and assign header cells" from (x, y) leftwards (`left`) or upwards.
+    fn scan(&self, mut x: usize, mut y: usize, left: bool, found: &mut BTreeSet<usize>) {
+        let mut opaque: Vec<usize> = Vec::new();
+        let mut block: Vec<usize> = Vec::new();
+        let mut in_block = false;
+        loop {
+            if left {
+                let Some(nx) = x.checked_sub(1) else { return };
+                x = nx;
+            } else {
+                let Some(ny) = y.checked_sub(1) else { return };
+                y = ny;
+            }
+            let Some(k) = self.get(x, y) else { continue };
+            let (cx, cy, cell) = self.cells[k];
+            if cell.th {
+                in_block = true;
+                block.push(k);
+                let blocked =
+                    if left {
+                        opaque.iter().any(|&o| {
+                            self.cells[o].1 == cy && self.cells[o].2.rowspan == cell.rowspan
+                        }) || !self.row_header(k)
+                    } else {
+                        opaque.iter().any(|&o| {
+                            self.cells[o].0 == cx && self.cells[o].2.colspan == cell.colspan
+                        }) || !self.column_header(k)
+                    };
+                if !blocked {
+                    found.insert(k);
+                }
+            } else if in_block {
+                in_block = false;
+                opaque.append(&mut block);
+            }
+        }
+    }
+
+    /// The cells whose ids a `headers` list names.
+    fn named(&self, headers: &str) -> BTreeSet<usize> {
+        headers
+            .split_whitespace()
+            .filter_map(|id| self.cells.iter().position(|(_, _, c)| c.th && c.id == id))
+            .collect()
     }
 }
 
@@ -494,7 +659,7 @@ fn column_headers(
         let id = c.id("head", "top");
         first.push(GridCell::th(
             top,
-            "colgroup",
+            "col",
             columns.len() as u32,
             1,
             id.clone(),
@@ -519,7 +684,7 @@ fn column_headers(
                 let gid = c.id("group", &t.groups[g].key);
                 upper.push(GridCell::th(
                     t.groups[g].label.get(c.lang),
-                    "colgroup",
+                    "col",
                     run as u32,
                     1,
                     gid.clone(),
@@ -609,13 +774,11 @@ fn matrix(c: &Ctx<'_>) -> Grid {
             let starts = ri == 0 || !in_group(ri - 1);
             if starts {
                 let run = (ri..t.rows.len()).take_while(|&k| in_group(k)).count();
-                cells.push(GridCell::th(
-                    g.label.get(c.lang),
-                    "rowgroup",
-                    1,
-                    run as u32,
-                    id,
-                ));
+                // `group`: the theme sets these apart from the rows' own headers (not sticky,
+                // written vertically on a phone).
+                let mut th = GridCell::th(g.label.get(c.lang), "row", 1, run as u32, id);
+                th.class = "group".into();
+                cells.push(th);
             }
         }
         let row_id = c.id("row", &r.key);
@@ -675,18 +838,12 @@ fn single_row(c: &Ctx<'_>) -> Grid {
                     })
                     .map(|x| x.columns.len() as u32)
                     .sum();
-                head[level].push(GridCell::th(g.label.get(c.lang), "colgroup", span, 1, id));
+                head[level].push(GridCell::th(g.label.get(c.lang), "col", span, 1, id));
             }
         }
         let row_id = c.id("row", &r.key);
         headers.push(row_id.clone());
-        head[path.len()].push(GridCell::th(
-            r.label.get(c.lang),
-            "colgroup",
-            width,
-            1,
-            row_id,
-        ));
+        head[path.len()].push(GridCell::th(r.label.get(c.lang), "col", width, 1, row_id));
         let col_level = path.len() + 1;
         for (pos, &ci) in r.columns.iter().enumerate() {
             let id = c.id(&format!("{}-col", r.key), &t.columns[ci].key);
@@ -776,15 +933,137 @@ mod tests {
                 .find(|c| c.text == "法人或其他组织")
                 .unwrap();
             assert_eq!(le.colspan, 5);
-            // Every data cell names its row and column headers.
-            let cell = &g.body[0][2];
-            assert!(
-                cell.headers.split(" ").any(|h| h == "rr0")
-                    && cell.headers.split(" ").any(|h| h == "rc1"),
-                "{}",
-                cell.headers
-            );
         }
+    }
+
+    /// The labels HTML's header algorithm gives a table's data cells, by their keys: from
+    /// the spans and scopes when `implied`, else from the `headers` lists.
+    fn labels_of(g: &Grid, implied: bool) -> Vec<(String, Vec<String>)> {
+        let slots = Slots::of(g);
+        slots
+            .cells
+            .iter()
+            .enumerate()
+            .filter(|(_, (_, _, c))| c.slot.is_some())
+            .map(|(k, (_, _, c))| {
+                let found = if implied {
+                    slots.implied(k)
+                } else {
+                    slots.named(&c.headers)
+                };
+                let texts = found
+                    .iter()
+                    .map(|&h| slots.cells[h].2.text.clone())
+                    .collect();
+                (c.key.clone(), texts)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn headers_lists_are_written_only_where_spans_and_scopes_do_not_say_it_all() {
+        let f = formats();
+        for fmt in ["2021", "2019"] {
+            for (key, explicit) in [("proactive", true), ("requests", false), ("appeals", false)] {
+                let (_, t) = f.table_of(f.format(fmt).unwrap(), key).unwrap();
+                let ctx = Ctx {
+                    table: t,
+                    lang: "zh-CN",
+                    prefix: "s",
+                };
+                let full = laid_out(&ctx);
+                let named = labels_of(&full, false);
+                let implied = labels_of(&full, true);
+                // Every data cell names at least a row and a column label.
+                assert!(
+                    named.iter().all(|(_, l)| l.len() >= 2),
+                    "{fmt} {key}: {named:?}"
+                );
+                let written = grid(t, "zh-CN", "s");
+                let lists = written
+                    .body
+                    .iter()
+                    .flatten()
+                    .filter(|c| !c.headers.is_empty())
+                    .count();
+                if explicit {
+                    assert_ne!(
+                        named, implied,
+                        "{fmt} {key}: the algorithm alone would mislabel"
+                    );
+                    assert_eq!(written, full, "{fmt} {key}: lists kept");
+                } else {
+                    assert_eq!(named, implied, "{fmt} {key}");
+                    assert_eq!(lists, 0, "{fmt} {key}: no lists written");
+                    assert!(
+                        written
+                            .head
+                            .iter()
+                            .chain(&written.body)
+                            .flatten()
+                            .all(|c| c.id.is_empty()),
+                        "{fmt} {key}: no ids written"
+                    );
+                    assert_eq!(labels_of(&written, true), implied, "{fmt} {key}");
+                }
+            }
+        }
+        // Spot checks of 三 (2021): 1.属于国家秘密 by 商业企业.
+        let (_, t) = f.table_of(f.format("2021").unwrap(), "requests").unwrap();
+        let labels = labels_of(&grid(t, "zh-CN", "s"), true);
+        let (_, cell) = labels
+            .iter()
+            .find(|(k, _)| k == "requests.withheld_state_secret.commercial")
+            .unwrap();
+        let mut cell = cell.clone();
+        cell.sort();
+        let mut want: Vec<String> = [
+            "三、本年度办理结果",
+            "（三）不予公开",
+            "1.属于国家秘密",
+            "申请人情况",
+            "法人或其他组织",
+            "商业企业",
+        ]
+        .map(String::from)
+        .to_vec();
+        want.sort();
+        assert_eq!(cell, want);
+    }
+
+    #[test]
+    fn the_header_scan_stops_at_a_header_block_seen_before() {
+        // Two blocks of one column header and one data row each, the lower header as wide
+        // and at the same place: a data cell of the lower block gets only its own header.
+        let th = |t: &str, scope: &'static str| GridCell::th(t, scope, 1, 1, String::new());
+        let td = |key: &str| GridCell {
+            key: key.into(),
+            slot: Some((0, 0)),
+            ..GridCell::th("", "", 1, 1, String::new())
+        };
+        let td = |key: &str| GridCell {
+            th: false,
+            ..td(key)
+        };
+        let g = Grid {
+            head: Vec::new(),
+            body: vec![
+                vec![th("甲", "col")],
+                vec![td("a")],
+                vec![th("乙", "col")],
+                vec![td("b")],
+            ],
+            layout: "blocks",
+        };
+        let labels = labels_of(&g, true);
+        assert_eq!(labels[0], ("a".to_string(), vec!["甲".to_string()]));
+        assert_eq!(labels[1], ("b".to_string(), vec!["乙".to_string()]));
+        // Without the second header, the lower cell takes the first one.
+        let g = Grid {
+            body: vec![vec![th("甲", "col")], vec![td("a")], vec![td("b")]],
+            ..g
+        };
+        assert_eq!(labels_of(&g, true)[1].1, vec!["甲".to_string()]);
     }
 
     #[test]

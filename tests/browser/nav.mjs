@@ -45,15 +45,23 @@ try {
   const table = page.locator("#year-table");
   const col = await table.locator("thead th").evaluateAll((ths) => ths.findIndex((th) => th.textContent.includes("本年新收申请")));
   check(col > 0, "comparison table has a 本年新收申请 column");
-  const values = async () => table.locator("tbody tr").evaluateAll((rows, c) => rows.map((r) => r.cells[c].getAttribute("data-sort")), col);
+  // The cells as shown (12, 12*, 55.56%, or a mark without a number: 不可比, 空白, —).
+  const values = async () => table.locator("tbody tr").evaluateAll((rows, c) => rows.map((r) => r.cells[c].textContent.trim()), col);
+  const numeric = (v) => /^[-+]?\d+(\.\d+)?%?\*?$/.test(v);
+  // Marks sort last in either direction.
+  const marksLast = (vs) => vs.every((v, i) => numeric(v) || vs.slice(i).every((w) => !numeric(w)));
   const button = table.locator("thead th").nth(col).locator("button");
   check(await button.count() === 1, "sort.js turned the header into a button");
   await button.click();
-  const desc = (await values()).filter((v) => v !== null && v !== "").map(Number);
+  const shownDesc = await values();
+  check(marksLast(shownDesc), `marks last: ${shownDesc}`);
+  const desc = shownDesc.filter(numeric).map(parseFloat);
   check(desc.length >= 2 && desc.every((v, i) => i === 0 || desc[i - 1] >= v), `sorted descending: ${desc}`);
   check(await table.locator("thead th").nth(col).getAttribute("aria-sort") === "descending", "aria-sort says descending");
   await button.click();
-  const asc = (await values()).filter((v) => v !== null && v !== "").map(Number);
+  const shownAsc = await values();
+  check(marksLast(shownAsc), `marks last: ${shownAsc}`);
+  const asc = shownAsc.filter(numeric).map(parseFloat);
   check(asc.every((v, i) => i === 0 || asc[i - 1] <= v), `sorted ascending: ${asc}`);
   check(errors.length === 0, `no JavaScript errors (${errors.join("; ")})`);
 

@@ -46,8 +46,9 @@ pub(super) fn compare(theme: &Theme, archive: &Archive<'_>, slug: &str) -> PageD
             row: rate.label.get(lang).to_string(),
             definition: rate.definition.get(lang).to_string(),
             cells: idx.iter().fold(String::new(), |mut out, &i| {
+                // "—" is explained by the page's legend.
                 let n = rate_num(theme, archive.metrics(i).rate(rate));
-                num_td(&mut out, n.class, &n.title, &n.text);
+                num_td(&mut out, n.class, "", &n.text);
                 out
             }),
             ..CompareRowView::default()

@@ -227,44 +227,32 @@ fn report_link(archive: &Archive<'_>, r: &Report) -> ReportLink {
     }
 }
 
-/// A table cell of figures: text as shown, a sort key, a class and an explanation.
+/// A table cell of figures: text as shown, a class and an explanation. Sortable tables sort
+/// by the number the text shows (`static/sort.js`), so cells carry no separate sort key.
 #[derive(Serialize, Clone)]
 struct Num {
     text: String,
-    sort: String,
     class: &'static str,
     title: String,
 }
 
-/// A figure cell's text, sort key, class and explanation; fixed strings are borrowed from
-/// the theme (the "compared with last year" table writes ~100 of them per report).
-type NumParts<'t> = (Cow<'t, str>, Cow<'t, str>, &'static str, Cow<'t, str>);
+/// A figure cell's text, class and explanation; fixed strings are borrowed from the theme
+/// (the "compared with last year" table writes ~100 of them per report).
+type NumParts<'t> = (Cow<'t, str>, &'static str, Cow<'t, str>);
 
 /// The marks 不可比 and 空白 are words, explained once in the legend under every table that
 /// has them, not in a tooltip per cell (those were a fifth of a comparison page).
 fn figure_parts(theme: &Theme, v: FigureValue) -> NumParts<'_> {
     match v {
-        FigureValue::NotComparable => (
-            theme.text("not_comparable").into(),
-            "".into(),
-            "na",
-            "".into(),
-        ),
-        FigureValue::Empty => (
-            theme.text("empty_mark").into(),
-            "".into(),
-            "empty",
-            "".into(),
-        ),
+        FigureValue::NotComparable => (theme.text("not_comparable").into(), "na", "".into()),
+        FigureValue::Empty => (theme.text("empty_mark").into(), "empty", "".into()),
         FigureValue::Value { sum, empty: 0 } => {
-            let text = numtext::decimal_text(sum);
-            (text.clone().into(), text.into(), "num", "".into())
+            (numtext::decimal_text(sum).into(), "num", "".into())
         }
         FigureValue::Value { sum, empty } => {
-            let sort = numtext::decimal_text(sum);
+            let text = numtext::decimal_text(sum);
             (
-                format!("{sort}*").into(),
-                sort.into(),
+                format!("{text}*").into(),
                 "num partial",
                 theme
                     .text("partial_title")
@@ -276,10 +264,9 @@ fn figure_parts(theme: &Theme, v: FigureValue) -> NumParts<'_> {
 }
 
 fn figure_num(theme: &Theme, v: FigureValue) -> Num {
-    let (text, sort, class, title) = figure_parts(theme, v);
+    let (text, class, title) = figure_parts(theme, v);
     Num {
         text: text.into_owned(),
-        sort: sort.into_owned(),
         class,
         title: title.into_owned(),
     }
@@ -289,13 +276,11 @@ fn rate_num(theme: &Theme, v: Option<rust_decimal::Decimal>) -> Num {
     match v {
         Some(p) => Num {
             text: derive::show_percent(Some(p)),
-            sort: numtext::decimal_text(p),
             class: "num",
             title: String::new(),
         },
         None => Num {
             text: "—".into(),
-            sort: String::new(),
             class: "na",
             title: theme.text("rate_na_title").into(),
         },
@@ -317,7 +302,7 @@ fn figure_td(out: &mut String, theme: &Theme, v: FigureValue) {
         numtext::decimal(out, sum);
         out.push_str("</td>");
     } else {
-        let (text, _, class, title) = figure_parts(theme, v);
+        let (text, class, title) = figure_parts(theme, v);
         num_td(out, class, &title, &text);
     }
 }
@@ -355,21 +340,22 @@ fn key_cells(theme: &Theme, archive: &Archive<'_>, i: usize) -> String {
     let m = archive.metrics(i);
     let mut out = String::with_capacity(1024);
     for x in f.figures.iter().filter(|x| x.key) {
-        let (text, sort, class, title) = figure_parts(theme, m.figure(x));
-        write_td(&mut out, class, &sort, &title, &text);
+        let (text, class, title) = figure_parts(theme, m.figure(x));
+        write_td(&mut out, class, &title, &text);
     }
+    // "—" is explained by the legend under the table, not by a tooltip per cell.
     for rate in &f.rates {
         let n = rate_num(theme, m.rate(rate));
-        write_td(&mut out, n.class, &n.sort, &n.title, &n.text);
+        write_td(&mut out, n.class, "", &n.text);
     }
     out
 }
 
 /// A `<td>` with the attributes that are not empty, in the order `partials/num.html` uses
 /// (which always names the class; [`num_td`] leaves out the common one).
-fn write_td(out: &mut String, class: &str, sort: &str, title: &str, text: &str) {
+fn write_td(out: &mut String, class: &str, title: &str, text: &str) {
     out.push_str("<td");
-    for (name, value) in [("class", class), ("data-sort", sort), ("title", title)] {
+    for (name, value) in [("class", class), ("title", title)] {
         if !value.is_empty() {
             out.push(' ');
             out.push_str(name);

@@ -300,13 +300,7 @@ pub(super) struct Versus {
 /// A `<td>` of a figure in a Rust-rendered table (right-aligned by CSS; only notable
 /// values carry a class and an explanation).
 pub(super) fn num_td(out: &mut String, class: &str, title: &str, text: &str) {
-    write_td(
-        out,
-        if class == "num" { "" } else { class },
-        "",
-        title,
-        text,
-    );
+    write_td(out, if class == "num" { "" } else { class }, title, text);
 }
 
 /// The two label cells of a figure row: a row label spanning its columns (written once, on

@@ -2,12 +2,17 @@
 // The table reads correctly without this script; it only reorders rows.
 (function () {
   "use strict";
+  // A cell sorts by the number it shows (12, 12*, -3.5, 55.56%); 不可比, 空白 and "—"
+  // (classes na and empty) have none and go last. A data-sort attribute, where a template
+  // gives one, wins.
   function key(cell) {
     if (!cell) return null;
     var s = cell.getAttribute("data-sort");
-    if (s !== null && s !== "") return parseFloat(s);
-    if (s === "") return null;
-    return cell.textContent.trim();
+    if (s !== null) return s === "" ? null : parseFloat(s);
+    if (cell.classList.contains("na") || cell.classList.contains("empty")) return null;
+    var t = cell.textContent.trim();
+    var n = /^[-+]?\d+(\.\d+)?(?=%?\*?$)/.exec(t);
+    return n ? parseFloat(n[0]) : t;
   }
   function sortBy(table, col, dir) {
     var body = table.tBodies[0];
