@@ -112,8 +112,10 @@ fn absolute(path: &Path, root_abs: &Path) -> Result<PathBuf, String> {
 /// is on a hidden file beside the folder (`.public.gongkai-lock`), released by the operating
 /// system when the process ends, however it ends.
 pub struct OutputLock {
-    _file: std::fs::File,
+    file: std::fs::File,
     target: PathBuf,
+    /// The lock file, checked by [`OutputLock::held`].
+    path: PathBuf,
 }
 
 impl OutputLock {
@@ -136,8 +138,9 @@ impl OutputLock {
             .map_err(|e| t!("output.cannot_write", path = path.display(), error = e))?;
         match rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive) {
             Ok(()) => Ok(OutputLock {
-                _file: file,
+                file,
                 target: target.to_path_buf(),
+                path,
             }),
             Err(e) if e == rustix::io::Errno::WOULDBLOCK => {
                 Err(t!("output.locked", dir = target.display()))
@@ -153,6 +156,18 @@ impl OutputLock {
     /// The folder claimed.
     pub fn target(&self) -> &Path {
         &self.target
+    }
+
+    /// Whether the lock file is still the one locked. A site folder deleted and made again
+    /// (a backup restored, a fresh clone) while `serve` runs takes the lock file with it, and
+    /// a `build` started then locks a new one: the long-running command must claim the
+    /// output again before writing, instead of writing beside that build.
+    pub fn held(&self) -> bool {
+        use std::os::unix::fs::MetadataExt;
+        match (self.file.metadata(), std::fs::symlink_metadata(&self.path)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
     }
 }
 

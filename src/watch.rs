@@ -268,7 +268,7 @@ impl Session {
     /// edited years. The output then equals a full build's. Nothing to do after a full
     /// rebuild, which writes them, or while the site has errors.
     pub fn settle(&mut self) -> Outcome {
-        if self.research_due.is_empty() {
+        if self.research_due.is_empty() || !self.lock.held() {
             return Outcome::Unchanged;
         }
         let diagnostics = crate::check::assemble(&self.loaded, &self.findings);
@@ -454,10 +454,11 @@ impl Session {
             Err(d) => return self.failed(Diagnostics { items: d }),
         }
         match output_dir(&self.root, &self.loaded.site.config.output_dir).and_then(|o| {
-            if o == self.lock.target() {
+            if o == self.lock.target() && self.lock.held() {
                 return Ok(o);
             }
-            // output_dir changed: claim the new folder before writing it.
+            // output_dir changed, or the lock file went with a site folder replaced since:
+            // claim the folder before writing it (refused while a build holds it).
             self.lock = crate::output::OutputLock::acquire(&o)?;
             Ok(o)
         }) {
@@ -515,6 +516,11 @@ impl Session {
 
     /// Re-renders what depends on the pending changes.
     fn update(&mut self, start: Instant) -> Outcome {
+        // The site folder was replaced (the lock file with it): reload and claim it again.
+        if !self.lock.held() {
+            self.in_sync = false;
+            return self.reload_all(start);
+        }
         // An output damaged from outside (deleted while serving) is written whole again,
         // never patched into a partial folder.
         if !self.out.join(crate::output::MARKER).is_file() {

@@ -259,3 +259,43 @@ fn a_rate_edit_rewrites_the_standings_of_its_peers() {
     );
     assert_same_as_full_build(&mut s, root, "a rate moved");
 }
+
+/// A site folder replaced while watch mode runs (a backup restored, a fresh clone) takes the
+/// lock file with it, and a build started then claims a new one: watch mode writes nothing
+/// while that build holds the output, and claims it again once it is free.
+#[test]
+fn watch_mode_claims_the_output_again_when_its_lock_file_is_gone() {
+    let site = common::example_site();
+    let root = site.path();
+    let (mut s, first) = Session::start(root).ok().expect("starts");
+    assert!(built(&first).1);
+    let public = std::fs::canonicalize(root.join("public")).unwrap();
+    std::fs::remove_file(root.join(".public.gongkai-lock")).unwrap();
+    let build = gongkai::output::OutputLock::acquire(&public).expect("the new lock file is free");
+    let before = common::snapshot(&public);
+    let p = edit(
+        &root.join("content/pingtan/2021.md"),
+        "penalties           = [1282]",
+        "penalties           = [1283]",
+    );
+    match s.apply(std::slice::from_ref(&p)) {
+        Outcome::Failed { diagnostics, .. } => assert!(
+            diagnostics.items.iter().any(|d| d.code == "output"
+                && (d.message.contains("另一个 gongkai") || d.message.contains("another gongkai"))),
+            "{:?}",
+            diagnostics.items
+        ),
+        _ => panic!("watch mode wrote while a build held the output"),
+    }
+    assert_eq!(common::snapshot(&public), before, "nothing written");
+    assert!(matches!(s.settle(), Outcome::Unchanged));
+    drop(build);
+    let (_, full) = built(&s.apply(&[p]));
+    assert!(full, "claimed again, the output is written whole");
+    assert!(
+        std::fs::read_to_string(public.join("agencies/pingtan/2021.html"))
+            .unwrap()
+            .contains(">1283<")
+    );
+    assert_same_as_full_build(&mut s, root, "claimed again");
+}
