@@ -184,6 +184,9 @@ pub fn line_chart(
         let dash = DASHES[si % DASHES.len()];
         let mut path = String::new();
         let mut pen = false;
+        // The series' points share their colour through a group (repeated on each point, it
+        // was a tenth of an agency page's charts).
+        let _ = write!(body, r#"<g fill="{color}">"#);
         for (i, v) in s.values.iter().enumerate() {
             match v {
                 Some(v) => {
@@ -193,7 +196,7 @@ pub fn line_chart(
                     let _ = write!(path, "{}{x} {y} ", if pen { "L" } else { "M" });
                     let _ = write!(
                         body,
-                        r#"<circle cx="{x}" cy="{y}" r="3.5" fill="{color}"><title>{} {}: {}</title></circle>"#,
+                        r#"<circle cx="{x}" cy="{y}" r="3.5"><title>{} {}: {}</title></circle>"#,
                         esc(&s.name),
                         esc(&categories[i]),
                         fmt_num(*v)
@@ -203,6 +206,7 @@ pub fn line_chart(
                 None => pen = false,
             }
         }
+        body.push_str("</g>");
         if !path.is_empty() {
             let _ = write!(
                 body,
