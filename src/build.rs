@@ -130,35 +130,42 @@ pub fn build_into(
             .map_err(output_error)?,
         _ => None,
     };
-    let (pages, files, search, written) = match updated {
-        Some(u) => {
-            if let Some(f) = fingerprint {
-                let record = incremental::Record {
-                    site: &loaded.site,
-                    pages: u.pages_hash,
-                    standings: &u.standings,
-                    files: prior.as_ref().map(incremental::State::files),
-                    search: u.search,
-                };
-                incremental::save(root, f, &out, record);
-            }
-            (u.pages, u.written.len(), u.search, Some(u.written))
-        }
+    // What the build wrote, and what the state records of it (the page list's hash, every
+    // report's standing, the output's file listing when already known).
+    let (pages, files, search, written, pages_hash, standings, listing) = match updated {
+        Some(u) => (
+            u.pages,
+            u.written.len(),
+            u.search,
+            Some(u.written),
+            u.pages_hash,
+            u.standings,
+            prior.as_ref().map(incremental::State::files),
+        ),
         None => {
             let r = render_site(&loaded, &diagnostics, &theme, &out, progress, false, &mut t)?;
-            if let Some(f) = fingerprint {
-                let record = incremental::Record {
-                    site: &loaded.site,
-                    pages: incremental::pages_hash(&r.pages),
-                    standings: &r.standings,
-                    files: None,
-                    search: r.stats,
-                };
-                incremental::save(root, f, &out, record);
-            }
-            (r.pages.len(), r.files, r.stats, None)
+            let hash = incremental::pages_hash(&r.pages);
+            (
+                r.pages.len(),
+                r.files,
+                r.stats,
+                None,
+                hash,
+                r.standings,
+                None,
+            )
         }
     };
+    if let Some(f) = fingerprint {
+        let record = incremental::Record {
+            site: &loaded.site,
+            pages: pages_hash,
+            standings: &standings,
+            files: listing,
+            search,
+        };
+        incremental::save(root, f, &out, record);
+    }
     Ok(Built {
         pages,
         files,

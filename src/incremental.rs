@@ -328,19 +328,9 @@ pub fn dependents(
     edited: &[usize],
     moved: &[usize],
 ) -> Dependents {
-    let mut touched: BTreeSet<usize> = BTreeSet::new();
-    let mut around: BTreeSet<usize> = BTreeSet::new();
-    for &i in edited {
-        touched.insert(i);
-        around.insert(i);
-        if let Some(p) = archive.previous(i) {
-            around.insert(p);
-        }
-        if let Some(n) = next_of(archive, i) {
-            touched.insert(n);
-            around.insert(n);
-        }
-    }
+    let touched = touched(archive, edited);
+    let mut around = touched.clone();
+    around.extend(edited.iter().filter_map(|&i| archive.previous(i)));
     let mut kinds: BTreeSet<PageKind> = BTreeSet::new();
     for &i in &around {
         let r = archive.report(i);
@@ -380,6 +370,16 @@ pub fn dependents(
         kinds.insert(PageKind::Quality);
     }
     Dependents { touched, kinds }
+}
+
+/// The edited reports and the next year of each (its rates and continuity findings use the
+/// edited numbers): the reports whose figures, data files and search documents change.
+pub fn touched(archive: &Archive<'_>, edited: &[usize]) -> BTreeSet<usize> {
+    edited
+        .iter()
+        .flat_map(|&i| [Some(i), next_of(archive, i)])
+        .flatten()
+        .collect()
 }
 
 /// The same agency's report of the next year, if archived.

@@ -555,11 +555,7 @@ impl Session {
         let pending = std::mem::take(&mut self.pending);
         let archive = Archive::new(site, &diagnostics.items);
         // The figures of reports the edit leaves alone are kept from the last render.
-        let stale: BTreeSet<usize> = indices
-            .iter()
-            .flat_map(|&i| [Some(i), incremental::next_of(&archive, i)])
-            .flatten()
-            .collect();
+        let stale = incremental::touched(&archive, &indices);
         let archive = match state.updates.as_mut().and_then(|k| k.derived.take()) {
             Some(d) => archive.with_derived(d, &stale),
             None => archive,

@@ -138,7 +138,7 @@ pub struct Archive<'a> {
     pub findings: Vec<quality::Finding>,
     pub compare_rows: Vec<crate::derive::CompareRow>,
     /// The official tables laid out once, filled per report page.
-    pub tables: table::Layouts,
+    pub tables: std::sync::Arc<table::Layouts>,
     /// Each report's figures and rates, computed on first use (by whichever page or data
     /// file needs them first) and then shared.
     metrics: Vec<std::sync::OnceLock<crate::derive::Metrics>>,
@@ -236,7 +236,7 @@ impl<'a> Archive<'a> {
             acks,
             findings,
             compare_rows: crate::derive::comparison_rows(crate::format::formats()),
-            tables: table::Layouts::new(&site.config.language),
+            tables: table::Layouts::shared(&site.config.language),
             metrics: (0..site.reports.len())
                 .map(|_| std::sync::OnceLock::new())
                 .collect(),

@@ -331,6 +331,21 @@ impl Layouts {
         )
     }
 
+    /// The layouts of `lang`, compiled once per process (1 ms): watch mode makes an archive
+    /// after every edit.
+    pub fn shared(lang: &str) -> std::sync::Arc<Layouts> {
+        type Cache = std::sync::Mutex<Vec<(String, std::sync::Arc<Layouts>)>>;
+        static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
+        let cache = CACHE.get_or_init(Default::default);
+        let mut held = cache.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, l)) = held.iter().find(|(l, _)| l == lang) {
+            return l.clone();
+        }
+        let made = std::sync::Arc::new(Layouts::new(lang));
+        held.push((lang.to_string(), made.clone()));
+        made
+    }
+
     /// The table of section `section` (position in [`Formats::sections`]) in format `format`.
     pub fn get(&self, format: usize, section: usize) -> Option<&Compiled> {
         self.0.get(format)?.get(section)?.as_ref()

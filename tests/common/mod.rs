@@ -167,6 +167,21 @@ pub fn replace_in(path: &Path, from: &str, to: &str) {
     std::fs::write(path, text.replace(from, to)).expect("writable");
 }
 
+/// What an edit of a number in the example's 平潭 2021 writes, after watch mode or an
+/// incremental build: the report's page, and nothing of another agency (淮安市).
+pub fn assert_written_for_pingtan_2021(written: &[String]) {
+    assert!(
+        written.contains(&"agencies/pingtan/2021.html".to_string()),
+        "{written:?}"
+    );
+    assert!(
+        !written
+            .iter()
+            .any(|w| w.starts_with("agencies/huaian-city/")),
+        "unrelated pages untouched: {written:?}"
+    );
+}
+
 /// Moves every application of the first column from 予以公开 (`granted`) to 其他处理 3.其他
 /// (`other_misc`) in a report, totals included, when there are at least `min`: the report
 /// stays consistent and its disclosure rate drops (so its standing among its peers, and
