@@ -117,7 +117,9 @@ fn main() -> ExitCode {
                 name,
                 r.year
             );
-            md.push_str(r.body());
+            if let Some(prose) = r.held_prose() {
+                md.push_str(prose.body());
+            }
             for (ti, t) in f.tables_of(r.format()).enumerate() {
                 let _ = write!(
                     md,

@@ -194,7 +194,7 @@ fn release_checked_text(loaded: &mut crate::load::Loaded, diagnostics: &Diagnost
         .collect();
     loaded.sources.retain(|path| cited.contains(path));
     for r in &mut loaded.site.reports {
-        r.keep_body_only();
+        r.release_text();
     }
 }
 
@@ -242,14 +242,15 @@ pub fn render_site(
     let (((index, stats), data), feeds) = t.stage("search, data, feeds", || {
         let search_and_data = || {
             rayon::join(
-                || {
-                    if keep_state {
-                        let index = render::search::SearchIndex::build(&archive);
-                        let stats = index.write_all(&staging);
-                        (Some(index), stats)
-                    } else {
-                        (None, render::search::write(&archive, &staging))
-                    }
+                || match keep_state {
+                    true => match render::search::SearchIndex::build(&archive) {
+                        Ok(index) => {
+                            let stats = index.write_all(&staging);
+                            (Some(index), stats)
+                        }
+                        Err(e) => (None, Err(e)),
+                    },
+                    false => (None, render::search::write(&archive, &staging)),
                 },
                 || -> Result<(render::data::BulkTable, usize), String> {
                     let bulk = render::data::BulkTable::build(&archive)?;

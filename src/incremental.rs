@@ -57,6 +57,20 @@ pub struct State {
     search: IndexStats,
 }
 
+/// Feeds what is written to it into a hash.
+struct HashWriter<'a>(&'a mut Xxh3);
+
+impl std::io::Write for HashWriter<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 /// The fingerprint of a loaded and checked site built into `out`; `None` when a file it
 /// depends on cannot be read (then the build is full and leaves no state).
 pub fn fingerprint(
@@ -85,7 +99,15 @@ pub fn fingerprint(
         .collect();
     let mut h = Xxh3::new();
     let exe = std::env::current_exe().ok()?;
-    h.update(&xxh3_64(&std::fs::read(exe).ok()?).to_le_bytes());
+    // Streamed: the binary is 15 MB (120 MB with debug information), which a build should
+    // not hold in memory just to hash.
+    let mut exe_hash = Xxh3::new();
+    std::io::copy(
+        &mut std::fs::File::open(exe).ok()?,
+        &mut HashWriter(&mut exe_hash),
+    )
+    .ok()?;
+    h.update(&exe_hash.digest().to_le_bytes());
     h.update(format!("{:?}\0{}\0", crate::i18n::lang(), out.display()).as_bytes());
     for (path, text) in loaded.sources.iter() {
         if !report_paths.contains(path) {

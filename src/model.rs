@@ -270,12 +270,13 @@ pub struct Report {
     pub format: usize,
     /// Path relative to the site root, with `/` separators.
     pub path: String,
+    /// The file's text, until a build lets go of it ([`Report::release_text`]).
     #[serde(skip)]
     pub source: Arc<str>,
-    /// The byte of the file where `source` starts: 0, or `body_start` once a build has
-    /// checked the report and keeps only its Markdown body (`keep_body_only`).
+    /// Set once the text is released: the hash of the Markdown body, which the prose read
+    /// back from the file must have ([`Report::prose_from`]).
     #[serde(skip)]
-    pub source_start: usize,
+    pub released: Option<u64>,
     pub meta: ReportMeta,
     /// In the format's table order.
     pub tables: Vec<TableData>,
@@ -330,30 +331,33 @@ impl Report {
         data.cell(r, pos).map(|c| &c.value)
     }
 
-    pub fn body(&self) -> &str {
-        self.body_start
-            .checked_sub(self.source_start)
-            .and_then(|start| self.source.get(start..))
-            .unwrap_or("")
+    /// The prose, while the report holds its text (always, but in a build after `check`).
+    pub fn held_prose(&self) -> Option<Prose> {
+        self.released.is_none().then(|| Prose {
+            text: self.source.clone(),
+            body_start: self.body_start,
+        })
     }
 
-    pub fn section_text(&self, s: &ProseSection) -> &str {
-        let r = s.body.range();
-        let base = self.source_start;
-        match (r.start.checked_sub(base), r.end.checked_sub(base)) {
-            (Some(start), Some(end)) => self.source.get(start..end).unwrap_or(""),
-            _ => "",
-        }
+    /// The prose from `text`, the report file read again (as loaded: BOM removed), if its
+    /// Markdown body is still the one that was checked.
+    pub fn prose_from(&self, text: Arc<str>) -> Option<Prose> {
+        let body = text.get(self.body_start..)?;
+        (self.released == Some(xxhash_rust::xxh3::xxh3_64(body.as_bytes()))).then_some(Prose {
+            text,
+            body_start: self.body_start,
+        })
     }
 
-    /// Drops the frontmatter's text, about half of a report file: once the report is checked
-    /// (its diagnostics made), pages and the search index read only the prose, and a large
-    /// archive need not hold every table's text until the end of the build. Spans other than
-    /// the sections' then no longer point into `source`.
-    pub fn keep_body_only(&mut self) {
-        if self.source_start == 0 && self.body_start > 0 {
-            self.source = Arc::from(self.source.get(self.body_start..).unwrap_or(""));
-            self.source_start = self.body_start;
+    /// Lets go of the file's text once the report is checked (its diagnostics made): a
+    /// build's pages and search index read the prose back from the file
+    /// ([`Report::prose_from`]), so that a large archive does not hold every report's text
+    /// (as much memory as its figures) until the end of the build.
+    pub fn release_text(&mut self) {
+        if self.released.is_none() {
+            let body = self.source.get(self.body_start..).unwrap_or("");
+            self.released = Some(xxhash_rust::xxh3::xxh3_64(body.as_bytes()));
+            self.source = Arc::from("");
         }
     }
 
@@ -367,6 +371,24 @@ impl Report {
                 self.year
             ),
         }
+    }
+}
+
+/// The text of a report's prose sections, held by the report or read back from its file.
+pub struct Prose {
+    text: Arc<str>,
+    body_start: usize,
+}
+
+impl Prose {
+    /// The Markdown body, every section.
+    pub fn body(&self) -> &str {
+        self.text.get(self.body_start..).unwrap_or("")
+    }
+
+    /// The Markdown under a section's heading.
+    pub fn section(&self, s: &ProseSection) -> &str {
+        self.text.get(s.body.range()).unwrap_or("")
     }
 }
 

@@ -598,7 +598,7 @@ impl Session {
             if !deps.touched.is_empty() {
                 let list: Vec<usize> = deps.touched.iter().copied().collect();
                 let kept = state.updates.as_mut().ok_or("no incremental state")?;
-                let t = kept.search.update(&archive, &list);
+                let t = kept.search.update(&archive, &list)?;
                 kept.search.write_touched(&t, &sink)?;
                 kept.bulk.update(&archive, &list)?;
                 let years: BTreeSet<i32> = list.iter().map(|&i| archive.report(i).year).collect();

@@ -909,3 +909,60 @@ fn a_linked_cache_folder_is_not_written() {
     assert_eq!(out.status.code(), Some(0), "{}", common::stderr(&out));
     assert_eq!(std::fs::read_dir(elsewhere.path()).unwrap().count(), 0);
 }
+
+/// A build lets go of each report's text once it is checked, and its pages, feeds and search
+/// index read the prose back from the file: what is read back must be what was checked (a
+/// file with a BOM included), and a file changed or removed in between stops the build with
+/// its name rather than mixing two versions of a report.
+#[test]
+fn prose_is_read_back_from_the_files_and_a_change_meanwhile_is_refused() {
+    let site = common::example_site();
+    let reports = common::report_files(site.path());
+    let with_bom = &reports[0];
+    let text = std::fs::read(with_bom).unwrap();
+    std::fs::write(with_bom, [b"\xEF\xBB\xBF".as_slice(), &text].concat()).unwrap();
+    let mut loaded = gongkai::load::load_site(site.path()).unwrap();
+    let diags = gongkai::check::check(&loaded);
+    let held: Vec<String> = loaded
+        .site
+        .reports
+        .iter()
+        .map(|r| r.held_prose().unwrap().body().to_string())
+        .collect();
+    assert!(
+        held.iter().all(|b| b.contains("## ")),
+        "every body has sections"
+    );
+    for r in &mut loaded.site.reports {
+        r.release_text();
+        assert!(
+            r.held_prose().is_none() && r.source.is_empty(),
+            "{}",
+            r.path
+        );
+    }
+    let archive = gongkai::render::Archive::new(&loaded.site, &diags.items);
+    for (i, body) in held.iter().enumerate() {
+        let prose = archive.prose(i).unwrap();
+        assert_eq!(prose.body(), body, "{}", loaded.site.reports[i].path);
+        let r = &loaded.site.reports[i];
+        let first = r.sections.iter().find(|s| s.num.is_some()).unwrap();
+        assert!(body.contains(prose.section(first)) && !prose.section(first).is_empty());
+    }
+    let path = |i: usize| site.path().join(&loaded.site.reports[i].path);
+    // The prose edited, then a file removed: each is refused, naming its file.
+    let mut edited = std::fs::read_to_string(path(1)).unwrap();
+    edited.push_str("\n补充的一段。\n");
+    std::fs::write(path(1), edited).unwrap();
+    std::fs::remove_file(path(2)).unwrap();
+    for i in [1, 2] {
+        let err = archive.prose(i).err().expect("refused");
+        let file = &loaded.site.reports[i].path;
+        assert_eq!(err.file, *file);
+        assert!(err.message.contains(file.as_str()), "{}", err.message);
+        assert!(err.message.contains("gongkai build"), "{}", err.message);
+    }
+    // Untouched files still read back.
+    assert_eq!(archive.prose(0).unwrap().body(), held[0]);
+    assert_eq!(archive.prose(3).unwrap().body(), held[3]);
+}

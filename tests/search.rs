@@ -150,10 +150,11 @@ fn recall_on_a_generated_archive() {
     let mut samples: Vec<(String, String)> = Vec::new();
     while samples.len() < 200 {
         let r = &loaded.site.reports[rng.below(loaded.site.reports.len() as u64) as usize];
+        let prose = r.held_prose().unwrap();
         let text: String = r
             .sections
             .iter()
-            .map(|s| gongkai::render::markdown::to_text(r.section_text(s)))
+            .map(|s| gongkai::render::markdown::to_text(prose.section(s)))
             .collect();
         let chars: Vec<char> = text.chars().collect();
         let len = 2 + rng.below(5) as usize;

@@ -431,6 +431,7 @@ fn the_search_index_written_in_runs_is_the_kept_index() {
     let archive = gongkai::render::Archive::new(&loaded.site, &diags.items);
     let kept = Files::default();
     let stats = search::SearchIndex::build(&archive)
+        .unwrap()
         .write_all(&kept)
         .unwrap();
     let kept = kept.0.into_inner().unwrap();

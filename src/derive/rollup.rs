@@ -134,7 +134,7 @@ pub fn as_report(agency: &str, year: i32, format: usize, tables: Vec<TableData>)
         acknowledgements: Vec::new(),
         sections: Vec::new(),
         body_start: 0,
-        source_start: 0,
+        released: None,
         year_span: Span::default(),
         format_span: Span::default(),
         published_span: Span::default(),

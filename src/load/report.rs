@@ -299,7 +299,7 @@ pub fn parse_report(
         acknowledgements: acks,
         sections,
         body_start,
-        source_start: 0,
+        released: None,
         year_span,
         format_span,
         published_span,

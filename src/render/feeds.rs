@@ -20,21 +20,22 @@ fn entry_date(r: &Report) -> String {
         .unwrap_or_else(|| format!("{}-12-31", r.year))
 }
 
-fn summary(archive: &Archive<'_>, i: usize) -> String {
+fn summary(archive: &Archive<'_>, i: usize) -> Result<String, String> {
     let r = archive.report(i);
+    let prose = archive.prose(i).map_err(|d| d.message)?;
     let text = r
         .sections
         .iter()
         .find(|s| s.num.as_deref() == Some("一"))
         .map_or(String::new(), |s| {
-            super::markdown::to_text(r.section_text(s))
+            super::markdown::to_text(prose.section(s))
         });
     let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut out: String = flat.chars().take(200).collect();
     if flat.chars().count() > 200 {
         out.push('…');
     }
-    out
+    Ok(out)
 }
 
 fn feed(
@@ -58,22 +59,22 @@ fn feed(
     idx.truncate(FEED_LENGTH);
     let entries: Vec<Value> = idx
         .iter()
-        .map(|&i| {
+        .map(|&i| -> Result<Value, String> {
             let r = archive.report(i);
             let name = archive
                 .agency(&r.agency)
                 .map_or(r.agency.clone(), |a| a.name.clone());
             let url = format!("{base}{}", urls::report(&r.agency, r.year));
-            json!({
+            Ok(json!({
                 "title": r.title(&name),
                 "id": url,
                 "link": url,
                 "updated": format!("{}T00:00:00+08:00", entry_date(r)),
-                "summary": summary(archive, i),
+                "summary": summary(archive, i)?,
                 "author": name,
-            })
+            }))
         })
-        .collect();
+        .collect::<Result<_, String>>()?;
     let updated = entries
         .first()
         .and_then(|e| e["updated"].as_str().map(str::to_string))

@@ -358,15 +358,38 @@ impl<'a> Archive<'a> {
         })
     }
 
+    /// The prose of report `i`: held by the report, or read back from its file in a build
+    /// (which lets go of the texts once they are checked). An error names the file when its
+    /// prose is no longer the one checked.
+    pub fn prose(&self, i: usize) -> Result<crate::model::Prose, Box<Diagnostic>> {
+        let r = self.report(i);
+        if let Some(p) = r.held_prose() {
+            return Ok(p);
+        }
+        let changed = || {
+            Box::new(Diagnostic::file(
+                Severity::Error,
+                "changed",
+                &r.path,
+                t!("build.changed_while_building", file = r.path),
+            ))
+        };
+        let text = crate::load::read_text(&self.site.root.join(&r.path), &r.path)
+            .map_err(|_| changed())?;
+        r.prose_from(text).ok_or_else(changed)
+    }
+
     /// The plain text of each section of report `i` (in `report.sections` order). Made
     /// each time, not kept: the search index writes its documents run by run, and holding the
     /// text of every report was as much memory as the prose itself (200 MB at 50,000 reports).
-    pub fn section_texts(&self, i: usize) -> Vec<String> {
-        let r = self.report(i);
-        r.sections
+    pub fn section_texts(&self, i: usize) -> Result<Vec<String>, Box<Diagnostic>> {
+        let prose = self.prose(i)?;
+        Ok(self
+            .report(i)
+            .sections
             .iter()
-            .map(|s| markdown::to_text(r.section_text(s)))
-            .collect()
+            .map(|s| markdown::to_text(prose.section(s)))
+            .collect())
     }
 
     pub fn agency(&self, slug: &str) -> Option<&'a Agency> {
@@ -484,7 +507,7 @@ pub fn render_page(
     archive: &Archive<'_>,
     page: &Page,
 ) -> Result<Vec<u8>, Box<Diagnostic>> {
-    let (template, data) = views::page_data(theme, archive, page);
+    let (template, data) = views::page_data(theme, archive, page)?;
     let mut ctx = tera::Context::new();
     let root = match page.kind {
         // Served for any missing URL, so its links must not be relative.

@@ -127,7 +127,9 @@ pub fn doc_order(archive: &Archive<'_>) -> Vec<usize> {
     archive.by_year.values().rev().flatten().copied().collect()
 }
 
-fn doc(archive: &Archive<'_>, i: usize) -> Doc {
+/// Report `i`'s document; an error when its prose cannot be read back (the message names
+/// the file).
+fn doc(archive: &Archive<'_>, i: usize) -> Result<Doc, String> {
     let f = formats();
     let r = archive.report(i);
     let a = archive.agency(&r.agency);
@@ -153,7 +155,7 @@ fn doc(archive: &Archive<'_>, i: usize) -> Doc {
             (pos, s.heading.clone())
         })
         .collect();
-    Doc {
+    Ok(Doc {
         title,
         agency: a.map_or(r.agency.clone(), |a| a.short().to_string()),
         year: r.year,
@@ -161,8 +163,8 @@ fn doc(archive: &Archive<'_>, i: usize) -> Doc {
         url: urls::report(&r.agency, r.year),
         meta,
         sections,
-        texts: archive.section_texts(i),
-    }
+        texts: archive.section_texts(i).map_err(|d| d.message)?,
+    })
 }
 
 fn grams_of(d: &Doc) -> (Vec<u64>, Vec<u64>) {
@@ -404,29 +406,32 @@ fn manifest_text(shards: u32, docs: &[(i32, &str)]) -> String {
 }
 
 impl SearchIndex {
-    pub fn build(archive: &Archive<'_>) -> SearchIndex {
+    pub fn build(archive: &Archive<'_>) -> Result<SearchIndex, String> {
         let order = doc_order(archive);
-        let docs: Vec<Doc> = order.par_iter().map(|&i| doc(archive, i)).collect();
+        let docs = order
+            .par_iter()
+            .map(|&i| doc(archive, i))
+            .collect::<Result<Vec<Doc>, String>>()?;
         let (postings, total) = post(&docs, POSTING_RUN);
         let shards = shard_count(total, postings.len());
-        SearchIndex {
+        Ok(SearchIndex {
             order,
             docs,
             postings,
             total,
             shards,
-        }
+        })
     }
 
     /// Replaces the documents of the given report indices (same order of documents).
-    pub fn update(&mut self, archive: &Archive<'_>, reports: &[usize]) -> Touched {
+    pub fn update(&mut self, archive: &Archive<'_>, reports: &[usize]) -> Result<Touched, String> {
         let mut t = Touched::default();
         let mut changed: Vec<u64> = Vec::new();
         for &ri in reports {
             let Some(id) = self.order.iter().position(|&x| x == ri) else {
                 continue;
             };
-            let new_doc = doc(archive, ri);
+            let new_doc = doc(archive, ri)?;
             let (body, meta) = grams_of(&new_doc);
             let (old_body, old_meta) = grams_of(&self.docs[id]);
             let idu = id as u32;
@@ -470,7 +475,7 @@ impl SearchIndex {
         t.shards.dedup();
         t.chunks.sort_unstable();
         t.chunks.dedup();
-        t
+        Ok(t)
     }
 
     fn shard_text(n: u32, mut bucket: Vec<(u64, &Postings)>) -> String {
@@ -622,7 +627,10 @@ pub fn write_in_runs(
         .par_chunks(run)
         .enumerate()
         .map(|(n, ids)| -> Result<Posted, String> {
-            let docs: Vec<Doc> = ids.iter().map(|&i| doc(archive, i)).collect();
+            let docs = ids
+                .iter()
+                .map(|&i| doc(archive, i))
+                .collect::<Result<Vec<Doc>, String>>()?;
             let first = n * run;
             let (postings, total) = post_run(&docs, first);
             let mut doc_bytes = 0;
@@ -689,14 +697,19 @@ pub fn patch(
     }
     let done: Vec<Option<Chunk>> = chunks
         .par_iter()
-        .map(|&c| {
-            let (old, old_len) = read_chunk(out, c)?;
+        .map(|&c| -> Result<Option<Chunk>, String> {
+            let Some((old, old_len)) = read_chunk(out, c) else {
+                return Ok(None);
+            };
             let start = c * DOCS_PER_CHUNK;
             let end = (start + DOCS_PER_CHUNK).min(order.len());
             if old.len() != end - start {
-                return None;
+                return Ok(None);
             }
-            let docs: Vec<Doc> = order[start..end].iter().map(|&i| doc(archive, i)).collect();
+            let docs = order[start..end]
+                .iter()
+                .map(|&i| doc(archive, i))
+                .collect::<Result<Vec<Doc>, String>>()?;
             let mut changes = Vec::new();
             let mut postings = 0isize;
             for id in ids.iter().copied().filter(|id| id / DOCS_PER_CHUNK == c) {
@@ -717,15 +730,15 @@ pub fn patch(
                 }
             }
             let text = chunk_text(c, &docs);
-            Some(Chunk {
+            Ok(Some(Chunk {
                 n: c,
                 text,
                 old_len,
                 changes,
                 postings,
-            })
+            }))
         })
-        .collect();
+        .collect::<Result<_, String>>()?;
     let Some(done) = done.into_iter().collect::<Option<Vec<Chunk>>>() else {
         return Ok(None);
     };

@@ -386,14 +386,14 @@ fn rate_defs(lang: &str) -> Vec<RateDef> {
         .collect()
 }
 
-/// The template and data of a page.
+/// The template and data of a page; an error when a report's prose cannot be read back.
 pub(super) fn page_data(
     theme: &Theme,
     archive: &Archive<'_>,
     page: &Page,
-) -> (&'static str, PageData) {
+) -> Result<(&'static str, PageData), Box<Diagnostic>> {
     let json = PageData::Json;
-    match &page.kind {
+    Ok(match &page.kind {
         PageKind::Home => ("index.html", json(home(theme, archive))),
         PageKind::Agencies => (
             "agencies.html",
@@ -404,7 +404,7 @@ pub(super) fn page_data(
         ),
         PageKind::Agency(slug) => ("agency.html", agency(theme, archive, slug)),
         PageKind::Compare(slug) => ("compare.html", compare(theme, archive, slug)),
-        PageKind::Report(i) => ("report.html", report(theme, archive, *i)),
+        PageKind::Report(i) => ("report.html", report(theme, archive, *i)?),
         PageKind::Years => ("years.html", json(years(archive))),
         PageKind::Year(y) => ("year.html", year(theme, archive, *y)),
         PageKind::Search => ("search.html", json(search_page(theme, archive))),
@@ -429,7 +429,7 @@ pub(super) fn page_data(
             )),
         ),
         PageKind::NotFound => ("404.html", json(json!({}))),
-    }
+    })
 }
 
 fn year_label(theme: &Theme, y: i32) -> String {

@@ -15,10 +15,15 @@ pub(super) struct SectionView {
     pub(super) notes: Vec<AckView>,
 }
 
-pub(super) fn report(theme: &Theme, archive: &Archive<'_>, i: usize) -> PageData {
+pub(super) fn report(
+    theme: &Theme,
+    archive: &Archive<'_>,
+    i: usize,
+) -> Result<PageData, Box<Diagnostic>> {
     let lang = archive.lang.as_str();
     let f = formats();
     let r = archive.report(i);
+    let prose = archive.prose(i)?;
     let a = archive.agency(&r.agency);
     let acks: Vec<AckView> = archive
         .acks
@@ -62,7 +67,7 @@ pub(super) fn report(theme: &Theme, archive: &Archive<'_>, i: usize) -> PageData
         .sections
         .iter()
         .find(|s| s.num.is_none())
-        .map(|s| markdown::to_html(r.section_text(s)));
+        .map(|s| markdown::to_html(prose.section(s)));
     for (si, sec) in f.sections.iter().enumerate() {
         let written = r
             .sections
@@ -99,7 +104,7 @@ pub(super) fn report(theme: &Theme, archive: &Archive<'_>, i: usize) -> PageData
             index: si + 1,
             title,
             html: written
-                .map(|w| markdown::to_html(r.section_text(w)))
+                .map(|w| markdown::to_html(prose.section(w)))
                 .unwrap_or_default(),
             table,
             notes,
@@ -167,7 +172,7 @@ pub(super) fn report(theme: &Theme, archive: &Archive<'_>, i: usize) -> PageData
             }
         })
         .collect();
-    PageData::Report(Box::new(ReportPage {
+    Ok(PageData::Report(Box::new(ReportPage {
         title: r.title(&agency_name),
         agency: a.map(|a| agency_link(theme, archive, a)),
         year: r.year,
@@ -188,7 +193,7 @@ pub(super) fn report(theme: &Theme, archive: &Archive<'_>, i: usize) -> PageData
         next: next_i.map(link),
         versus,
         rates,
-    }))
+    })))
 }
 
 /// Whether the report was published by its deadline (条例 第五十条), in the site language.
