@@ -76,7 +76,7 @@ pub fn toml_string(s: &str) -> String {
 /// A cell as a TOML value: numbers bare, empty cells and amounts with units quoted.
 pub fn toml_cell(c: &Cell) -> String {
     match c {
-        Cell::Empty(s) => toml_string(s),
+        Cell::Empty(b) => toml_string(b.as_str()),
         Cell::Count(n) => n.to_string(),
         Cell::Delta(n) => n.to_string(),
         Cell::Amount(a) if a.unit.is_some() || a.printed.is_some() => {

@@ -122,11 +122,38 @@ impl fmt::Display for Amount {
     }
 }
 
+/// How a cell printed empty was printed: one of the marks reports use for "nothing here".
+/// A mark, not a string: a cell is 16 bytes instead of 24, a large archive holds millions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Blank(u8);
+
+impl Blank {
+    /// The marks, as printed; the first is a cell left empty.
+    pub const MARKS: &'static [&'static str] = &["", "-", "—", "－", "/", "／", "——"];
+    /// A cell left empty.
+    pub const NONE: Blank = Blank(0);
+
+    /// The mark printed as `text`, if it is one.
+    pub fn of(text: &str) -> Option<Blank> {
+        let i = Self::MARKS.iter().position(|m| *m == text)?;
+        u8::try_from(i).ok().map(Blank)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        Self::MARKS.get(usize::from(self.0)).copied().unwrap_or("")
+    }
+
+    /// Whether the cell was left empty (no mark).
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+}
+
 /// One cell of a statistics table, as published.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Cell {
-    /// Printed empty; the text is what was printed (`""`, `"-"`, `"—"`, `"／"`).
-    Empty(String),
+    /// Printed empty, left blank or with a mark (`-`, `—`, `／`).
+    Empty(Blank),
     Count(u64),
     Delta(i64),
     /// Boxed: amounts are rare (one row of a table) and would double the size of every cell.
@@ -167,7 +194,7 @@ impl fmt::Display for Cell {
     /// The cell as it would be printed in the published table.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Cell::Empty(s) => f.write_str(s),
+            Cell::Empty(b) => f.write_str(b.as_str()),
             Cell::Count(n) => f.write_str(itoa::Buffer::new().format(*n)),
             Cell::Delta(n) => f.write_str(itoa::Buffer::new().format(*n)),
             Cell::Amount(a) => write!(f, "{a}"),
@@ -579,5 +606,31 @@ pub struct Site {
 impl Site {
     pub fn formats(&self) -> &'static Formats {
         formats()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_blank_keeps_its_mark_and_only_known_marks_are_blanks() {
+        for m in Blank::MARKS {
+            let b = Blank::of(m).unwrap();
+            assert_eq!(b.as_str(), *m);
+            assert_eq!(Cell::Empty(b).to_string(), *m);
+            assert_eq!(b.is_empty(), m.is_empty());
+        }
+        assert_eq!(Blank::of(""), Some(Blank::NONE));
+        for other in ["0", "无", " -", "——-", "N/A"] {
+            assert_eq!(Blank::of(other), None, "{other}");
+        }
+    }
+
+    /// Millions of cells are held at once in a national archive: their size is a budget.
+    #[test]
+    fn a_cell_is_sixteen_bytes() {
+        assert_eq!(std::mem::size_of::<Cell>(), 16);
+        assert_eq!(std::mem::size_of::<CellData>(), 24);
     }
 }

@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 
 use crate::author::{Draft, Rows, render};
 use crate::format::formats;
-use crate::model::{Acknowledgement, Amount, Cell, Level};
+use crate::model::{Acknowledgement, Amount, Blank, Cell, Level};
 
 /// A small, fast, deterministic PRNG (SplitMix64).
 pub struct Rng(u64);
@@ -304,7 +304,7 @@ fn count_row(values: [u64; 6], blank_zero_orgs: bool) -> Vec<Cell> {
         .enumerate()
         .map(|(i, &v)| {
             if blank_zero_orgs && i > 0 && v == 0 {
-                Cell::Empty(String::new())
+                Cell::Empty(Blank::NONE)
             } else {
                 Cell::Count(v)
             }

@@ -681,12 +681,13 @@ fn finding(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Blank;
 
     fn c(n: u64) -> Cell {
         Cell::Count(n)
     }
     fn e() -> Cell {
-        Cell::Empty(String::new())
+        Cell::Empty(Blank::NONE)
     }
 
     #[test]

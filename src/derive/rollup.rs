@@ -9,7 +9,7 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 
 use crate::format::formats;
-use crate::model::{Amount, Cell, CellData, Report, ReportMeta, RowData, Span, TableData};
+use crate::model::{Amount, Blank, Cell, CellData, Report, ReportMeta, RowData, Span, TableData};
 
 /// The summed tables of `reports` (all of format `format`) and how many cells were partial.
 /// Row by row, each report's cells added in turn (the cells of a row lie together).
@@ -104,7 +104,7 @@ impl Sum {
     /// The sum; `true` when some (not all) of the cells were printed blank.
     fn cell(self) -> (Cell, bool) {
         let cell = match self.kind {
-            _ if self.known == 0 => Cell::Empty(String::new()),
+            _ if self.known == 0 => Cell::Empty(Blank::NONE),
             3 => Cell::amount(Amount {
                 value: self.amount,
                 unit: Some("万元".into()),

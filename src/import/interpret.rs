@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use super::doc::{Block, Cell as DocCell, Doc, fold_width, is_cjk, norm_label};
 use crate::author::{Draft, Rows};
 use crate::format::{Format, Kind, Table, formats};
-use crate::model::Cell;
+use crate::model::{Blank, Cell};
 
 /// What the user said about the input.
 #[derive(Debug, Clone, Default)]
@@ -951,10 +951,7 @@ fn read_table(
                 if count > 0 {
                     review.push(t!("import.row_not_found", row = table.row_label(ri, "zh")));
                 }
-                r.columns
-                    .iter()
-                    .map(|_| Cell::Empty(String::new()))
-                    .collect()
+                r.columns.iter().map(|_| Cell::Empty(Blank::NONE)).collect()
             }
         };
         out.push((r.key.clone(), cells));
@@ -1003,7 +1000,7 @@ fn place_values(
         return row
             .columns
             .iter()
-            .map(|_| Cell::Empty(String::new()))
+            .map(|_| Cell::Empty(Blank::NONE))
             .collect();
     }
     // The header's order, when it lists exactly this row's columns.
@@ -1012,7 +1009,7 @@ fn place_values(
     } else {
         row.columns.clone()
     };
-    let mut cells = vec![Cell::Empty(String::new()); n];
+    let mut cells = vec![Cell::Empty(Blank::NONE); n];
     for (k, col) in order.iter().enumerate() {
         let pos = row.columns.iter().position(|c| c == col).unwrap_or(k);
         cells[pos] = read_cell(table, ri, *col, vals[k], review);
@@ -1037,22 +1034,20 @@ fn read_cell(
                 printed = printed,
                 why = why
             ));
-            Cell::Empty(String::new())
+            Cell::Empty(Blank::NONE)
         }
     }
 }
-
-/// Marks the archive keeps as printed for an empty cell.
-const EMPTY_MARKS: &[&str] = &["-", "—", "－", "/", "／", "——"];
 
 /// A printed value read exactly, or why it cannot be.
 pub fn parse_value(printed: &str, kind: Kind) -> Result<Cell, String> {
     let raw = printed.trim();
     if raw.is_empty() {
-        return Ok(Cell::Empty(String::new()));
+        return Ok(Cell::Empty(Blank::NONE));
     }
-    if let Some(m) = EMPTY_MARKS.iter().find(|m| **m == raw) {
-        return Ok(Cell::Empty((*m).to_string()));
+    // A mark the archive keeps as printed for an empty cell.
+    if let Some(b) = Blank::of(raw) {
+        return Ok(Cell::Empty(b));
     }
     let t: String = raw
         .chars()
@@ -1196,7 +1191,7 @@ fn fold_other_handling(
             let row_cells = if all_zero {
                 cells.clone()
             } else {
-                vec![Cell::Empty(String::new()); table.rows[ri].columns.len()]
+                vec![Cell::Empty(Blank::NONE); table.rows[ri].columns.len()]
             };
             found.insert(ri, row_cells);
         }
@@ -1227,7 +1222,7 @@ fn fold_other_handling(
             }
             let cells: Vec<Cell> = sums
                 .iter()
-                .map(|s| s.map_or(Cell::Empty(String::new()), Cell::Count))
+                .map(|s| s.map_or(Cell::Empty(Blank::NONE), Cell::Count))
                 .collect();
             review.push(t!("import.other_three_rows"));
             found.insert(ri, cells);
@@ -1268,7 +1263,10 @@ mod tests {
         assert_eq!(parse_value("1,282", Kind::Count), Ok(Cell::Count(1282)));
         assert_eq!(parse_value("１２件", Kind::Count), Ok(Cell::Count(12)));
         assert_eq!(parse_value("-18", Kind::Delta), Ok(Cell::Delta(-18)));
-        assert_eq!(parse_value("—", Kind::Count), Ok(Cell::Empty("—".into())));
+        assert_eq!(
+            parse_value("—", Kind::Count),
+            Ok(Cell::Empty(Blank::of("—").unwrap()))
+        );
         assert!(parse_value("-3", Kind::Count).is_err());
         assert!(parse_value("约5", Kind::Count).is_err());
         assert!(parse_value("5.5", Kind::Count).is_err());

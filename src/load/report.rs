@@ -12,8 +12,8 @@ use super::toml_walk::{Doc, Value, excerpt, parse_int, suggest, type_name};
 use crate::diag::{Build, Diagnostic, Severity};
 use crate::format::{Column, Format, Kind, Table, formats};
 use crate::model::{
-    Acknowledgement, Amount, Cell, CellData, ProseSection, Report, ReportMeta, RowData, Span,
-    TableData,
+    Acknowledgement, Amount, Blank, Cell, CellData, ProseSection, Report, ReportMeta, RowData,
+    Span, TableData,
 };
 
 /// Metadata keys of a report, besides the table keys of its format.
@@ -27,9 +27,6 @@ const META_KEYS: &[&str] = &[
     "agency_name",
     "acknowledged",
 ];
-
-/// Texts that mean "this cell was printed empty".
-const EMPTY_MARKS: &[&str] = &["", "-", "—", "－", "/", "／", "——"];
 
 /// Where the frontmatter is.
 struct Frontmatter {
@@ -571,7 +568,7 @@ fn read_cell(
                 return Some(Cell::Delta(n));
             }
         }
-        (DeValue::String(s), _) if s.is_empty() => return Some(Cell::Empty(String::new())),
+        (DeValue::String(s), _) if s.is_empty() => return Some(Cell::Empty(Blank::NONE)),
         _ => {}
     }
     let span = doc.span(v.span());
@@ -653,8 +650,8 @@ fn read_cell(
         }
         DeValue::String(s) => {
             let s = s.trim();
-            if EMPTY_MARKS.contains(&s) {
-                return Some(Cell::Empty(s.to_string()));
+            if let Some(b) = Blank::of(s) {
+                return Some(Cell::Empty(b));
             }
             if col.kind == Kind::Amount {
                 return amount_cell(doc, span, label, col, s, &raw);

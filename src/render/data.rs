@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use super::{Archive, Sink, urls};
 use crate::derive;
 use crate::format::{Column, Kind, formats};
-use crate::model::{Amount, Cell, Report};
+use crate::model::{Amount, Blank, Cell, Report};
 use crate::numtext;
 use rust_decimal::Decimal;
 
@@ -26,7 +26,7 @@ pub const SCHEMA_VERSION: u32 = 3;
 /// of a cell printed empty.
 pub(super) fn printed_if_different(c: &Cell) -> Option<String> {
     match c {
-        Cell::Empty(p) if !p.is_empty() => Some(p.clone()),
+        Cell::Empty(b) if !b.is_empty() => Some(b.as_str().to_string()),
         Cell::Amount(a) if a.printed.is_some() => Some(a.printed_text()),
         Cell::Amount(a) if a.unit.as_deref().is_some_and(|u| !u.is_empty()) => Some(a.to_string()),
         _ => None,
@@ -49,7 +49,7 @@ fn amount_from_data(value: &str, printed: &str, col: &Column) -> Option<Amount> 
 /// Reads a cell back from its JSON form (the inverse of [`cell_json`]), given the column.
 pub fn cell_from_json(col: &Column, value: &Value, printed: &str) -> Option<Cell> {
     match (col.kind, value) {
-        (_, Value::Null) => Some(Cell::Empty(printed.to_string())),
+        (_, Value::Null) => Blank::of(printed).map(Cell::Empty),
         (Kind::Count, v) => v.as_u64().map(Cell::Count),
         (Kind::Delta, v) => v.as_i64().map(Cell::Delta),
         (Kind::Amount, Value::String(s)) => amount_from_data(s, printed, col).map(Cell::amount),
@@ -60,7 +60,7 @@ pub fn cell_from_json(col: &Column, value: &Value, printed: &str) -> Option<Cell
 /// Reads a cell back from the per-report CSV fields (value, printed, empty).
 pub fn cell_from_csv(col: &Column, value: &str, printed: &str, empty: &str) -> Option<Cell> {
     if empty == "true" {
-        return Some(Cell::Empty(printed.to_string()));
+        return Blank::of(printed).map(Cell::Empty);
     }
     match col.kind {
         Kind::Count => value.parse().ok().map(Cell::Count),

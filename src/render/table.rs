@@ -192,7 +192,7 @@ impl<'a> CellState<'a> {
                 out.push_str(&esc(labels.empty));
                 out.push_str("</span>");
             }
-            Some(Cell::Empty(printed)) => out.push_str(&esc(printed)),
+            Some(Cell::Empty(printed)) => out.push_str(&esc(printed.as_str())),
             Some(Cell::Count(n)) => crate::numtext::int(out, *n),
             Some(Cell::Delta(n)) => crate::numtext::int(out, *n),
             Some(Cell::Amount(a)) => {
