@@ -10,7 +10,7 @@ use rayon::prelude::*;
 
 use crate::diag::{Diagnostic, Diagnostics, Sources};
 use crate::incremental;
-use crate::load::{Fatal, load_site};
+use crate::load::{Fatal, Texts, load_site_with};
 use crate::output::{Staging, output_dir};
 use crate::render::{self, Archive, Theme};
 
@@ -93,10 +93,11 @@ pub fn build_into(
     let mut t = Timings::default();
     let start = Instant::now();
     let mut loaded = t
-        .stage("load", || load_site(root))
+        .stage("load", || load_site_with(root, Texts::Released))
         .map_err(Failure::Unreadable)?;
     let mut diagnostics = t.stage("check", || crate::check::check(&loaded));
     crate::check::for_publication(&mut diagnostics);
+    crate::load::cite_texts(&mut loaded, &diagnostics);
     if diagnostics.has_errors() {
         return Err(Failure::Invalid {
             diagnostics,
@@ -181,9 +182,7 @@ pub fn build_into(
 }
 
 /// Frees the text a checked build no longer reads: the sources of files without a finding
-/// (only findings are printed with their lines) and every report's frontmatter (pages and
-/// search read the prose). Half of the files' bytes, which a large archive otherwise holds
-/// to the end of the build.
+/// (only findings are printed with their lines; the reports let go of theirs when loaded).
 fn release_checked_text(loaded: &mut crate::load::Loaded, diagnostics: &Diagnostics) {
     let cited: std::collections::BTreeSet<&str> = diagnostics
         .items
@@ -193,9 +192,6 @@ fn release_checked_text(loaded: &mut crate::load::Loaded, diagnostics: &Diagnost
         })
         .collect();
     loaded.sources.retain(|path| cited.contains(path));
-    for r in &mut loaded.site.reports {
-        r.release_text();
-    }
 }
 
 /// A full render.

@@ -70,6 +70,30 @@ pub struct RuleValues {
     pub empty_cells: usize,
 }
 
+/// The text a diagnostic's span points into: given, or a report's, which a build that has
+/// let go of it reads again only when a diagnostic needs its lines.
+pub trait SpanText {
+    fn with_text<R>(&self, f: impl FnOnce(&str) -> R) -> R;
+}
+
+impl SpanText for str {
+    fn with_text<R>(&self, f: impl FnOnce(&str) -> R) -> R {
+        f(self)
+    }
+}
+
+impl SpanText for String {
+    fn with_text<R>(&self, f: impl FnOnce(&str) -> R) -> R {
+        f(self)
+    }
+}
+
+impl SpanText for Arc<str> {
+    fn with_text<R>(&self, f: impl FnOnce(&str) -> R) -> R {
+        f(self)
+    }
+}
+
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Diagnostic {
@@ -127,11 +151,11 @@ impl Diagnostic {
     }
 
     /// A diagnostic at `span` of `text` (the file's text without BOM).
-    pub fn at(
+    pub fn at<T: SpanText + ?Sized>(
         severity: Severity,
         code: &str,
         file: &str,
-        text: &str,
+        text: &T,
         span: Span,
         message: impl Into<String>,
     ) -> Self {
@@ -140,9 +164,13 @@ impl Diagnostic {
         d
     }
 
-    pub fn set_span(&mut self, text: &str, span: Span) {
-        let (l, c) = line_col(text, span.start as usize);
-        let (el, ec) = line_col(text, span.end as usize);
+    pub fn set_span<T: SpanText + ?Sized>(&mut self, text: &T, span: Span) {
+        let ((l, c), (el, ec)) = text.with_text(|text| {
+            (
+                line_col(text, span.start as usize),
+                line_col(text, span.end as usize),
+            )
+        });
         self.line = l;
         self.column = c;
         self.end_line = el;
@@ -200,8 +228,14 @@ pub trait Build: Sized {
         self
     }
 
-    fn related(mut self, file: &str, text: &str, span: Span, message: impl Into<String>) -> Self {
-        let (line, column) = line_col(text, span.start as usize);
+    fn related<T: SpanText + ?Sized>(
+        mut self,
+        file: &str,
+        text: &T,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Self {
+        let (line, column) = text.with_text(|text| line_col(text, span.start as usize));
         self.diag().related.push(Related {
             file: file.to_string(),
             line,

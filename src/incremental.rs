@@ -89,10 +89,7 @@ pub fn fingerprint(
         .reports
         .par_iter()
         .map(|r| {
-            let text = loaded
-                .sources
-                .get(&r.path)
-                .map_or(0, |t| xxh3_64(t.as_bytes()));
+            let text = r.text_hash();
             let found = findings.get(r.path.as_str()).map_or(0, |h| h.digest());
             (r.path.clone(), [text, found])
         })

@@ -5,8 +5,8 @@
 
 use std::fmt;
 use std::ops::Range;
-use std::path::PathBuf;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -300,10 +300,9 @@ pub struct Report {
     /// The file's text, until a build lets go of it ([`Report::release_text`]).
     #[serde(skip)]
     pub source: Arc<str>,
-    /// Set once the text is released: the hash of the Markdown body, which the prose read
-    /// back from the file must have ([`Report::prose_from`]).
+    /// Set once the text is released: how to read it again.
     #[serde(skip)]
-    pub released: Option<u64>,
+    pub released: Option<Box<Released>>,
     pub meta: ReportMeta,
     /// In the format's table order.
     pub tables: Vec<TableData>,
@@ -358,7 +357,7 @@ impl Report {
         data.cell(r, pos).map(|c| &c.value)
     }
 
-    /// The prose, while the report holds its text (always, but in a build after `check`).
+    /// The prose, while the report holds its text.
     pub fn held_prose(&self) -> Option<Prose> {
         self.released.is_none().then(|| Prose {
             text: self.source.clone(),
@@ -366,25 +365,65 @@ impl Report {
         })
     }
 
-    /// The prose from `text`, the report file read again (as loaded: BOM removed), if its
-    /// Markdown body is still the one that was checked.
-    pub fn prose_from(&self, text: Arc<str>) -> Option<Prose> {
-        let body = text.get(self.body_start..)?;
-        (self.released == Some(xxhash_rust::xxh3::xxh3_64(body.as_bytes()))).then_some(Prose {
+    /// The prose: held, or read again from the file; `None` when the file is no longer the
+    /// text that was loaded and checked (changed or removed since). Text read again is not
+    /// kept: pages and the search index read each report's prose once or twice in a build.
+    pub fn prose(&self) -> Option<Prose> {
+        if let Some(p) = self.held_prose() {
+            return Some(p);
+        }
+        let text = self.released.as_ref()?.read()?;
+        Some(Prose {
             text,
             body_start: self.body_start,
         })
     }
 
-    /// Lets go of the file's text once the report is checked (its diagnostics made): a
-    /// build's pages and search index read the prose back from the file
-    /// ([`Report::prose_from`]), so that a large archive does not hold every report's text
-    /// (as much memory as its figures) until the end of the build.
-    pub fn release_text(&mut self) {
+    /// The file's text as loaded: held, or read again (and kept, for the diagnostics that
+    /// need its lines); empty when the file changed or was removed since
+    /// ([`Report::text_lost`]).
+    pub fn text(&self) -> Arc<str> {
+        match &self.released {
+            None => self.source.clone(),
+            Some(r) => r.again.get_or_init(|| r.read()).clone().unwrap_or_default(),
+        }
+    }
+
+    /// Whether a diagnostic asked for the text and the file was no longer the one loaded:
+    /// the positions of its findings cannot be trusted.
+    pub fn text_lost(&self) -> bool {
+        self.released
+            .as_ref()
+            .is_some_and(|r| matches!(r.again.get(), Some(None)))
+    }
+
+    /// The hash of the file's text as loaded (the build state compares it between builds).
+    pub fn text_hash(&self) -> u64 {
+        match &self.released {
+            Some(r) => r.hash,
+            None => xxhash_rust::xxh3::xxh3_64(self.source.as_bytes()),
+        }
+    }
+
+    /// Lets go of the file's text, keeping its hash and how to read it again (`read`, from
+    /// `file`): a large archive need not hold every report's text (as much memory as its
+    /// figures) while it is checked and rendered.
+    pub fn release_text(&mut self, file: PathBuf, read: fn(&Path) -> Option<Arc<str>>) {
         if self.released.is_none() {
-            let body = self.source.get(self.body_start..).unwrap_or("");
-            self.released = Some(xxhash_rust::xxh3::xxh3_64(body.as_bytes()));
+            self.released = Some(Box::new(Released {
+                hash: xxhash_rust::xxh3::xxh3_64(self.source.as_bytes()),
+                file,
+                read,
+                again: OnceLock::new(),
+            }));
             self.source = Arc::from("");
+        }
+    }
+
+    /// Drops the text a diagnostic read again, once the diagnostics are made.
+    pub fn forget_text(&mut self) {
+        if let Some(r) = &mut self.released {
+            r.again = OnceLock::new();
         }
     }
 
@@ -398,6 +437,30 @@ impl Report {
                 self.year
             ),
         }
+    }
+}
+
+/// A report's text once it is released: its hash and how to read it again.
+#[derive(Debug, Clone)]
+pub struct Released {
+    hash: u64,
+    file: PathBuf,
+    read: fn(&Path) -> Option<Arc<str>>,
+    /// The text read again for a diagnostic; `None` inside when it was not the text loaded.
+    again: OnceLock<Option<Arc<str>>>,
+}
+
+impl Released {
+    /// The text read again, if it is still the one loaded.
+    fn read(&self) -> Option<Arc<str>> {
+        let text = (self.read)(&self.file)?;
+        (xxhash_rust::xxh3::xxh3_64(text.as_bytes()) == self.hash).then_some(text)
+    }
+}
+
+impl crate::diag::SpanText for Report {
+    fn with_text<R>(&self, f: impl FnOnce(&str) -> R) -> R {
+        f(&self.text())
     }
 }
 

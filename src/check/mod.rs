@@ -57,6 +57,19 @@ pub fn assemble(loaded: &Loaded, per_report: &[Vec<Diagnostic>]) -> Diagnostics 
     let mut all = loaded.diagnostics.clone();
     all.extend(site_consistency(site, &loaded.sources));
     all.items.extend(per_report.iter().flatten().cloned());
+    // A report whose text was read again for its findings' lines and was no longer the text
+    // checked: the places named cannot be trusted.
+    for r in site.reports.iter().filter(|r| r.text_lost()) {
+        all.push(
+            Diagnostic::file(
+                Severity::Error,
+                "changed",
+                &r.path,
+                t!("load.changed_meanwhile", file = r.path),
+            )
+            .help(t!("load.changed_meanwhile_help")),
+        );
+    }
     apply_levels(&mut all.items, |code| site.config.validation.level(code));
     all.sort();
     all
@@ -84,7 +97,7 @@ fn acknowledge(
     off: impl Fn(&str) -> bool,
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let text = &report.source;
+    let text = report;
     for (i, ack) in report.acknowledgements.iter().enumerate() {
         if let Err(d) = validate_ack(report, ack) {
             out.push(*d);
@@ -144,7 +157,7 @@ fn validate_ack(
     ack: &crate::model::Acknowledgement,
 ) -> Result<(), Box<Diagnostic>> {
     let f = formats();
-    let text = &report.source;
+    let text = report;
     let mut codes: Vec<&str> = f.rules.iter().map(|r| r.id.as_str()).collect();
     codes.extend(["D1", "D2", "D3", prose::PROSE, rules::UNFILLED]);
     if !codes.contains(&ack.check.as_str()) {
@@ -295,11 +308,11 @@ fn site_consistency(site: &Site, sources: &Sources) -> Vec<Diagnostic> {
                     Severity::Error,
                     "duplicate-report",
                     &r.path,
-                    &r.source,
+                    r,
                     r.year_span,
                     t!("site.duplicate_report", agency = r.agency, year = r.year),
                 )
-                .related(&p.path, &p.source, p.year_span, t!("site.first_report"))
+                .related(&p.path, *p, p.year_span, t!("site.first_report"))
                 .help(t!("site.duplicate_report_help")),
             ),
             None => {

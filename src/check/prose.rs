@@ -80,14 +80,15 @@ fn compare(report: &Report, kind: &StatementKind, s: &Statement) -> Option<Diagn
     }
     let (cell, cell_span) = reading_cell(report, &kind.readings[0])?;
     let span = s.span;
-    let printed = report.source.get(span.start as usize..span.end as usize)?;
+    let text = report.text();
+    let printed = text.get(span.start as usize..span.end as usize)?;
     let what = if en { &kind.en } else { &kind.zh };
     let expected = tried.join(t!("rule.x4_or").as_str());
     let mut d = Diagnostic::at(
         Severity::Warning,
         PROSE,
         &report.path,
-        &report.source,
+        report,
         span,
         t!("rule.x4", what = what, printed = printed, tables = expected),
     )
@@ -95,7 +96,7 @@ fn compare(report: &Report, kind: &StatementKind, s: &Statement) -> Option<Diagn
     .at_key(kind.id.clone())
     .related(
         &report.path,
-        &report.source,
+        report,
         cell_span,
         t!("rule.x4_cell", cell = cell),
     )

@@ -102,7 +102,7 @@ fn late(report: &Report) -> Option<Diagnostic> {
             Severity::Warning,
             LATE,
             &report.path,
-            &report.source,
+            report,
             report.published_span,
             t!(
                 "rule.d2",
@@ -133,9 +133,9 @@ fn unfilled(report: &Report) -> Option<Diagnostic> {
     if !cells_zero {
         return None;
     }
+    let text = report.text();
     let prose_empty = report.sections.iter().all(|s| {
-        let body = report
-            .source
+        let body = text
             .get(s.body.start as usize..s.body.end as usize)
             .unwrap_or("");
         strip_comments(body).trim().is_empty()
@@ -148,7 +148,7 @@ fn unfilled(report: &Report) -> Option<Diagnostic> {
             Severity::Warning,
             UNFILLED,
             &report.path,
-            &report.source,
+            report,
             report.year_span,
             t!("rule.unfilled", year = report.year),
         )
@@ -224,7 +224,7 @@ fn jumps(prev: &Report, cur: &Report, out: &mut Vec<Diagnostic>) {
                     Severity::Warning,
                     "D3",
                     &cur.path,
-                    &cur.source,
+                    cur,
                     cell.span,
                     t!(
                         "rule.d3",
@@ -240,7 +240,7 @@ fn jumps(prev: &Report, cur: &Report, out: &mut Vec<Diagnostic>) {
                 .at_key(at.clone())
                 .related(
                     &prev.path,
-                    &prev.source,
+                    prev,
                     pcell.span,
                     format!("{}年 {}: {}", prev.year, label, before),
                 )
@@ -288,7 +288,7 @@ fn empty_cells(report: &Report) -> Option<Diagnostic> {
                 Severity::Warning,
                 "D1",
                 &report.path,
-                &report.source,
+                report,
                 span,
                 t!("rule.d1", n = empty, total = total, section = section),
             )
@@ -632,7 +632,7 @@ fn finding(
         severity,
         &rule.id,
         &cur.path,
-        &cur.source,
+        cur,
         primary.cell.span,
         message,
     )
@@ -659,7 +659,7 @@ fn finding(
         if t.term.prev {
             d = d.related(
                 &t.report.path,
-                &t.report.source,
+                t.report,
                 t.cell.span,
                 format!(
                     "{}年 {}: {}",

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::OutputFormat;
 use crate::diag::{Diagnostics, Severity};
-use crate::load::{load_site, rel_path};
+use crate::load::{Texts, load_site_with, rel_path};
 
 use super::{EXIT_ERRORS, EXIT_OK, EXIT_UNREADABLE, site_root};
 
@@ -40,7 +40,7 @@ pub fn run(root: Option<&Path>, format: OutputFormat, files: &[PathBuf]) -> i32 
             return EXIT_UNREADABLE;
         }
     };
-    let loaded = match load_site(&root) {
+    let mut loaded = match load_site_with(&root, Texts::Released) {
         Ok(l) => l,
         Err(fatal) => {
             match format {
@@ -77,6 +77,7 @@ pub fn run(root: Option<&Path>, format: OutputFormat, files: &[PathBuf]) -> i32 
     match format {
         OutputFormat::Json => println!("{}", diags.to_json()),
         OutputFormat::Human => {
+            crate::load::cite_texts(&mut loaded, &diags);
             diags.eprint(&loaded.sources);
             if !crate::term::quiet() || diags.has_errors() {
                 eprintln!(

@@ -304,6 +304,53 @@ type AgencyRead = (Vec<Diagnostic>, Option<(String, Arc<str>)>, Option<Agency>);
 
 /// Loads the site at `root`.
 pub fn load_site(root: &Path) -> Result<Loaded, Fatal> {
+    load_site_with(root, Texts::Held)
+}
+
+/// Whether the loaded reports hold their files' texts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Texts {
+    /// Every report holds its text (watch mode checks and renders again and again).
+    Held,
+    /// Each report lets go of its text once parsed, and reads it again when a diagnostic or
+    /// a page needs it (`check` and `build`: the texts of 50,000 reports are 480 MB, most of
+    /// which nothing reads again).
+    Released,
+}
+
+/// Reads a report file again, as [`read_text`] did when it was loaded.
+fn read_again(path: &Path) -> Option<Arc<str>> {
+    read_text(path, "").ok()
+}
+
+/// Lets report `r` (the file at `path`) go of its text; see [`Texts::Released`].
+pub fn release_text(r: &mut Report, path: PathBuf) {
+    r.release_text(path, read_again);
+}
+
+/// Puts the texts of the reports the diagnostics cite into `loaded.sources` (the diagnostics
+/// print their lines) and lets the reports drop the texts their diagnostics read again.
+pub fn cite_texts(loaded: &mut Loaded, diagnostics: &Diagnostics) {
+    let cited: std::collections::BTreeSet<&str> = diagnostics
+        .items
+        .iter()
+        .flat_map(|d| {
+            std::iter::once(d.file.as_str()).chain(d.related.iter().map(|r| r.file.as_str()))
+        })
+        .collect();
+    for r in &mut loaded.site.reports {
+        if cited.contains(r.path.as_str()) && loaded.sources.get(&r.path).is_none() {
+            let text = r.text();
+            if !text.is_empty() {
+                loaded.sources.insert(&r.path, text);
+            }
+        }
+        r.forget_text();
+    }
+}
+
+/// [`load_site`], the reports holding their texts or not.
+pub fn load_site_with(root: &Path, texts: Texts) -> Result<Loaded, Fatal> {
     let mut diags = Diagnostics::default();
     let mut sources = Sources::default();
 
@@ -471,21 +518,25 @@ pub fn load_site(root: &Path) -> Result<Loaded, Fatal> {
         .map(|(rel, slug, year, path)| match read_text(path, rel) {
             Ok(text) => {
                 let key = cache.key(rel, slug, *year, &text);
-                if let Some(r) = key.and_then(|k| cache.get(k, &text)) {
-                    return Parsed {
-                        report: Some(r),
-                        diags: Vec::new(),
-                        text: Some(text),
-                        key: key.map(|k| (k, true)),
-                    };
-                }
-                let (report, diags) = report::parse_report(rel, slug, *year, text.clone());
+                let (mut report, diags, hit) = match key.and_then(|k| cache.get(k, &text)) {
+                    Some(r) => (Some(r), Vec::new(), true),
+                    None => {
+                        let (r, d) = report::parse_report(rel, slug, *year, text.clone());
+                        (r, d, false)
+                    }
+                };
                 let clean = report.is_some() && diags.is_empty();
+                // The text stays for the loading diagnostics' lines, else with the report
+                // or, released, nowhere.
+                let keep = !diags.is_empty() || texts == Texts::Held;
+                if let (Some(r), Texts::Released) = (&mut report, texts) {
+                    release_text(r, path.clone());
+                }
                 Parsed {
                     report,
                     diags,
-                    text: Some(text),
-                    key: key.filter(|_| clean).map(|k| (k, false)),
+                    text: keep.then_some(text),
+                    key: key.filter(|_| clean).map(|k| (k, hit)),
                 }
             }
             Err(d) => Parsed {

@@ -363,20 +363,14 @@ impl<'a> Archive<'a> {
     /// prose is no longer the one checked.
     pub fn prose(&self, i: usize) -> Result<crate::model::Prose, Box<Diagnostic>> {
         let r = self.report(i);
-        if let Some(p) = r.held_prose() {
-            return Ok(p);
-        }
-        let changed = || {
+        r.prose().ok_or_else(|| {
             Box::new(Diagnostic::file(
                 Severity::Error,
                 "changed",
                 &r.path,
                 t!("build.changed_while_building", file = r.path),
             ))
-        };
-        let text = crate::load::read_text(&self.site.root.join(&r.path), &r.path)
-            .map_err(|_| changed())?;
-        r.prose_from(text).ok_or_else(changed)
+        })
     }
 
     /// The plain text of each section of report `i` (in `report.sections` order). Made
