@@ -97,8 +97,8 @@ pub fn build_into(
         .map_err(Failure::Unreadable)?;
     let mut diagnostics = t.stage("check", || crate::check::check(&loaded));
     crate::check::for_publication(&mut diagnostics);
-    crate::load::cite_texts(&mut loaded, &diagnostics);
     if diagnostics.has_errors() {
+        crate::load::cite_texts(&mut loaded, &diagnostics);
         return Err(Failure::Invalid {
             diagnostics,
             sources: loaded.sources,
@@ -109,8 +109,16 @@ pub fn build_into(
         None => loaded.site.config.output_dir.clone(),
     };
     let out = output_dir(root, &configured).map_err(output_error)?;
+    // A build that succeeds prints its warnings (acknowledged findings are on the site).
+    let printed = Diagnostics {
+        items: (diagnostics.items.iter())
+            .filter(|d| d.severity != crate::diag::Severity::Acknowledged)
+            .cloned()
+            .collect(),
+    };
+    crate::load::cite_texts(&mut loaded, &printed);
     let fingerprint = incremental::fingerprint(root, &loaded, &diagnostics, &out);
-    release_checked_text(&mut loaded, &diagnostics);
+    release_checked_text(&mut loaded, &printed);
     let mut theme = render::theme::load(root, &loaded.site.config).map_err(Failure::Output)?;
     theme.set_globals(&loaded.site);
     let _lock = crate::output::OutputLock::acquire(&out).map_err(output_error)?;

@@ -513,17 +513,26 @@ impl Diagnostics {
     /// Writes the rendered diagnostics to stderr, coloured as `--color` says. Past
     /// [`SHOWN_PER_KIND`] findings of one kind (100,000 empty agency folders), the rest are
     /// counted, not printed: `--format json` lists them all.
+    /// The diagnostics [`Diagnostics::eprint`] shows with their lines: the first
+    /// `SHOWN_PER_KIND` of each severity and code.
+    pub fn shown(&self) -> impl Iterator<Item = &Diagnostic> {
+        let mut seen: BTreeMap<(u8, &str), usize> = BTreeMap::new();
+        self.items.iter().filter(move |d| {
+            let n = seen.entry((d.severity as u8, d.code.as_str())).or_default();
+            *n += 1;
+            *n <= SHOWN_PER_KIND
+        })
+    }
+
     pub fn eprint(&self, sources: &Sources) {
         let stderr = std::io::stderr();
         let mut seen: BTreeMap<(u8, &str), usize> = BTreeMap::new();
-        let mut shown = Diagnostics::default();
         for d in &self.items {
-            let n = seen.entry((d.severity as u8, d.code.as_str())).or_default();
-            *n += 1;
-            if *n <= SHOWN_PER_KIND {
-                shown.items.push(d.clone());
-            }
+            *seen.entry((d.severity as u8, d.code.as_str())).or_default() += 1;
         }
+        let shown = Diagnostics {
+            items: self.shown().cloned().collect(),
+        };
         let mut text = shown.render(sources, crate::term::color_stderr());
         for ((_, code), n) in seen.iter().filter(|(_, n)| **n > SHOWN_PER_KIND) {
             text.push_str(&t!(

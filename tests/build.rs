@@ -942,14 +942,17 @@ fn reports_are_read_again_only_for_findings_and_pages_and_a_change_meanwhile_is_
         .collect();
     assert!(placed.len() >= 3, "the example has findings with places");
     gongkai::load::cite_texts(&mut lean, &lean_diags);
-    for d in &placed {
+    let mut printed = 0;
+    for d in lean_diags.shown().filter(|d| d.file.ends_with(".md")) {
         assert_eq!(
             lean.sources.get(&d.file),
             held.sources.get(&d.file),
             "{}",
             d.file
         );
+        printed += 1;
     }
+    assert!(printed >= 3);
     let archive = gongkai::render::Archive::new(&lean.site, &lean_diags.items);
     for (i, r) in held.site.reports.iter().enumerate() {
         let prose = archive.prose(i).unwrap();

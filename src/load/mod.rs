@@ -328,12 +328,12 @@ pub fn release_text(r: &mut Report, path: PathBuf) {
     r.release_text(path, read_again);
 }
 
-/// Puts the texts of the reports the diagnostics cite into `loaded.sources` (the diagnostics
-/// print their lines) and lets the reports drop the texts their diagnostics read again.
-pub fn cite_texts(loaded: &mut Loaded, diagnostics: &Diagnostics) {
-    let cited: std::collections::BTreeSet<&str> = diagnostics
-        .items
-        .iter()
+/// Puts the texts of the reports cited by the diagnostics `printed` shows with their lines
+/// ([`Diagnostics::shown`]) into `loaded.sources`, and lets the reports drop the texts
+/// their diagnostics read again.
+pub fn cite_texts(loaded: &mut Loaded, printed: &Diagnostics) {
+    let cited: std::collections::BTreeSet<&str> = printed
+        .shown()
         .flat_map(|d| {
             std::iter::once(d.file.as_str()).chain(d.related.iter().map(|r| r.file.as_str()))
         })
