@@ -661,8 +661,9 @@ fn cell_locations(keys: &[String]) -> Locations {
         .collect()
 }
 
-/// A report's metadata columns of the bulk tables ([`BULK_META`]).
-fn bulk_meta(archive: &Archive<'_>, i: usize) -> [String; 13] {
+/// Report `i`'s metadata columns of the bulk tables ([`BULK_META`]); made again for the
+/// workbooks rather than kept with every row (half a KB a report).
+pub(super) fn bulk_meta(archive: &Archive<'_>, i: usize) -> [String; 13] {
     let r = archive.report(i);
     let a = archive.agency(&r.agency);
     [
@@ -706,8 +707,6 @@ fn order(archive: &Archive<'_>) -> Vec<usize> {
 /// (a row of ~300 separate strings would take ten times that).
 struct BulkRow {
     year: i32,
-    /// The metadata columns ([`BULK_META`]), kept for the workbooks.
-    meta: [String; 13],
     /// The CSV line, with its line end.
     csv: Vec<u8>,
     /// The JSON array.
@@ -845,7 +844,6 @@ impl BulkRow {
         json.shrink_to_fit();
         Ok(BulkRow {
             year: archive.report(i).year,
-            meta,
             csv,
             json,
         })
@@ -930,10 +928,9 @@ impl BulkTable {
         &self.locations
     }
 
-    /// Report `i`'s metadata columns, as its row has them.
-    pub(super) fn meta(&self, i: usize) -> Option<&[String; 13]> {
-        let k = (*self.position.get(i)?)?;
-        self.rows.get(k).map(|r| &r.meta)
+    /// Whether report `i` has a row in this table.
+    pub(super) fn has(&self, i: usize) -> bool {
+        self.position.get(i).is_some_and(Option::is_some)
     }
 
     /// Recomputes the rows of the given reports.

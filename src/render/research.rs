@@ -514,10 +514,11 @@ fn year_workbook(
     for &i in reports {
         sheet.row()?;
         let mut n = 0;
-        let meta = bulk
-            .meta(i)
-            .ok_or_else(|| format!("report {i} is not in the bulk table"))?;
-        data::bulk_values(archive, i, meta, locations, |v| {
+        if !bulk.has(i) {
+            return Err(format!("report {i} is not in the bulk table"));
+        }
+        let meta = data::bulk_meta(archive, i);
+        data::bulk_values(archive, i, &meta, locations, |v| {
             let kept = keep.get(n).copied().unwrap_or(true);
             n += 1;
             if !kept {
