@@ -257,7 +257,11 @@ pub fn render_site(
                     false => (None, render::search::write(&archive, &staging)),
                 },
                 || -> Result<(render::data::BulkTable, usize), String> {
-                    let bulk = render::data::BulkTable::build(&archive)?;
+                    // Watch mode keeps the rows to update them; a build streams them.
+                    let bulk = match keep_state {
+                        true => render::data::BulkTable::build(&archive)?,
+                        false => render::data::BulkTable::layout(&archive)?,
+                    };
                     // The archive-wide files first: they are a few long copies, and started
                     // last they would leave a core idle at the end of the build.
                     let (whole, per_report) = rayon::join(
@@ -266,7 +270,10 @@ pub fn render_site(
                             let ((bulk_files, static_files), research) = rayon::join(
                                 || {
                                     rayon::join(
-                                        || bulk.write(&archive, None, &staging),
+                                        || match keep_state {
+                                            true => bulk.write(&archive, None, &staging),
+                                            false => bulk.write_streamed(&archive, &staging),
+                                        },
                                         || render::data::write_static(&archive, &staging),
                                     )
                                 },

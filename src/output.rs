@@ -346,6 +346,34 @@ impl crate::render::Sink for Staging {
     fn write_parts(&self, rel: &str, parts: &[&[u8]]) -> Result<(), String> {
         Staging::write_parts(self, rel, parts)
     }
+
+    fn stream<'s>(&'s self, rel: &str) -> Result<Box<dyn crate::render::Stream + 's>, String> {
+        let path = self.prepare(rel)?;
+        let file = std::fs::File::create(&path)
+            .map_err(|e| t!("output.cannot_write", path = path.display(), error = e))?;
+        Ok(Box::new(StagedFile {
+            w: std::io::BufWriter::with_capacity(256 * 1024, file),
+            path,
+        }))
+    }
+}
+
+/// A file of the staging folder written piece by piece.
+struct StagedFile {
+    w: std::io::BufWriter<std::fs::File>,
+    path: PathBuf,
+}
+
+impl crate::render::Stream for StagedFile {
+    fn put(&mut self, bytes: &[u8]) -> Result<(), String> {
+        std::io::Write::write_all(&mut self.w, bytes)
+            .map_err(|e| t!("output.cannot_write", path = self.path.display(), error = e))
+    }
+
+    fn finish(mut self: Box<Self>) -> Result<(), String> {
+        std::io::Write::flush(&mut self.w)
+            .map_err(|e| t!("output.cannot_write", path = self.path.display(), error = e))
+    }
 }
 
 /// Writes one file atomically, creating its folder: the bytes go to a hidden file beside it

@@ -396,28 +396,28 @@ fn children_of<'a>(site: &'a gongkai::model::Site, slug: &str) -> Vec<&'a str> {
         .collect()
 }
 
+/// Files written to memory, each once.
+#[derive(Default)]
+struct Files(std::sync::Mutex<std::collections::BTreeMap<String, Vec<u8>>>);
+
+impl gongkai::render::Sink for Files {
+    fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), String> {
+        let old = self
+            .0
+            .lock()
+            .unwrap()
+            .insert(rel.to_string(), bytes.to_vec());
+        assert!(old.is_none(), "{rel} written twice");
+        Ok(())
+    }
+}
+
 /// A build writes the search index run by run, dropping each run's texts (`search::write`);
 /// watch mode keeps the whole index to update it. Both must write the same files, whatever
 /// the run length.
 #[test]
 fn the_search_index_written_in_runs_is_the_kept_index() {
-    use gongkai::render::{Sink, search};
-    use std::collections::BTreeMap;
-    use std::sync::Mutex;
-
-    #[derive(Default)]
-    struct Files(Mutex<BTreeMap<String, Vec<u8>>>);
-    impl Sink for Files {
-        fn write(&self, rel: &str, bytes: &[u8]) -> Result<(), String> {
-            let old = self
-                .0
-                .lock()
-                .unwrap()
-                .insert(rel.to_string(), bytes.to_vec());
-            assert!(old.is_none(), "{rel} written twice");
-            Ok(())
-        }
-    }
+    use gongkai::render::search;
 
     let tmp = tempfile::tempdir().unwrap();
     let opts = Options {
@@ -458,5 +458,47 @@ fn the_search_index_written_in_runs_is_the_kept_index() {
             ),
             "run {run}"
         );
+    }
+}
+
+/// A build writes the bulk tables a few thousand rows at a time without keeping them
+/// (`write_streamed`); watch mode keeps every row to update them. Both must write the same
+/// files, whatever the number of rows made at once.
+#[test]
+fn the_bulk_tables_streamed_are_the_kept_tables() {
+    use gongkai::render::data::BulkTable;
+
+    let site = common::generated_site(8, 60);
+    let loaded = gongkai::load::load_site(site.path()).expect("loads");
+    let diags = gongkai::check::check(&loaded);
+    let archive = gongkai::render::Archive::new(&loaded.site, &diags.items);
+    let kept = Files::default();
+    let n = BulkTable::build(&archive)
+        .unwrap()
+        .write(&archive, None, &kept)
+        .unwrap();
+    let kept = kept.0.into_inner().unwrap();
+    assert_eq!(n, kept.len());
+    assert!(
+        kept.contains_key("data/reports.json") && kept.len() >= 7,
+        "{:?}",
+        kept.keys()
+    );
+    let layout = BulkTable::layout(&archive).unwrap();
+    assert!(!layout.complete(), "a layout holds no rows");
+    for chunk in [1, 7, 2048] {
+        let streamed = Files::default();
+        let m = layout
+            .write_streamed_in(&archive, &streamed, chunk)
+            .unwrap();
+        let streamed = streamed.0.into_inner().unwrap();
+        assert_eq!(m, n);
+        assert_eq!(
+            streamed.keys().collect::<Vec<_>>(),
+            kept.keys().collect::<Vec<_>>()
+        );
+        for (k, v) in &kept {
+            assert!(streamed[k] == *v, "chunk {chunk}: {k} differs");
+        }
     }
 }

@@ -850,6 +850,9 @@ impl BulkRow {
     }
 }
 
+/// What `reports.json` ends with, after its last row.
+const JSON_TAIL: &[u8] = b"]}\n";
+
 /// The bulk tables in memory (one row per report, in document order), so watch mode can
 /// replace a report's row and rewrite the bulk files without recomputing the others.
 pub struct BulkTable {
@@ -867,18 +870,25 @@ pub struct BulkTable {
 
 impl BulkTable {
     pub fn build(archive: &Archive<'_>) -> Result<BulkTable, String> {
-        Self::build_for(archive, |_| true)
+        Self::build_for(archive, |_| true, true)
+    }
+
+    /// The table's layout for every report without its rows, for a build that writes the
+    /// bulk files with [`BulkTable::write_streamed`] and keeps nothing for later updates.
+    pub fn layout(archive: &Archive<'_>) -> Result<BulkTable, String> {
+        Self::build_for(archive, |_| true, false)
     }
 
     /// The rows of the reports of `years` only: enough for those years' files, and for the
     /// archive-wide files by [`BulkTable::splice`].
     pub fn build_years(archive: &Archive<'_>, years: &BTreeSet<i32>) -> Result<BulkTable, String> {
-        Self::build_for(archive, |y| years.contains(&y))
+        Self::build_for(archive, |y| years.contains(&y), true)
     }
 
     fn build_for(
         archive: &Archive<'_>,
         keep: impl Fn(i32) -> bool + Sync,
+        with_rows: bool,
     ) -> Result<BulkTable, String> {
         use rayon::prelude::*;
         let order = order(archive);
@@ -889,10 +899,13 @@ impl BulkTable {
             .collect();
         let keys = all_cell_keys();
         let locations = cell_locations(&keys);
-        let rows = kept
-            .par_iter()
-            .map(|&i| BulkRow::new(archive, i, &locations))
-            .collect::<Result<Vec<_>, String>>()?;
+        let rows = match with_rows {
+            true => kept
+                .par_iter()
+                .map(|&i| BulkRow::new(archive, i, &locations))
+                .collect::<Result<Vec<_>, String>>()?,
+            false => Vec::new(),
+        };
         let header = bulk_header(&keys);
         let mut header_csv = b"\xEF\xBB\xBF".to_vec();
         header_csv.extend(csv_record(header.iter().map(|h| h.as_bytes()))?);
@@ -987,19 +1000,81 @@ impl BulkTable {
         Ok(2 + years.len())
     }
 
+    /// The files [`BulkTable::write`] writes for every year, from rows made a few thousand
+    /// at a time and written as they are made, so that the rows of the whole archive are
+    /// never held (80 MB at 50,000 reports). The table is a [`BulkTable::layout`].
+    pub fn write_streamed(&self, archive: &Archive<'_>, sink: &dyn Sink) -> Result<usize, String> {
+        // Rows made at once: enough to keep the cores busy between writes.
+        self.write_streamed_in(archive, sink, 2048)
+    }
+
+    /// [`BulkTable::write_streamed`] making `chunk` rows at a time; public for the test that
+    /// compares it with the files of the kept rows.
+    pub fn write_streamed_in(
+        &self,
+        archive: &Archive<'_>,
+        sink: &dyn Sink,
+        chunk: usize,
+    ) -> Result<usize, String> {
+        use rayon::prelude::*;
+        let mut csv = sink.stream("data/reports.csv")?;
+        csv.put(&self.header_csv)?;
+        let mut json = sink.stream("data/reports.json")?;
+        for part in self.json_head() {
+            json.put(part)?;
+        }
+        let mut years = BTreeMap::new();
+        for &y in archive.by_year.keys() {
+            let mut s = sink.stream(&format!("data/years/{y}.csv"))?;
+            s.put(&self.header_csv)?;
+            years.insert(y, s);
+        }
+        for (c, chunk) in self.order.chunks(chunk.max(1)).enumerate() {
+            let rows = chunk
+                .par_iter()
+                .map(|&i| BulkRow::new(archive, i, &self.locations))
+                .collect::<Result<Vec<_>, String>>()?;
+            for (k, row) in rows.iter().enumerate() {
+                csv.put(&row.csv)?;
+                if c + k > 0 {
+                    json.put(b",")?;
+                }
+                json.put(row.json.as_bytes())?;
+                if let Some(s) = years.get_mut(&row.year) {
+                    s.put(&row.csv)?;
+                }
+            }
+        }
+        json.put(JSON_TAIL)?;
+        let files = 2 + years.len();
+        csv.finish()?;
+        json.finish()?;
+        for s in years.into_values() {
+            s.finish()?;
+        }
+        Ok(files)
+    }
+
+    /// What `reports.json` starts with, up to its first row.
+    fn json_head(&self) -> [&[u8]; 3] {
+        [
+            b"{\"schema_version\":1,\"columns\":",
+            self.header_json.as_bytes(),
+            b",\"rows\":[",
+        ]
+    }
+
     /// The same table as JSON: column names once, then one array per report (as pieces).
     fn json(&self) -> Vec<&[u8]> {
         let mut out: Vec<&[u8]> = Vec::with_capacity(self.rows.len() * 2 + 4);
-        out.push(b"{\"schema_version\":1,\"columns\":");
-        out.push(self.header_json.as_bytes());
-        out.push(b",\"rows\":[");
+        out.extend(self.json_head());
         for (n, r) in self.rows.iter().enumerate() {
             if n > 0 {
                 out.push(b",");
             }
             out.push(r.json.as_bytes());
         }
-        out.push(b"]}\n");
+        out.push(JSON_TAIL);
         out
     }
 }
@@ -1034,14 +1109,11 @@ impl BulkTable {
             return None;
         }
         // JSON: the prefix and suffix [`BulkTable::json`] writes, arrays in between.
-        let head = format!(
-            "{{\"schema_version\":1,\"columns\":{},\"rows\":[",
-            self.header_json
-        );
+        let head = self.json_head().concat();
         let mut json_out = Vec::with_capacity(json.len() + 4096);
-        json_out.extend_from_slice(head.as_bytes());
+        json_out.extend_from_slice(&head);
         let mut at = head.len();
-        if !json.starts_with(head.as_bytes()) {
+        if !json.starts_with(&head) {
             return None;
         }
         for k in 0..self.order.len() {
@@ -1059,10 +1131,10 @@ impl BulkTable {
             }
             at = end;
         }
-        if json.get(at..)? != b"]}\n" {
+        if json.get(at..)? != JSON_TAIL {
             return None;
         }
-        json_out.extend_from_slice(b"]}\n");
+        json_out.extend_from_slice(JSON_TAIL);
         Some((csv_out, json_out))
     }
 

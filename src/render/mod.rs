@@ -29,6 +29,40 @@ pub trait Sink: Sync {
     fn write_parts(&self, rel: &str, parts: &[&[u8]]) -> Result<(), String> {
         self.write(rel, &parts.concat())
     }
+
+    /// A file written piece by piece, complete once [`Stream::finish`] returns. A sink that
+    /// writes to the disk writes the pieces as they come; this one holds them until then.
+    fn stream<'s>(&'s self, rel: &str) -> Result<Box<dyn Stream + 's>, String> {
+        Ok(Box::new(Held {
+            sink: self,
+            rel: rel.to_string(),
+            bytes: Vec::new(),
+        }))
+    }
+}
+
+/// A file being written by [`Sink::stream`].
+pub trait Stream: Send {
+    fn put(&mut self, bytes: &[u8]) -> Result<(), String>;
+    fn finish(self: Box<Self>) -> Result<(), String>;
+}
+
+/// [`Sink::stream`]'s file held until it is finished.
+struct Held<'s, S: Sink + ?Sized> {
+    sink: &'s S,
+    rel: String,
+    bytes: Vec<u8>,
+}
+
+impl<S: Sink + ?Sized> Stream for Held<'_, S> {
+    fn put(&mut self, bytes: &[u8]) -> Result<(), String> {
+        self.bytes.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    fn finish(self: Box<Self>) -> Result<(), String> {
+        self.sink.write(&self.rel, &self.bytes)
+    }
 }
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
