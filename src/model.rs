@@ -297,7 +297,7 @@ pub struct Report {
     pub format: usize,
     /// Path relative to the site root, with `/` separators.
     pub path: String,
-    /// The file's text, until a build lets go of it ([`Report::release_text`]).
+    /// The file's text, unless `check` or `build` let go of it ([`Report::release_text`]).
     #[serde(skip)]
     pub source: Arc<str>,
     /// Set once the text is released: how to read it again.
