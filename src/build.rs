@@ -110,6 +110,7 @@ pub fn build_into(
     };
     let out = output_dir(root, &configured).map_err(output_error)?;
     // A build that succeeds prints its warnings (acknowledged findings are on the site).
+    let fingerprint = incremental::fingerprint(root, &loaded, &diagnostics, &out);
     let printed = Diagnostics {
         items: (diagnostics.items.iter())
             .filter(|d| d.severity != crate::diag::Severity::Acknowledged)
@@ -117,8 +118,6 @@ pub fn build_into(
             .collect(),
     };
     crate::load::cite_texts(&mut loaded, &printed);
-    let fingerprint = incremental::fingerprint(root, &loaded, &diagnostics, &out);
-    release_checked_text(&mut loaded, &printed);
     let mut theme = render::theme::load(root, &loaded.site.config).map_err(Failure::Output)?;
     theme.set_globals(&loaded.site);
     let _lock = crate::output::OutputLock::acquire(&out).map_err(output_error)?;
@@ -187,19 +186,6 @@ pub fn build_into(
         written,
         site: loaded.site,
     })
-}
-
-/// Frees the text a checked build no longer reads: the sources of files without a finding
-/// (only findings are printed with their lines; the reports let go of theirs when loaded).
-fn release_checked_text(loaded: &mut crate::load::Loaded, diagnostics: &Diagnostics) {
-    let cited: std::collections::BTreeSet<&str> = diagnostics
-        .items
-        .iter()
-        .flat_map(|d| {
-            std::iter::once(d.file.as_str()).chain(d.related.iter().map(|r| r.file.as_str()))
-        })
-        .collect();
-    loaded.sources.retain(|path| cited.contains(path));
 }
 
 /// A full render.

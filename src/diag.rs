@@ -82,18 +82,6 @@ impl SpanText for str {
     }
 }
 
-impl SpanText for String {
-    fn with_text<R>(&self, f: impl FnOnce(&str) -> R) -> R {
-        f(self)
-    }
-}
-
-impl SpanText for Arc<str> {
-    fn with_text<R>(&self, f: impl FnOnce(&str) -> R) -> R {
-        f(self)
-    }
-}
-
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct Diagnostic {

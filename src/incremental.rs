@@ -57,20 +57,6 @@ pub struct State {
     search: IndexStats,
 }
 
-/// Feeds what is written to it into a hash.
-struct HashWriter<'a>(&'a mut Xxh3);
-
-impl std::io::Write for HashWriter<'_> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.update(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// The fingerprint of a loaded and checked site built into `out`; `None` when a file it
 /// depends on cannot be read (then the build is full and leaves no state).
 pub fn fingerprint(
@@ -99,11 +85,7 @@ pub fn fingerprint(
     // Streamed: the binary is 15 MB (120 MB with debug information), which a build should
     // not hold in memory just to hash.
     let mut exe_hash = Xxh3::new();
-    std::io::copy(
-        &mut std::fs::File::open(exe).ok()?,
-        &mut HashWriter(&mut exe_hash),
-    )
-    .ok()?;
+    std::io::copy(&mut std::fs::File::open(exe).ok()?, &mut exe_hash).ok()?;
     h.update(&exe_hash.digest().to_le_bytes());
     h.update(format!("{:?}\0{}\0", crate::i18n::lang(), out.display()).as_bytes());
     for (path, text) in loaded.sources.iter() {

@@ -33,6 +33,13 @@ fn edit(path: &Path, from: &str, to: &str) -> PathBuf {
     path.to_path_buf()
 }
 
+/// Watch mode started on `root`, its first (full) build done.
+fn started(root: &Path) -> Session {
+    let (s, first) = Session::start(root).ok().expect("starts");
+    assert!(built(&first).1);
+    s
+}
+
 fn built(o: &Outcome) -> (Vec<String>, bool) {
     match o {
         Outcome::Built { written, full, .. } => (written.clone(), *full),
@@ -52,8 +59,7 @@ fn built(o: &Outcome) -> (Vec<String>, bool) {
 fn a_sequence_of_edits_ends_where_a_full_build_does() {
     let site = common::example_site();
     let root = site.path();
-    let (mut s, first) = Session::start(root).ok().expect("starts");
-    assert!(built(&first).1);
+    let mut s = started(root);
     assert_same_as_full_build(&mut s, root, "start");
 
     // 1. A number in a report: incremental, and only what depends on it is written.
@@ -226,8 +232,7 @@ fn a_sequence_of_edits_ends_where_a_full_build_does() {
 fn a_rate_edit_rewrites_the_standings_of_its_peers() {
     let tmp = common::generated_site(11, 60);
     let root = tmp.path();
-    let (mut s, first) = Session::start(root).ok().expect("starts");
-    assert!(built(&first).1);
+    let mut s = started(root);
     let report = common::report_files(root)
         .into_iter()
         .rev()
@@ -258,8 +263,7 @@ fn a_rate_edit_rewrites_the_standings_of_its_peers() {
 fn watch_mode_claims_the_output_again_when_its_lock_file_is_gone() {
     let site = common::example_site();
     let root = site.path();
-    let (mut s, first) = Session::start(root).ok().expect("starts");
-    assert!(built(&first).1);
+    let mut s = started(root);
     let public = std::fs::canonicalize(root.join("public")).unwrap();
     std::fs::remove_file(root.join(".public.gongkai-lock")).unwrap();
     let build = gongkai::output::OutputLock::acquire(&public).expect("the new lock file is free");

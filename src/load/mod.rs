@@ -323,14 +323,9 @@ fn read_again(path: &Path) -> Option<Arc<str>> {
     read_text(path, "").ok()
 }
 
-/// Lets report `r` (the file at `path`) go of its text; see [`Texts::Released`].
-pub fn release_text(r: &mut Report, path: PathBuf) {
-    r.release_text(path, read_again);
-}
-
-/// Puts the texts of the reports cited by the diagnostics `printed` shows with their lines
-/// ([`Diagnostics::shown`]) into `loaded.sources`, and lets the reports drop the texts
-/// their diagnostics read again.
+/// Keeps in `loaded.sources` the texts of the files cited by the diagnostics `printed` shows
+/// with their lines ([`Diagnostics::shown`]), and only those (reports' texts read again if
+/// released), and lets the reports drop the texts their diagnostics read again.
 pub fn cite_texts(loaded: &mut Loaded, printed: &Diagnostics) {
     let cited: std::collections::BTreeSet<&str> = printed
         .shown()
@@ -347,6 +342,7 @@ pub fn cite_texts(loaded: &mut Loaded, printed: &Diagnostics) {
         }
         r.forget_text();
     }
+    loaded.sources.retain(|path| cited.contains(path));
 }
 
 /// [`load_site`], the reports holding their texts or not.
@@ -530,7 +526,7 @@ pub fn load_site_with(root: &Path, texts: Texts) -> Result<Loaded, Fatal> {
                 // or, released, nowhere.
                 let keep = !diags.is_empty() || texts == Texts::Held;
                 if let (Some(r), Texts::Released) = (&mut report, texts) {
-                    release_text(r, path.clone());
+                    r.release_text(path.clone(), read_again);
                 }
                 Parsed {
                     report,
