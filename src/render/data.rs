@@ -57,9 +57,10 @@ pub fn cell_from_json(col: &Column, value: &Value, printed: &str) -> Option<Cell
     }
 }
 
-/// Reads a cell back from the per-report CSV fields (value, printed, empty).
-pub fn cell_from_csv(col: &Column, value: &str, printed: &str, empty: &str) -> Option<Cell> {
-    if empty == "true" {
+/// Reads a cell back from the per-report CSV fields (value, printed): a cell printed blank
+/// has no value.
+pub fn cell_from_csv(col: &Column, value: &str, printed: &str) -> Option<Cell> {
+    if value.is_empty() {
         return Blank::of(printed).map(Cell::Empty);
     }
     match col.kind {
@@ -464,8 +465,9 @@ fn is_number(s: &[u8]) -> bool {
     digits > 0 && digits + points == s.len() && points <= 1
 }
 
-/// The per-report CSV: one row per cell (`key` is `table.row.column`).
-pub const REPORT_CSV_HEADER: &[&str] = &["key", "value", "printed", "empty"];
+/// The per-report CSV: one row per cell (`key` is `table.row.column`). A cell printed blank is
+/// the one without a value (a flag saying so was an eighth of the file).
+pub const REPORT_CSV_HEADER: &[&str] = &["key", "value", "printed"];
 
 /// The per-report CSV: one row per cell, keyed `table.row.column`. The labels of every key
 /// are in the codebook, `data/cells.csv`.
@@ -483,18 +485,15 @@ pub fn report_csv(r: &Report) -> Result<Vec<u8>, String> {
                 };
                 value.clear();
                 write_value(&mut value, c);
-                let empty: &[u8] = if c.is_empty() { b"true" } else { b"false" };
                 match printed_if_different(c) {
                     // Text as printed goes through the csv crate, which quotes it as needed.
-                    Some(p) => {
-                        out.extend(csv_record([key.as_bytes(), &value, p.as_bytes(), empty])?)
-                    }
-                    // A key, a number and a flag never need quoting (keys: tested), and a csv
+                    Some(p) => out.extend(csv_record([key.as_bytes(), &value, p.as_bytes()])?),
+                    // A key and a number never need quoting (keys: tested), and a csv
                     // writer per row cost more than the rest of the data files. `printed` is
                     // left empty when it would repeat the value, as in the JSON and the long
                     // tables (it was a fifth of the file).
                     None => {
-                        for field in [key.as_bytes(), b",", &value, b",,", empty] {
+                        for field in [key.as_bytes(), b",", &value, b","] {
                             out.extend_from_slice(field);
                         }
                         out.push(b'\n');

@@ -6,6 +6,10 @@
 //! ([`Compiled`]) that each report fills. Screen readers announce every label of a cell:
 //! from the spans and scopes where HTML's header algorithm finds them all (三, 四), else from
 //! header ids and each data cell's `headers` list (二).
+//!
+//! Cells are written without their end tags (`</td>`, `</th>`), as in every table the site
+//! writes: HTML ends a cell at the next cell or at `</tr>`, and the end tags were 3 KB of
+//! each report's pages (2.7 of its 54 KB of output at 10,000 reports).
 
 use std::collections::BTreeSet;
 
@@ -120,7 +124,6 @@ impl GridCell {
         }
         out.push('>');
         out.push_str(&esc(&self.text));
-        out.push_str(if self.th { "</th>" } else { "</td>" });
     }
 }
 
@@ -216,7 +219,6 @@ impl<'a> CellState<'a> {
                 esc(labels.note)
             );
         }
-        out.push_str("</td>");
     }
 }
 

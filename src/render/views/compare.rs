@@ -153,7 +153,7 @@ pub(super) fn compare_rows_html(sections: &[CompareSection], width: usize) -> St
     for sec in sections {
         let _ = writeln!(
             out,
-            "<tr class=\"group\"><th scope=\"rowgroup\" colspan=\"{}\">{}</th></tr>",
+            "<tr class=\"group\"><th scope=\"rowgroup\" colspan=\"{}\">{}</tr>",
             width + 1,
             esc(&sec.title)
         );
@@ -177,7 +177,7 @@ pub(super) fn compare_rows_html(sections: &[CompareSection], width: usize) -> St
             } else {
                 let _ = write!(
                     out,
-                    "<th scope=\"row\" colspan=\"2\"><span title=\"{}\">{}</span></th>",
+                    "<th scope=\"row\" colspan=\"2\"><span title=\"{}\">{}</span>",
                     esc(&r.definition),
                     esc(&r.row)
                 );

@@ -300,7 +300,6 @@ fn figure_td(out: &mut String, theme: &Theme, v: FigureValue) {
     if let FigureValue::Value { sum, empty: 0 } = v {
         out.push_str("<td>");
         numtext::decimal(out, sum);
-        out.push_str("</td>");
     } else {
         let (text, class, title) = figure_parts(theme, v);
         num_td(out, class, &title, &text);
@@ -366,7 +365,6 @@ fn write_td(out: &mut String, class: &str, title: &str, text: &str) {
     }
     out.push('>');
     out.push_str(&esc(text));
-    out.push_str("</td>");
 }
 
 #[derive(Serialize)]

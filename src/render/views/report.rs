@@ -323,7 +323,6 @@ pub(super) fn label_cells(
         out.push_str("<th scope=\"row\" colspan=\"2\">");
         out.push_str(&esc(row));
         out.push_str(extra);
-        out.push_str("</th>");
         return;
     }
     if first {
@@ -333,12 +332,10 @@ pub(super) fn label_cells(
             out.push_str("<th scope=\"rowgroup\">");
         }
         out.push_str(&esc(row));
-        out.push_str("</th>");
     }
     out.push_str("<th scope=\"row\">");
     out.push_str(&esc(column));
     out.push_str(extra);
-    out.push_str("</th>");
 }
 
 /// How many consecutive items, from `i`, share the same row label.
@@ -357,7 +354,6 @@ pub(super) fn change_rows_html(theme: &Theme, rows: &[ChangeRow<'_>]) -> String 
     for r in rows {
         out.push_str("<tr><th scope=\"row\">");
         out.push_str(&esc(r.label));
-        out.push_str("</th>");
         figure_td(&mut out, theme, r.prev);
         figure_td(&mut out, theme, r.cur);
         out.push_str("<td>");
@@ -365,7 +361,7 @@ pub(super) fn change_rows_html(theme: &Theme, rows: &[ChangeRow<'_>]) -> String 
             Some(v) => write_signed(&mut out, v),
             None => out.push('—'),
         }
-        out.push_str("</td><td>");
+        out.push_str("<td>");
         match r.change.relative {
             Some(v) => {
                 write_signed(&mut out, v);
@@ -373,7 +369,7 @@ pub(super) fn change_rows_html(theme: &Theme, rows: &[ChangeRow<'_>]) -> String 
             }
             None => out.push('—'),
         }
-        out.push_str("</td></tr>\n");
+        out.push_str("</tr>\n");
     }
     out
 }
