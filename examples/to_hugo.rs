@@ -139,7 +139,7 @@ fn main() -> ExitCode {
                         for pos in 0..b.columns.len() {
                             let v = r.tables[ti]
                                 .cell(ri, pos)
-                                .map_or(String::new(), |c| c.value.to_string());
+                                .map_or(String::new(), |c| c.to_string());
                             let _ = write!(md, " {v} |");
                         }
                         md.push('\n');

@@ -202,16 +202,12 @@ impl fmt::Display for Cell {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CellData {
-    pub value: Cell,
-    pub span: Span,
-}
-
 /// One row of a table: its cells in the printed column order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RowData {
-    pub cells: Vec<CellData>,
+    pub cells: Vec<Cell>,
+    /// Where the places of the cells start in the table's [`TableData::cell_spans`].
+    pub first: u32,
     /// The span of the row's value (the array).
     pub span: Span,
     /// The span of the row's key.
@@ -225,12 +221,27 @@ pub struct TableData {
     pub rows: Vec<Option<RowData>>,
     /// The span of the table header (`[requests]`), where "missing row" points.
     pub span: Option<Span>,
+    /// Where each cell is written, every row's in one list beside the cells rather than in
+    /// them: only diagnostics read them, so a build lets go of them once the reports are
+    /// checked ([`Report::forget_spans`]; they were a third of the cells' memory).
+    pub cell_spans: Vec<Span>,
 }
 
 impl TableData {
     /// The cell at (`row`, position in the row), if it was read.
-    pub fn cell(&self, row: usize, pos: usize) -> Option<&CellData> {
+    pub fn cell(&self, row: usize, pos: usize) -> Option<&Cell> {
         self.rows.get(row)?.as_ref()?.cells.get(pos)
+    }
+
+    /// Where the cell at (`row`, position in the row) is written; empty when it was not read
+    /// or its place was forgotten.
+    pub fn cell_span(&self, row: usize, pos: usize) -> Span {
+        self.rows
+            .get(row)
+            .and_then(Option::as_ref)
+            .and_then(|r| self.cell_spans.get(r.first as usize + pos))
+            .copied()
+            .unwrap_or_default()
     }
 }
 
@@ -323,8 +334,23 @@ impl Report {
     }
 
     /// The cell at a location resolved by the formats (`Figure::cells_in`).
-    pub fn located(&self, l: &crate::format::CellLoc) -> Option<&CellData> {
+    pub fn located(&self, l: &crate::format::CellLoc) -> Option<&Cell> {
         self.tables.get(l.table)?.cell(l.row, l.pos)
+    }
+
+    /// Where the cell at a location is written (see [`TableData::cell_span`]).
+    pub fn located_span(&self, l: &crate::format::CellLoc) -> Span {
+        self.tables
+            .get(l.table)
+            .map_or_else(Span::default, |t| t.cell_span(l.row, l.pos))
+    }
+
+    /// Lets go of where each cell is written, once the report is checked: what is read
+    /// afterwards (pages, data, search) needs the values only.
+    pub fn forget_spans(&mut self) {
+        for t in &mut self.tables {
+            t.cell_spans = Vec::new();
+        }
     }
 
     /// The publication deadline of the report (条例 第五十条: 31 January of the next year).
@@ -354,7 +380,7 @@ impl Report {
         let r = t.row_index(row)?;
         let c = t.column_index(col)?;
         let pos = t.rows[r].columns.iter().position(|&x| x == c)?;
-        data.cell(r, pos).map(|c| &c.value)
+        data.cell(r, pos)
     }
 
     /// The prose, while the report holds its text.
@@ -694,6 +720,34 @@ mod tests {
     #[test]
     fn a_cell_is_sixteen_bytes() {
         assert_eq!(std::mem::size_of::<Cell>(), 16);
-        assert_eq!(std::mem::size_of::<CellData>(), 24);
+    }
+
+    #[test]
+    fn forgotten_spans_leave_the_values() {
+        let row = |first, cells| RowData {
+            cells,
+            first,
+            span: Span::default(),
+            key_span: Span::default(),
+        };
+        let table = TableData {
+            rows: vec![
+                Some(row(2, vec![Cell::Count(3), Cell::Empty(Blank::NONE)])),
+                None,
+                Some(row(0, vec![Cell::Count(4), Cell::Count(5)])),
+            ],
+            span: None,
+            cell_spans: (0..4).map(|i| Span::new(i * 10..i * 10 + 1)).collect(),
+        };
+        let mut report = crate::derive::rollup::as_report("a", 2021, 0, vec![table]);
+        let t = &report.tables[0];
+        assert_eq!(t.cell_span(0, 1), Span::new(30..31));
+        assert_eq!(t.cell_span(2, 0), Span::new(0..1));
+        assert_eq!(t.cell_span(1, 0), Span::default());
+        report.forget_spans();
+        let t = &report.tables[0];
+        assert_eq!(t.cell(0, 0), Some(&Cell::Count(3)));
+        assert_eq!(t.cell(2, 1), Some(&Cell::Count(5)));
+        assert_eq!(t.cell_span(0, 1), Span::default());
     }
 }

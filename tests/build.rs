@@ -949,6 +949,22 @@ fn reports_are_read_again_only_for_findings_and_pages_and_a_change_meanwhile_is_
         printed += 1;
     }
     assert!(printed >= 3);
+    // Where the cells are written goes once the findings are made; the values stay.
+    for (l, h) in lean.site.reports.iter().zip(&held.site.reports) {
+        assert_eq!(l.tables.len(), h.tables.len(), "{}", l.path);
+        for (a, b) in l.tables.iter().zip(&h.tables) {
+            let cells = |t: &gongkai::model::TableData| -> Vec<gongkai::model::Cell> {
+                t.rows
+                    .iter()
+                    .flatten()
+                    .flat_map(|r| r.cells.clone())
+                    .collect()
+            };
+            assert!(a.cell_spans.is_empty(), "{}", l.path);
+            assert_eq!(b.cell_spans.len(), cells(b).len(), "{}", l.path);
+            assert_eq!(cells(a), cells(b), "{}", l.path);
+        }
+    }
     let archive = gongkai::render::Archive::new(&lean.site, &lean_diags.items);
     for (i, r) in held.site.reports.iter().enumerate() {
         let prose = archive.prose(i).unwrap();

@@ -56,8 +56,8 @@ fn a_cache_written_under_another_secret_is_never_read() {
     let row = r.tables[ti].rows[t.row_index("new").unwrap()]
         .as_mut()
         .unwrap();
-    assert_eq!(row.cells[6].value, Cell::Count(74));
-    row.cells[6].value = Cell::Count(999);
+    assert_eq!(row.cells[6], Cell::Count(74));
+    row.cells[6] = Cell::Count(999);
     let entries: Vec<(u128, &gongkai::model::Report)> = reports
         .iter()
         .map(|r| {

@@ -36,7 +36,7 @@ fn model_cells(r: &Report) -> Vec<(String, Cell)> {
                 let c = r.tables[ti].cell(ri, pos).unwrap();
                 out.push((
                     format!("{}.{}.{}", t.key, row.key, t.columns[ci].key),
-                    c.value.clone(),
+                    c.clone(),
                 ));
             }
         }

@@ -354,7 +354,7 @@ fn tables_without_ruling_lines_never_misplace_a_figure() {
                 for pos in 0..t.rows[ri].columns.len() {
                     let (want, got) = (a.cell(ri, pos), b.cell(ri, pos));
                     let label = t.cell_label(ri, t.rows[ri].columns[pos], "zh");
-                    if want.map(|c| &c.value) == got.map(|c| &c.value) {
+                    if want == got {
                         right += 1;
                         continue;
                     }
@@ -364,10 +364,8 @@ fn tables_without_ruling_lines_never_misplace_a_figure() {
                         path.display()
                     );
                     assert!(
-                        matches!(
-                            got.map(|c| &c.value),
-                            None | Some(gongkai::model::Cell::Empty(_))
-                        ) && imported.review.iter().any(|r| r.contains("没有框线")),
+                        matches!(got, None | Some(gongkai::model::Cell::Empty(_)))
+                            && imported.review.iter().any(|r| r.contains("没有框线")),
                         "{}: {label} read as {got:?}, printed {want:?}\n{text}",
                         path.display()
                     );

@@ -232,7 +232,7 @@ fn roll_ups_keep_the_identities_and_sum_the_children() {
                         && r.tables
                             .iter()
                             .flat_map(|t| t.rows.iter().flatten())
-                            .all(|row| row.cells.iter().all(|c| !c.value.is_empty()))
+                            .all(|row| row.cells.iter().all(|c| !c.is_empty()))
                 })
                 .collect();
             if clean.len() < 2 || clean.iter().any(|r| r.format != clean[0].format) {

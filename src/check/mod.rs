@@ -246,7 +246,7 @@ fn placeholder_base_url(site: &Site, sources: &Sources) -> Option<Diagnostic> {
             .iter()
             .flat_map(|t| t.rows.iter().flatten())
             .flat_map(|row| &row.cells)
-            .any(|c| c.value.decimal().is_some_and(|v| !v.is_zero()))
+            .any(|c| c.decimal().is_some_and(|v| !v.is_zero()))
     });
     if !real {
         return None;

@@ -20,7 +20,7 @@ fn reading_value(report: &Report, reading: &[String]) -> Option<u64> {
     for id in reading {
         let locs = f.figure(id)?.cells_in(report.format, None)?;
         for l in locs {
-            match report.located(l).map(|c| &c.value) {
+            match report.located(l) {
                 Some(Cell::Count(n)) => sum += n,
                 _ => return None,
             }
@@ -35,7 +35,8 @@ fn reading_cell(report: &Report, reading: &[String]) -> Option<(String, Span)> {
     let fig = f.figure(reading.first()?)?;
     let key = fig.cells_for(&report.format().id)?.first()?.clone();
     let l = fig.cells_in(report.format, None)?.first()?;
-    let span = report.located(l)?.span;
+    report.located(l)?;
+    let span = report.located_span(l);
     Some((key, span))
 }
 

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use crate::diag::{Build, Diagnostic, Severity};
 use crate::format::{ForEach, Kind, Rule, RuleSeverity, Table, Term, formats};
-use crate::model::{Cell, CellData, Report, TableData};
+use crate::model::{Cell, Report, Span, TableData};
 
 /// One term of a rule instance, resolved to a cell.
 struct Resolved<'a> {
@@ -19,7 +19,9 @@ struct Resolved<'a> {
     table: &'static Table,
     row: usize,
     col: usize,
-    cell: &'a CellData,
+    cell: &'a Cell,
+    /// Where the cell is written.
+    span: Span,
 }
 
 /// The outcome of one rule instance.
@@ -129,7 +131,7 @@ fn unfilled(report: &Report) -> Option<Diagnostic> {
         .iter()
         .flat_map(|t| t.rows.iter().flatten())
         .flat_map(|r| &r.cells)
-        .all(|c| zero(&c.value));
+        .all(zero);
     if !cells_zero {
         return None;
     }
@@ -200,18 +202,18 @@ fn jumps(prev: &Report, cur: &Report, out: &mut Vec<Diagnostic>) {
                 let Some(cell) = data.cell(ri, pos) else {
                     continue;
                 };
-                let Cell::Count(now) = cell.value else {
+                let Cell::Count(now) = *cell else {
                     continue;
                 };
                 let column = &table.columns[col];
-                let Some(pcell) = ptable.row_index(&row.key).and_then(|pr| {
+                let Some((pcell, pspan)) = ptable.row_index(&row.key).and_then(|pr| {
                     let pc = ptable.column_index(&column.key)?;
                     let ppos = ptable.rows[pr].columns.iter().position(|&x| x == pc)?;
-                    pdata.cell(pr, ppos)
+                    Some((pdata.cell(pr, ppos)?, pdata.cell_span(pr, ppos)))
                 }) else {
                     continue;
                 };
-                let Cell::Count(before) = pcell.value else {
+                let Cell::Count(before) = *pcell else {
                     continue;
                 };
                 let (lo, hi) = (now.min(before), now.max(before));
@@ -225,7 +227,7 @@ fn jumps(prev: &Report, cur: &Report, out: &mut Vec<Diagnostic>) {
                     "D3",
                     &cur.path,
                     cur,
-                    cell.span,
+                    data.cell_span(ri, pos),
                     t!(
                         "rule.d3",
                         last = prev.year,
@@ -241,7 +243,7 @@ fn jumps(prev: &Report, cur: &Report, out: &mut Vec<Diagnostic>) {
                 .related(
                     &prev.path,
                     prev,
-                    pcell.span,
+                    pspan,
                     format!("{}年 {}: {}", prev.year, label, before),
                 )
                 .help(ack_help("D3", &at, &t!("rule.d3_help")));
@@ -273,9 +275,7 @@ fn empty_cells(report: &Report) -> Option<Diagnostic> {
         }
         let data = &report.tables[ti];
         let cells = data.rows.iter().flatten().flat_map(|r| &r.cells);
-        let (total, empty) = cells.fold((0, 0), |(t, e), c| {
-            (t + 1, e + usize::from(c.value.is_empty()))
-        });
+        let (total, empty) = cells.fold((0, 0), |(t, e), c| (t + 1, e + usize::from(c.is_empty())));
         if empty == 0 {
             continue;
         }
@@ -468,9 +468,9 @@ fn run_rule(
                 continue 'instance;
             };
             if t.lhs {
-                lhs.push(&cell.value)
+                lhs.push(cell)
             } else {
-                rhs.push(&cell.value)
+                rhs.push(cell)
             }
         }
         if matches!(
@@ -492,6 +492,7 @@ fn run_rule(
                     row: t.row,
                     col: t.col,
                     cell: d.cell(t.row, t.pos)?,
+                    span: d.cell_span(t.row, t.pos),
                 })
             })
             .collect();
@@ -532,16 +533,8 @@ fn finding(
     terms: &[Resolved<'_>],
     nonnegative: bool,
 ) -> Option<Diagnostic> {
-    let lhs: Vec<&Cell> = terms
-        .iter()
-        .filter(|t| t.lhs)
-        .map(|t| &t.cell.value)
-        .collect();
-    let rhs: Vec<&Cell> = terms
-        .iter()
-        .filter(|t| !t.lhs)
-        .map(|t| &t.cell.value)
-        .collect();
+    let lhs: Vec<&Cell> = terms.iter().filter(|t| t.lhs).map(|t| t.cell).collect();
+    let rhs: Vec<&Cell> = terms.iter().filter(|t| !t.lhs).map(|t| t.cell).collect();
     let eval = evaluate(&lhs, &rhs, nonnegative);
     let (expected, found, empty) = match eval {
         Evaluation::Holds | Evaluation::AllEmpty => return None,
@@ -582,7 +575,7 @@ fn finding(
                     (_, false) => " + ",
                     (_, true) => " − ",
                 };
-                format!("{sign}{} {}", term_name(rule, t), show(&t.cell.value))
+                format!("{sign}{} {}", term_name(rule, t), show(t.cell))
             })
             .collect::<String>()
     } else {
@@ -628,28 +621,21 @@ fn finding(
         _ if rule.cross_year() => t!("rule.cross_year_help"),
         _ => t!("rule.violated_help"),
     };
-    let mut d = Diagnostic::at(
-        severity,
-        &rule.id,
-        &cur.path,
-        cur,
-        primary.cell.span,
-        message,
-    )
-    .label(primary.table.cell_label(primary.row, primary.col, "zh"))
-    .expected(match eval {
-        Evaluation::Unverifiable { .. } => {
-            t!(
-                "rule.expected_if_empty_zero",
-                expected = expected,
-                formula = formula
-            )
-        }
-        _ => t!("rule.expected", expected = expected, formula = formula),
-    })
-    .found(found.map_or_else(|| t!("rule.an_empty_cell"), |v| v.to_string()))
-    .at_key(at.clone())
-    .help(ack_help(&rule.id, &at, &lead));
+    let mut d = Diagnostic::at(severity, &rule.id, &cur.path, cur, primary.span, message)
+        .label(primary.table.cell_label(primary.row, primary.col, "zh"))
+        .expected(match eval {
+            Evaluation::Unverifiable { .. } => {
+                t!(
+                    "rule.expected_if_empty_zero",
+                    expected = expected,
+                    formula = formula
+                )
+            }
+            _ => t!("rule.expected", expected = expected, formula = formula),
+        })
+        .found(found.map_or_else(|| t!("rule.an_empty_cell"), |v| v.to_string()))
+        .at_key(at.clone())
+        .help(ack_help(&rule.id, &at, &lead));
     d.values = Some(crate::diag::RuleValues {
         expected: expected.to_string(),
         found: found.map(|v| v.to_string()),
@@ -660,12 +646,12 @@ fn finding(
             d = d.related(
                 &t.report.path,
                 t.report,
-                t.cell.span,
+                t.span,
                 format!(
                     "{}年 {}: {}",
                     t.report.year,
                     t.table.cell_label(t.row, t.col, "zh"),
-                    show(&t.cell.value)
+                    show(t.cell)
                 ),
             );
         } else {

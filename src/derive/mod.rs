@@ -85,7 +85,7 @@ fn sum(report: &Report, locs: &[CellLoc]) -> FigureValue {
     let mut empty = 0;
     let mut known = 0;
     for l in locs {
-        match report.located(l).map(|c| &c.value) {
+        match report.located(l) {
             Some(Cell::Count(n)) => whole += i128::from(*n),
             Some(Cell::Delta(n)) => whole += i128::from(*n),
             Some(Cell::Amount(a)) => decimal += a.normalized(),
@@ -424,7 +424,7 @@ pub fn compare_value(report: &Report, row: &CompareRow) -> FigureValue {
                 .tables
                 .get(l.table)
                 .and_then(|t| t.cell(l.row, l.pos))
-                .map(|c| c.value.decimal())
+                .map(|c| c.decimal())
             {
                 Some(Some(v)) => FigureValue::Value { sum: v, empty: 0 },
                 _ => FigureValue::Empty,

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 
 use crate::format::formats;
-use crate::model::{Amount, Blank, Cell, CellData, Report, ReportMeta, RowData, Span, TableData};
+use crate::model::{Amount, Blank, Cell, Report, ReportMeta, RowData, Span, TableData};
 
 /// The summed tables of `reports` (all of format `format`) and how many cells were partial.
 /// Row by row, each report's cells added in turn (the cells of a row lie together).
@@ -36,7 +36,7 @@ pub fn sum_tables(reports: &[&Report], format: usize) -> (Vec<TableData>, usize)
                         };
                         present = true;
                         for (sum, c) in sums.iter_mut().zip(&data.cells) {
-                            sum.add(&c.value);
+                            sum.add(c);
                         }
                     }
                     if !present {
@@ -47,20 +47,22 @@ pub fn sum_tables(reports: &[&Report], format: usize) -> (Vec<TableData>, usize)
                         .map(|sum| {
                             let (cell, was_partial) = sum.cell();
                             partial += usize::from(was_partial);
-                            CellData {
-                                value: cell,
-                                span: Span::default(),
-                            }
+                            cell
                         })
                         .collect();
                     Some(RowData {
                         cells,
+                        first: 0,
                         span: Span::default(),
                         key_span: Span::default(),
                     })
                 })
                 .collect();
-            TableData { rows, span: None }
+            TableData {
+                rows,
+                span: None,
+                cell_spans: Vec::new(),
+            }
         })
         .collect();
     (tables, partial)

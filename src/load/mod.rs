@@ -325,7 +325,9 @@ fn read_again(path: &Path) -> Option<Arc<str>> {
 
 /// Keeps in `loaded.sources` the texts of the files cited by the diagnostics `printed` shows
 /// with their lines ([`Diagnostics::shown`]), and only those (reports' texts read again if
-/// released), and lets the reports drop the texts their diagnostics read again.
+/// released), and lets the reports drop what only diagnostics read: the texts read again for
+/// them and, when the texts are released, where each cell is written. Call it once every
+/// diagnostic is made.
 pub fn cite_texts(loaded: &mut Loaded, printed: &Diagnostics) {
     let cited: std::collections::BTreeSet<&str> = printed
         .shown()
@@ -341,6 +343,9 @@ pub fn cite_texts(loaded: &mut Loaded, printed: &Diagnostics) {
             }
         }
         r.forget_text();
+        if r.released.is_some() {
+            r.forget_spans();
+        }
     }
     loaded.sources.retain(|path| cited.contains(path));
 }

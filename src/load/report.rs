@@ -12,8 +12,8 @@ use super::toml_walk::{Doc, Value, excerpt, parse_int, suggest, type_name};
 use crate::diag::{Build, Diagnostic, Severity};
 use crate::format::{Column, Format, Kind, Table, formats};
 use crate::model::{
-    Acknowledgement, Amount, Blank, Cell, CellData, ProseSection, Report, ReportMeta, RowData,
-    Span, TableData,
+    Acknowledgement, Amount, Blank, Cell, ProseSection, Report, ReportMeta, RowData, Span,
+    TableData,
 };
 
 /// Metadata keys of a report, besides the table keys of its format.
@@ -257,6 +257,7 @@ pub fn parse_report(
                 TableData {
                     rows: vec![None; table.rows.len()],
                     span: None,
+                    cell_spans: Vec::new(),
                 }
             }
         });
@@ -389,6 +390,7 @@ fn read_table(
     let mut data = TableData {
         rows: vec![None; table.rows.len()],
         span: Some(key_span),
+        cell_spans: Vec::with_capacity(table.rows.iter().map(|r| r.columns.len()).sum()),
     };
     let Some(t) = doc.table(&table.key, v) else {
         return data;
@@ -403,7 +405,7 @@ fn read_table(
             continue;
         };
         seen[ri] = true;
-        data.rows[ri] = read_row(doc, table, ri, kspan, val);
+        data.rows[ri] = read_row(doc, table, ri, kspan, val, &mut data.cell_spans);
     }
     for (ri, row) in table.rows.iter().enumerate() {
         if !seen[ri] {
@@ -489,6 +491,7 @@ fn read_row(
     ri: usize,
     key_span: Span,
     v: &Value<'_>,
+    cell_spans: &mut Vec<Span>,
 ) -> Option<RowData> {
     let row = &table.rows[ri];
     let span = doc.span(v.span());
@@ -531,17 +534,26 @@ fn read_row(
         return None;
     }
     let mut cells = Vec::with_capacity(n);
+    let first = cell_spans.len();
     let mut ok = true;
     for (pos, item) in items.iter().enumerate() {
         let col = &table.columns[row.columns[pos]];
         let cspan = doc.span(item.span());
         match read_cell(doc, table, ri, row.columns[pos], col, item) {
-            Some(value) => cells.push(CellData { value, span: cspan }),
+            Some(value) => {
+                cells.push(value);
+                cell_spans.push(cspan);
+            }
             None => ok = false,
         }
     }
-    ok.then_some(RowData {
+    if !ok {
+        cell_spans.truncate(first);
+        return None;
+    }
+    Some(RowData {
         cells,
+        first: u32::try_from(first).unwrap_or(u32::MAX),
         span,
         key_span,
     })

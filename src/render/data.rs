@@ -364,8 +364,8 @@ pub fn report_json(archive: &Archive<'_>, i: usize) -> Vec<u8> {
                 if pos > 0 {
                     out.push(b',');
                 }
-                put_cell(&mut out, &c.value);
-                if let Some(text) = printed_if_different(&c.value) {
+                put_cell(&mut out, c);
+                if let Some(text) = printed_if_different(c) {
                     printed.push((key, text));
                 }
             }
@@ -480,7 +480,7 @@ pub fn report_csv(r: &Report) -> Result<Vec<u8>, String> {
     for (t, data) in data_pieces()[r.format].tables.iter().zip(&r.tables) {
         for (ri, row) in t.rows.iter().enumerate() {
             for (pos, key) in row.csv_keys.iter().enumerate() {
-                let Some(c) = data.cell(ri, pos).map(|c| &c.value) else {
+                let Some(c) = data.cell(ri, pos) else {
                     continue;
                 };
                 value.clear();
@@ -687,7 +687,7 @@ pub(super) fn bulk_meta(archive: &Archive<'_>, i: usize) -> [String; 13] {
             .iter()
             .flat_map(|t| t.rows.iter().flatten())
             .flat_map(|row| &row.cells)
-            .filter(|c| c.value.is_empty())
+            .filter(|c| c.is_empty())
             .count()
             .to_string(),
     ]
@@ -761,7 +761,7 @@ pub(super) fn bulk_values(
                 f(BulkValue::NotInFormat)?;
                 continue;
             }
-            Some((ti, ri, pos)) => r.tables[*ti].cell(*ri, *pos).map(|c| &c.value),
+            Some((ti, ri, pos)) => r.tables[*ti].cell(*ri, *pos),
         };
         match cell {
             Some(Cell::Empty(_)) | None => f(BulkValue::Null)?,

@@ -177,7 +177,7 @@ fn each_cell<'a>(
     for (n, cell) in labels()[r.format].iter().enumerate() {
         let (ti, ri, pos) = cell.at;
         if let Some(c) = r.tables.get(ti).and_then(|t| t.cell(ri, pos)) {
-            f(n, cell, &c.value);
+            f(n, cell, c);
         }
     }
 }

@@ -151,7 +151,7 @@ impl<'a> CellState<'a> {
     fn of<N: CellNotes>(data: &'a TableData, row: usize, pos: usize, key: &str, notes: &N) -> Self {
         let (note, primary) = notes.note_for(key);
         CellState {
-            value: data.cell(row, pos).map(|c| &c.value),
+            value: data.cell(row, pos),
             note,
             primary,
         }

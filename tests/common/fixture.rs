@@ -82,7 +82,7 @@ pub fn cell<'a>(report: &'a Report, table: &str, row: usize, col: &str) -> &'a C
         .iter()
         .position(|&x| x == c)
         .expect("column in row");
-    &data.cell(row, pos).expect("cell read").value
+    data.cell(row, pos).expect("cell read")
 }
 
 pub fn column_by_label(table: &Table, label: &str) -> String {

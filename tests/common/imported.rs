@@ -142,8 +142,8 @@ pub fn assert_same_cells(r: &Report, back: &Report, path: &Path, text: &str) {
         for ri in 0..t.rows.len() {
             for pos in 0..t.rows[ri].columns.len() {
                 assert_eq!(
-                    b.cell(ri, pos).map(|c| &c.value),
-                    a.cell(ri, pos).map(|c| &c.value),
+                    b.cell(ri, pos),
+                    a.cell(ri, pos),
                     "{}: {}\n{text}",
                     path.display(),
                     t.cell_label(ri, t.rows[ri].columns[pos], "zh")

@@ -341,7 +341,7 @@ fn row_values(data: &gongkai::model::TableData, ri: usize, t: &Table) -> Vec<Str
     (0..t.rows[ri].columns.len())
         .map(|pos| {
             data.cell(ri, pos)
-                .map(|c| c.value.to_string())
+                .map(|c| c.to_string())
                 .unwrap_or_default()
         })
         .collect()

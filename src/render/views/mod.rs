@@ -86,7 +86,7 @@ impl AckView {
         {
             for (ri, row) in t.rows.iter().enumerate() {
                 for (pos, &ci) in row.columns.iter().enumerate() {
-                    if data.cell(ri, pos).is_some_and(|c| c.value.is_empty()) {
+                    if data.cell(ri, pos).is_some_and(|c| c.is_empty()) {
                         keys.push(format!("{}.{}.{}", t.key, row.key, t.columns[ci].key));
                     }
                 }

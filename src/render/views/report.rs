@@ -223,9 +223,7 @@ pub(super) fn ack_detail(theme: &Theme, r: &Report, a: &AckView) -> String {
             return String::new();
         };
         let cells = data.rows.iter().flatten().flat_map(|row| &row.cells);
-        let (total, empty) = cells.fold((0, 0), |(t, e), c| {
-            (t + 1, e + usize::from(c.value.is_empty()))
-        });
+        let (total, empty) = cells.fold((0, 0), |(t, e), c| (t + 1, e + usize::from(c.is_empty())));
         let section = formats()
             .section_for_table(&a.table)
             .map_or("", |s| s.label(&theme_lang(theme)));
