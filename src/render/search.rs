@@ -209,9 +209,8 @@ fn encode_after(out: &mut String, last: &mut Option<u32>, ids: &[u32]) {
     }
 }
 
-/// A bigram's posting lists as the shard file writes them, built run after run: the text
-/// takes a third to a half of the memory of the ids (2–3 bytes a posting instead of 4, and
-/// no spare capacity), and the postings of a large archive are tens of millions.
+/// A bigram's posting lists as the shard file writes them, built batch after batch from the
+/// [`Spill`].
 #[derive(Default)]
 struct Encoded {
     body: String,
@@ -220,11 +219,148 @@ struct Encoded {
     meta_last: Option<u32>,
 }
 
-impl Encoded {
-    fn append(&mut self, p: &Postings) {
-        encode_after(&mut self.body, &mut self.body_last, &p.body);
-        encode_after(&mut self.meta, &mut self.meta_last, &p.meta);
+/// Buckets the spilled lists are sorted by: the shard count, a power of two up to this one, is
+/// known only once every run is posted, and each shard is then a union of whole buckets.
+const SPILL_BUCKETS: u32 = MAX_SHARDS;
+
+/// The posting lists of the batches posted so far, written to a temporary file batch by
+/// batch and read back shard by shard: a build holds one batch's lists, not the archive's
+/// (tens of millions of postings at a national scale; held as encoded text, they were the
+/// largest part of a 50,000-report build's memory after the reports).
+struct Spill {
+    file: tempfile::NamedTempFile,
+    /// Per batch, where each bucket's records start, and where the batch ends.
+    batches: Vec<Vec<u64>>,
+    written: u64,
+    /// Every bigram seen, for the shard count.
+    bigrams: FxHashSet<u64>,
+}
+
+impl Spill {
+    fn new() -> Result<Spill, String> {
+        let file = tempfile::NamedTempFile::new().map_err(spill_error)?;
+        Ok(Spill {
+            file,
+            batches: Vec::new(),
+            written: 0,
+            bigrams: FxHashSet::default(),
+        })
     }
+
+    /// Writes one batch's lists (ids ascending, every id after the previous batch's), as
+    /// records `bigram, n, ids…, n, ids…` (LEB128, ids as deltas) sorted by bucket.
+    fn push(&mut self, postings: FxHashMap<u64, Postings>) -> Result<(), String> {
+        use std::io::Write as _;
+        let mut keyed: Vec<(u32, u64, Postings)> = postings
+            .into_iter()
+            .map(|(g, p)| (shard_of(g, SPILL_BUCKETS), g, p))
+            .collect();
+        keyed.sort_unstable_by_key(|(b, g, _)| (*b, *g));
+        let mut out = Vec::new();
+        let mut starts = Vec::with_capacity(SPILL_BUCKETS as usize + 1);
+        let mut k = 0;
+        for bucket in 0..SPILL_BUCKETS {
+            starts.push(self.written + out.len() as u64);
+            while let Some((_, g, p)) = keyed.get(k).filter(|(b, _, _)| *b == bucket) {
+                self.bigrams.insert(*g);
+                out.extend_from_slice(&g.to_le_bytes());
+                for ids in [&p.body, &p.meta] {
+                    leb128(&mut out, ids.len() as u64);
+                    let mut prev = 0;
+                    for &id in ids {
+                        leb128(&mut out, u64::from(id - prev));
+                        prev = id;
+                    }
+                }
+                k += 1;
+            }
+        }
+        starts.push(self.written + out.len() as u64);
+        self.file.write_all(&out).map_err(spill_error)?;
+        self.written += out.len() as u64;
+        self.batches.push(starts);
+        Ok(())
+    }
+
+    /// The lists of shard `n` of `shards`, every batch's appended in batch order.
+    fn shard(&self, n: u32, shards: u32) -> Result<FxHashMap<u64, Encoded>, String> {
+        use std::io::{Read as _, Seek as _, SeekFrom};
+        let mut f = std::fs::File::open(self.file.path()).map_err(spill_error)?;
+        let mut lists: FxHashMap<u64, Encoded> = FxHashMap::default();
+        let mut buf = Vec::new();
+        let mut ids = [Vec::new(), Vec::new()];
+        for starts in &self.batches {
+            for b in (n as usize..SPILL_BUCKETS as usize).step_by(shards as usize) {
+                let (start, end) = (starts[b], starts[b + 1]);
+                if start == end {
+                    continue;
+                }
+                buf.resize((end - start) as usize, 0);
+                f.seek(SeekFrom::Start(start)).map_err(spill_error)?;
+                f.read_exact(&mut buf).map_err(spill_error)?;
+                let mut at = 0;
+                while at < buf.len() {
+                    let g = buf
+                        .get(at..at + 8)
+                        .and_then(|b| b.try_into().ok())
+                        .map(u64::from_le_bytes)
+                        .ok_or_else(|| spill_error(std::io::ErrorKind::InvalidData.into()))?;
+                    at += 8;
+                    for list in &mut ids {
+                        list.clear();
+                        let n = read_leb128(&buf, &mut at);
+                        let mut id = 0u64;
+                        for _ in 0..n {
+                            id += read_leb128(&buf, &mut at);
+                            list.push(u32::try_from(id).unwrap_or(u32::MAX));
+                        }
+                    }
+                    let e = lists.entry(g).or_default();
+                    encode_after(&mut e.body, &mut e.body_last, &ids[0]);
+                    encode_after(&mut e.meta, &mut e.meta_last, &ids[1]);
+                }
+            }
+        }
+        Ok(lists)
+    }
+}
+
+fn spill_error(e: std::io::Error) -> String {
+    t!(
+        "output.search_spill",
+        path = std::env::temp_dir().display(),
+        error = e
+    )
+}
+
+/// Appends `v` as unsigned LEB128.
+fn leb128(out: &mut Vec<u8>, mut v: u64) {
+    loop {
+        let byte = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+/// Reads an unsigned LEB128 at `at`, moving past it (0 past the end: the file is ours).
+fn read_leb128(buf: &[u8], at: &mut usize) -> u64 {
+    let mut v = 0u64;
+    let mut shift = 0;
+    while let Some(&byte) = buf.get(*at) {
+        *at += 1;
+        if shift < 64 {
+            v |= u64::from(byte & 0x7f) << shift;
+        }
+        shift += 7;
+        if byte & 0x80 == 0 {
+            break;
+        }
+    }
+    v
 }
 
 fn js_string(s: &str) -> String {
@@ -363,8 +499,13 @@ fn merge(runs: Vec<(FxHashMap<u64, Postings>, usize)>) -> (FxHashMap<u64, Postin
 fn shard_count(total: usize, bigrams: usize) -> u32 {
     // About 24 KB per shard, so a query touches a few small files.
     let estimate = total * 3 + bigrams * 12;
-    (estimate / 24_000).next_power_of_two().clamp(16, 8192) as u32
+    (estimate / 24_000)
+        .next_power_of_two()
+        .clamp(16, MAX_SHARDS as usize) as u32
 }
+
+/// The most shards an index has (a power of two).
+const MAX_SHARDS: u32 = 8192;
 
 /// `search/docs/<chunk>.js`: the documents of one chunk.
 fn chunk_text(chunk: usize, docs: &[Doc]) -> String {
@@ -618,11 +759,25 @@ fn write_postings<L: Lists>(
     for (g, p) in postings {
         buckets[shard_of(*g, shards) as usize].push((*g, p));
     }
-    let index_bytes = buckets
+    let counts = (shards, postings.len(), total);
+    write_shards(counts, kinds, doc_bytes, sink, |n| {
+        Ok(shard_text(n, buckets[n as usize].clone()))
+    })
+}
+
+/// Writes the shards `shard` makes and the manifest; `counts` are the shards, bigrams and
+/// postings.
+fn write_shards(
+    (shards, bigrams, total): (u32, usize, usize),
+    kinds: &[(i32, &str)],
+    doc_bytes: usize,
+    sink: &dyn Sink,
+    shard: impl Fn(u32) -> Result<String, String> + Sync,
+) -> Result<IndexStats, String> {
+    let index_bytes = (0..shards)
         .into_par_iter()
-        .enumerate()
-        .map(|(n, bucket)| -> Result<usize, String> {
-            let s = shard_text(n as u32, bucket);
+        .map(|n| -> Result<usize, String> {
+            let s = shard(n)?;
             sink.write(&format!("search/shards/{n}.js"), s.as_bytes())?;
             Ok(s.len())
         })
@@ -635,7 +790,7 @@ fn write_postings<L: Lists>(
         files: 1 + shards as usize + kinds.len().div_ceil(DOCS_PER_CHUNK),
         docs: kinds.len(),
         shards,
-        bigrams: postings.len(),
+        bigrams,
         postings: total,
         index_bytes,
         doc_bytes,
@@ -666,11 +821,11 @@ pub fn write_in_runs(
         doc_bytes: usize,
     }
     let run = run.max(1).next_multiple_of(DOCS_PER_CHUNK);
-    // A few runs per core at a time, each appended to the encoded lists as soon as the batch
-    // is posted: the ids of the whole archive are never held at once.
+    // A few runs per core at a time, each batch's lists spilled to a file as soon as it is
+    // posted: the ids of the whole archive are never held at once.
     let batch = run * 2 * rayon::current_num_threads().max(1);
     let order = doc_order(archive);
-    let mut postings: FxHashMap<u64, Encoded> = FxHashMap::default();
+    let mut spill = Spill::new()?;
     let mut total = 0;
     let mut kinds = Vec::with_capacity(order.len());
     let mut doc_bytes = 0;
@@ -702,16 +857,22 @@ pub fn write_in_runs(
             })
             .collect::<Result<_, String>>()?;
         // In run order, so that each list stays in ascending id order.
+        let mut posted = Vec::with_capacity(runs.len());
         for r in runs {
             kinds.extend(r.kinds);
             doc_bytes += r.doc_bytes;
-            total += r.total;
-            for (g, p) in r.postings {
-                postings.entry(g).or_default().append(&p);
-            }
+            posted.push((r.postings, r.total));
         }
+        let (postings, n) = merge(posted);
+        total += n;
+        spill.push(postings)?;
     }
-    write_postings(&postings, total, &kinds, doc_bytes, sink)
+    let shards = shard_count(total, spill.bigrams.len());
+    let counts = (shards, spill.bigrams.len(), total);
+    write_shards(counts, &kinds, doc_bytes, sink, |n| {
+        let lists = spill.shard(n, shards)?;
+        Ok(shard_text(n, lists.iter().map(|(g, l)| (*g, l)).collect()))
+    })
 }
 
 /// Brings an index written before (read back from the output folder `out`, of which
@@ -916,22 +1077,38 @@ fn decode(s: &str) -> Option<Vec<u32>> {
 mod tests {
     use super::*;
 
-    /// Lists appended run by run are encoded as the whole list would be.
+    /// Lists spilled batch by batch and read back shard by shard are encoded as the whole
+    /// lists would be, whatever the cut between batches and the shard count.
     #[test]
-    fn encoded_lists_appended_in_runs_equal_the_whole_list() {
+    fn spilled_lists_read_back_equal_the_whole_lists() {
         let ids: Vec<u32> = vec![0, 3, 4, 40, 41, 1_000, 1_296, 70_000, 4_000_000_000];
-        for cut in 0..=ids.len() {
-            let mut e = Encoded::default();
-            e.append(&Postings {
-                body: ids[..cut].to_vec(),
-                meta: vec![],
-            });
-            e.append(&Postings {
-                body: ids[cut..].to_vec(),
-                meta: vec![7],
-            });
-            assert_eq!(e.body, encode(&ids), "cut at {cut}");
-            assert_eq!(e.meta, "7");
+        let grams: Vec<u64> = (0..40)
+            .filter_map(|i| char::from_u32(0x4e00 + i * 37))
+            .map(|c| pack('政', c))
+            .collect();
+        for cut in [0, 1, 4, ids.len()] {
+            let mut spill = Spill::new().unwrap();
+            for (lo, hi, meta) in [(0, cut, vec![]), (cut, ids.len(), vec![7])] {
+                let batch = grams.iter().map(|&g| {
+                    let body = ids[lo..hi].to_vec();
+                    let meta = meta.clone();
+                    (g, Postings { body, meta })
+                });
+                spill.push(batch.collect()).unwrap();
+            }
+            assert_eq!(spill.bigrams.len(), grams.len());
+            for shards in [16, 1024, MAX_SHARDS] {
+                let mut seen = 0;
+                for n in 0..shards {
+                    for (g, l) in spill.shard(n, shards).unwrap() {
+                        assert_eq!(shard_of(g, shards), n);
+                        assert_eq!(l.body, encode(&ids), "cut at {cut}");
+                        assert_eq!(l.meta, "7");
+                        seen += 1;
+                    }
+                }
+                assert_eq!(seen, grams.len(), "{shards} shards");
+            }
         }
         assert_eq!(encode(&[0, 3, 4, 40]), "0,3,1,10");
     }
