@@ -1004,3 +1004,32 @@ fn reports_are_read_again_only_for_findings_and_pages_and_a_change_meanwhile_is_
         assert!(err.message.contains(rel.as_str()), "{}", err.message);
     }
 }
+
+/// The search index spills its posting lists to a temporary file: when none can be made, the
+/// build stops with an error naming where and how to choose another place, and the site
+/// built before stays as it was.
+#[test]
+fn a_temporary_folder_that_cannot_be_written_stops_the_build_and_says_where() {
+    let site = common::example_site();
+    assert_eq!(build(site.path()).status.code(), Some(0));
+    let home = site.path().join("public/index.html");
+    let before = std::fs::read(&home).unwrap();
+    let nowhere = site.path().join("no-such-folder");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_gongkai"))
+        .args(["build", "--full"])
+        .current_dir(site.path())
+        .env("NO_COLOR", "1")
+        .env("LANG", "zh_CN.UTF-8")
+        .env_remove("LC_ALL")
+        .env("TMPDIR", &nowhere)
+        .output()
+        .unwrap();
+    let err = common::stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("搜索索引的临时文件") && err.contains("TMPDIR"),
+        "{err}"
+    );
+    assert!(err.contains(&nowhere.display().to_string()), "{err}");
+    assert_eq!(std::fs::read(&home).unwrap(), before);
+}
