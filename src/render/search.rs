@@ -308,7 +308,8 @@ impl Spill {
                     at += 8;
                     for list in &mut ids {
                         list.clear();
-                        let n = read_leb128(&buf, &mut at);
+                        // Each id takes a byte at least: a count past the end is damage.
+                        let n = read_leb128(&buf, &mut at).min((buf.len() - at) as u64);
                         let mut id = 0u64;
                         for _ in 0..n {
                             id += read_leb128(&buf, &mut at);
