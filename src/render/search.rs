@@ -247,8 +247,10 @@ impl Spill {
         })
     }
 
-    /// Writes one batch's lists (ids ascending, every id after the previous batch's), as
-    /// records `bigram, n, ids…, n, ids…` (LEB128, ids as deltas) sorted by bucket.
+    /// Writes one batch's lists (ids ascending, every id after the previous batch's), sorted
+    /// by bucket, each record `bigram` then per list `n` and, when `n > 0`, `first`, `last`,
+    /// the length and the text of the later ids as the shard writes them (`,` and base-36
+    /// deltas): read back, a list is appended by encoding one delta and copying the rest.
     fn push(&mut self, postings: FxHashMap<u64, Postings>) -> Result<(), String> {
         use std::io::Write as _;
         let mut keyed: Vec<(u32, u64, Postings)> = postings
@@ -258,6 +260,7 @@ impl Spill {
         keyed.sort_unstable_by_key(|(b, g, _)| (*b, *g));
         let mut out = Vec::new();
         let mut starts = Vec::with_capacity(SPILL_BUCKETS as usize + 1);
+        let mut rest = String::new();
         let mut k = 0;
         for bucket in 0..SPILL_BUCKETS {
             starts.push(self.written + out.len() as u64);
@@ -266,11 +269,16 @@ impl Spill {
                 out.extend_from_slice(&g.to_le_bytes());
                 for ids in [&p.body, &p.meta] {
                     leb128(&mut out, ids.len() as u64);
-                    let mut prev = 0;
-                    for &id in ids {
-                        leb128(&mut out, u64::from(id - prev));
-                        prev = id;
+                    let (Some(&first), Some(&last)) = (ids.first(), ids.last()) else {
+                        continue;
+                    };
+                    rest.clear();
+                    encode_after(&mut rest, &mut Some(first), &ids[1..]);
+                    for v in [first, last] {
+                        leb128(&mut out, u64::from(v));
                     }
+                    leb128(&mut out, rest.len() as u64);
+                    out.extend_from_slice(rest.as_bytes());
                 }
                 k += 1;
             }
@@ -285,10 +293,10 @@ impl Spill {
     /// The lists of shard `n` of `shards`, every batch's appended in batch order.
     fn shard(&self, n: u32, shards: u32) -> Result<FxHashMap<u64, Encoded>, String> {
         use std::io::{Read as _, Seek as _, SeekFrom};
+        let damaged = || spill_error(std::io::ErrorKind::InvalidData.into());
         let mut f = std::fs::File::open(self.file.path()).map_err(spill_error)?;
         let mut lists: FxHashMap<u64, Encoded> = FxHashMap::default();
         let mut buf = Vec::new();
-        let mut ids = [Vec::new(), Vec::new()];
         for starts in &self.batches {
             for b in (n as usize..SPILL_BUCKETS as usize).step_by(shards as usize) {
                 let (start, end) = (starts[b], starts[b + 1]);
@@ -304,21 +312,28 @@ impl Spill {
                         .get(at..at + 8)
                         .and_then(|b| b.try_into().ok())
                         .map(u64::from_le_bytes)
-                        .ok_or_else(|| spill_error(std::io::ErrorKind::InvalidData.into()))?;
+                        .ok_or_else(damaged)?;
                     at += 8;
-                    for list in &mut ids {
-                        list.clear();
-                        // Each id takes a byte at least: a count past the end is damage.
-                        let n = read_leb128(&buf, &mut at).min((buf.len() - at) as u64);
-                        let mut id = 0u64;
-                        for _ in 0..n {
-                            id += read_leb128(&buf, &mut at);
-                            list.push(u32::try_from(id).unwrap_or(u32::MAX));
-                        }
-                    }
                     let e = lists.entry(g).or_default();
-                    encode_after(&mut e.body, &mut e.body_last, &ids[0]);
-                    encode_after(&mut e.meta, &mut e.meta_last, &ids[1]);
+                    for (text, last) in [
+                        (&mut e.body, &mut e.body_last),
+                        (&mut e.meta, &mut e.meta_last),
+                    ] {
+                        if read_leb128(&buf, &mut at) == 0 {
+                            continue;
+                        }
+                        let mut id = || u32::try_from(read_leb128(&buf, &mut at)).ok();
+                        let (first, new_last) = id().zip(id()).ok_or_else(damaged)?;
+                        encode_after(text, last, &[first]);
+                        *last = Some(new_last);
+                        let len = read_leb128(&buf, &mut at) as usize;
+                        let rest = buf
+                            .get(at..at.saturating_add(len))
+                            .and_then(|b| std::str::from_utf8(b).ok())
+                            .ok_or_else(damaged)?;
+                        text.push_str(rest);
+                        at += len;
+                    }
                 }
             }
         }
