@@ -498,9 +498,6 @@ impl Diagnostics {
         }
     }
 
-    /// Writes the rendered diagnostics to stderr, coloured as `--color` says. Past
-    /// [`SHOWN_PER_KIND`] findings of one kind (100,000 empty agency folders), the rest are
-    /// counted, not printed: `--format json` lists them all.
     /// The diagnostics [`Diagnostics::eprint`] shows with their lines: the first
     /// `SHOWN_PER_KIND` of each severity and code.
     pub fn shown(&self) -> impl Iterator<Item = &Diagnostic> {
@@ -512,6 +509,9 @@ impl Diagnostics {
         })
     }
 
+    /// Writes the rendered diagnostics to stderr, coloured as `--color` says. Past
+    /// [`SHOWN_PER_KIND`] findings of one kind (100,000 empty agency folders), the rest are
+    /// counted, not printed: `--format json` lists them all.
     pub fn eprint(&self, sources: &Sources) {
         let stderr = std::io::stderr();
         let mut seen: BTreeMap<(u8, &str), usize> = BTreeMap::new();

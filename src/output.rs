@@ -232,15 +232,23 @@ impl Staging {
 
     /// Writes one file from `parts` in order, through one buffer instead of a joined copy.
     pub fn write_parts(&self, rel: &str, parts: &[&[u8]]) -> Result<(), String> {
-        use std::io::Write;
-        let path = self.prepare(rel)?;
-        let error = |e: std::io::Error| t!("output.cannot_write", path = path.display(), error = e);
-        let file = std::fs::File::create(&path).map_err(error)?;
-        let mut w = std::io::BufWriter::with_capacity(256 * 1024, file);
+        use crate::render::Stream as _;
+        let mut f = self.file(rel)?;
         for p in parts {
-            w.write_all(p).map_err(error)?;
+            f.put(p)?;
         }
-        w.flush().map_err(error)
+        Box::new(f).finish()
+    }
+
+    /// A file of the staging folder to write piece by piece.
+    fn file(&self, rel: &str) -> Result<StagedFile, String> {
+        let path = self.prepare(rel)?;
+        let file = std::fs::File::create(&path)
+            .map_err(|e| t!("output.cannot_write", path = path.display(), error = e))?;
+        Ok(StagedFile {
+            w: std::io::BufWriter::with_capacity(256 * 1024, file),
+            path,
+        })
     }
 
     /// The path of `rel` in the staging folder, its folder created; `rel` may not leave it.
@@ -348,13 +356,7 @@ impl crate::render::Sink for Staging {
     }
 
     fn stream<'s>(&'s self, rel: &str) -> Result<Box<dyn crate::render::Stream + 's>, String> {
-        let path = self.prepare(rel)?;
-        let file = std::fs::File::create(&path)
-            .map_err(|e| t!("output.cannot_write", path = path.display(), error = e))?;
-        Ok(Box::new(StagedFile {
-            w: std::io::BufWriter::with_capacity(256 * 1024, file),
-            path,
-        }))
+        Ok(Box::new(self.file(rel)?))
     }
 }
 

@@ -940,7 +940,8 @@ impl BulkTable {
         &self.locations
     }
 
-    /// Whether report `i` has a row in this table.
+    /// Whether report `i` is among the table's reports (every report, or those of the years
+    /// of [`BulkTable::build_years`]), whether or not its row is held.
     pub(super) fn has(&self, i: usize) -> bool {
         self.position.get(i).is_some_and(Option::is_some)
     }

@@ -763,15 +763,15 @@ fn shard_text<L: Lists>(n: u32, mut bucket: Vec<(u64, &L)>) -> String {
 
 /// Writes every shard and the manifest, once the document chunks are written (`doc_bytes`);
 /// `kinds` is the year and level of every document in order.
-fn write_postings<L: Lists>(
-    postings: &FxHashMap<u64, L>,
+fn write_postings(
+    postings: &FxHashMap<u64, Postings>,
     total: usize,
     kinds: &[(i32, &str)],
     doc_bytes: usize,
     sink: &dyn Sink,
 ) -> Result<IndexStats, String> {
     let shards = shard_count(total, postings.len());
-    let mut buckets: Vec<Vec<(u64, &L)>> = vec![Vec::new(); shards as usize];
+    let mut buckets: Vec<Vec<(u64, &Postings)>> = vec![Vec::new(); shards as usize];
     for (g, p) in postings {
         buckets[shard_of(*g, shards) as usize].push((*g, p));
     }
