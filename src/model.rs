@@ -202,46 +202,213 @@ impl fmt::Display for Cell {
     }
 }
 
-/// One row of a table: its cells in the printed column order.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RowData {
-    pub cells: Vec<Cell>,
-    /// Where the places of the cells start in the table's [`TableData::cell_spans`].
-    pub first: u32,
-    /// The span of the row's value (the array).
-    pub span: Span,
-    /// The span of the row's key.
-    pub key_span: Span,
+/// A cell as a table holds it: four bytes instead of a [`Cell`]'s sixteen (an archive holds
+/// about two hundred a report). Counts below 2³¹, deltas within ±2²⁹ and blanks are in the word;
+/// anything else (amounts, larger numbers) is in the table's `extra` list, the word its index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+struct Packed(u32);
+
+impl Packed {
+    /// `0…`: a count. `10…`: a delta in 30-bit two's complement. `110…`: a blank's mark.
+    /// `111…`: the index of a cell in `extra`.
+    const DELTA: u32 = 0b10 << 30;
+    const BLANK: u32 = 0b110 << 29;
+    const EXTRA: u32 = 0b111 << 29;
+    const DELTA_MIN: i64 = -(1 << 29);
+    const DELTA_MAX: i64 = (1 << 29) - 1;
+
+    fn pack(cell: Cell, extra: &mut Vec<Cell>) -> Packed {
+        match cell {
+            Cell::Count(n) if n < 1 << 31 => Packed(n as u32),
+            Cell::Delta(n) if (Self::DELTA_MIN..=Self::DELTA_MAX).contains(&n) => {
+                Packed(Self::DELTA | (n as u32 & 0x3FFF_FFFF))
+            }
+            Cell::Empty(b) => Packed(Self::BLANK | u32::from(b.0)),
+            other => {
+                extra.push(other);
+                Packed(Self::EXTRA | (extra.len() - 1) as u32)
+            }
+        }
+    }
+
+    fn unpack(self, extra: &[Cell]) -> Cell {
+        let w = self.0;
+        if w >> 31 == 0 {
+            Cell::Count(u64::from(w))
+        } else if w >> 30 == 0b10 {
+            // Sign-extend the 30 bits.
+            Cell::Delta(i64::from(((w << 2) as i32) >> 2))
+        } else if w >> 29 == 0b110 {
+            Cell::Empty(Blank(w as u8))
+        } else {
+            extra
+                .get((w & !Self::EXTRA) as usize)
+                .cloned()
+                .unwrap_or(Cell::Empty(Blank::NONE))
+        }
+    }
 }
 
-/// The data of one statistics table; `rows[i]` follows the format's row order and is `None`
-/// when the row is missing or could not be read.
+/// The data of one statistics table: every read row's cells, rows in the format's order and
+/// a row's cells in the printed column order, in one list (not a list per row: a national
+/// archive holds tens of millions of cells, and a list's own allocation would cost more than
+/// its cells).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct TableData {
-    pub rows: Vec<Option<RowData>>,
+    cells: Box<[Packed]>,
+    /// Where each row's cells end in `cells`: row `i` is `ends[i - 1]..ends[i]` (from 0 for
+    /// the first). An empty row is one missing or not read: every row has a column.
+    ends: Box<[u32]>,
+    /// The cells a [`Packed`] word cannot hold.
+    extra: Box<[Cell]>,
     /// The span of the table header (`[requests]`), where "missing row" points.
     pub span: Option<Span>,
-    /// Where each cell is written, every row's in one list beside the cells rather than in
-    /// them: only diagnostics read them, so a build lets go of them once the reports are
-    /// checked ([`Report::forget_spans`]; they were a third of the cells' memory).
-    pub cell_spans: Vec<Span>,
+    /// Where each cell is written, by the same index as `cells`: only diagnostics read them,
+    /// so a build lets go of them once the reports are checked ([`Report::forget_spans`];
+    /// they were a third of the cells' memory).
+    cell_spans: Box<[Span]>,
+}
+
+/// One row of a table as read: its cells and, when known, where each is written.
+#[derive(Debug, Clone, Default)]
+pub struct RowIn {
+    pub cells: Vec<Cell>,
+    /// Empty, or one span per cell.
+    pub spans: Vec<Span>,
+}
+
+/// One read row of a [`TableData`].
+#[derive(Debug, Clone, Copy)]
+pub struct Row<'a> {
+    table: &'a TableData,
+    start: usize,
+    end: usize,
+}
+
+impl<'a> Row<'a> {
+    pub fn len(&self) -> usize {
+        self.end - self.start
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
+
+    /// The cell at a position in the row.
+    pub fn get(&self, pos: usize) -> Option<Cell> {
+        (pos < self.len()).then(|| self.table.at(self.start + pos))
+    }
+
+    /// The row's cells in the printed column order.
+    pub fn cells(&self) -> impl ExactSizeIterator<Item = Cell> + 'a {
+        let t = self.table;
+        (self.start..self.end).map(move |i| t.at(i))
+    }
 }
 
 impl TableData {
+    /// A table of `rows.len()` rows (`None`: missing or not read), `span` its header.
+    pub fn new(rows: Vec<Option<RowIn>>, span: Option<Span>) -> TableData {
+        let n: usize = rows.iter().flatten().map(|r| r.cells.len()).sum();
+        let mut cells = Vec::with_capacity(n);
+        let mut spans = Vec::new();
+        let mut extra = Vec::new();
+        let mut ends = Vec::with_capacity(rows.len());
+        let with_spans = rows
+            .iter()
+            .flatten()
+            .all(|r| r.spans.len() == r.cells.len())
+            && rows.iter().flatten().any(|r| !r.spans.is_empty());
+        for row in rows {
+            if let Some(row) = row {
+                if with_spans {
+                    spans.extend(row.spans);
+                }
+                cells.extend(row.cells.into_iter().map(|c| Packed::pack(c, &mut extra)));
+            }
+            ends.push(u32::try_from(cells.len()).unwrap_or(u32::MAX));
+        }
+        TableData {
+            cells: cells.into(),
+            ends: ends.into(),
+            extra: extra.into(),
+            span,
+            cell_spans: spans.into(),
+        }
+    }
+
+    fn at(&self, i: usize) -> Cell {
+        self.cells
+            .get(i)
+            .map_or(Cell::Empty(Blank::NONE), |p| p.unpack(&self.extra))
+    }
+
+    fn bounds(&self, row: usize) -> Option<(usize, usize)> {
+        let end = *self.ends.get(row)? as usize;
+        let start = match row {
+            0 => 0,
+            _ => *self.ends.get(row - 1)? as usize,
+        };
+        (start < end).then_some((start, end))
+    }
+
+    /// The number of rows, read or not (the format's).
+    pub fn row_count(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// The row at `row`, if it was read.
+    pub fn row(&self, row: usize) -> Option<Row<'_>> {
+        let (start, end) = self.bounds(row)?;
+        Some(Row {
+            table: self,
+            start,
+            end,
+        })
+    }
+
+    /// Every row in the format's order, `None` where missing or not read.
+    pub fn rows(&self) -> impl ExactSizeIterator<Item = Option<Row<'_>>> + '_ {
+        (0..self.row_count()).map(|r| self.row(r))
+    }
+
+    /// Every cell of the rows read.
+    pub fn cells(&self) -> impl ExactSizeIterator<Item = Cell> + '_ {
+        (0..self.cells.len()).map(|i| self.at(i))
+    }
+
     /// The cell at (`row`, position in the row), if it was read.
-    pub fn cell(&self, row: usize, pos: usize) -> Option<&Cell> {
-        self.rows.get(row)?.as_ref()?.cells.get(pos)
+    pub fn cell(&self, row: usize, pos: usize) -> Option<Cell> {
+        self.row(row)?.get(pos)
     }
 
     /// Where the cell at (`row`, position in the row) is written; empty when it was not read
     /// or its place was forgotten.
     pub fn cell_span(&self, row: usize, pos: usize) -> Span {
-        self.rows
-            .get(row)
-            .and_then(Option::as_ref)
-            .and_then(|r| self.cell_spans.get(r.first as usize + pos))
+        self.bounds(row)
+            .filter(|(s, e)| s + pos < *e)
+            .and_then(|(s, _)| self.cell_spans.get(s + pos))
             .copied()
             .unwrap_or_default()
+    }
+
+    /// Replaces the cell at (`row`, position in the row); `false` when it was not read.
+    pub fn set_cell(&mut self, row: usize, pos: usize, cell: Cell) -> bool {
+        let Some((s, e)) = self.bounds(row) else {
+            return false;
+        };
+        if s + pos >= e {
+            return false;
+        }
+        let mut extra = std::mem::take(&mut self.extra).into_vec();
+        self.cells[s + pos] = Packed::pack(cell, &mut extra);
+        self.extra = extra.into();
+        true
+    }
+
+    /// Lets go of where each cell is written.
+    pub fn forget_spans(&mut self) {
+        self.cell_spans = Box::default();
     }
 }
 
@@ -334,7 +501,7 @@ impl Report {
     }
 
     /// The cell at a location resolved by the formats (`Figure::cells_in`).
-    pub fn located(&self, l: &crate::format::CellLoc) -> Option<&Cell> {
+    pub fn located(&self, l: &crate::format::CellLoc) -> Option<Cell> {
         self.tables.get(l.table)?.cell(l.row, l.pos)
     }
 
@@ -349,7 +516,7 @@ impl Report {
     /// afterwards (pages, data, search) needs the values only.
     pub fn forget_spans(&mut self) {
         for t in &mut self.tables {
-            t.cell_spans = Vec::new();
+            t.forget_spans();
         }
     }
 
@@ -375,7 +542,7 @@ impl Report {
     }
 
     /// A cell by row and column key; `None` if the format has no such cell or it was not read.
-    pub fn cell(&self, table: &str, row: &str, col: &str) -> Option<&Cell> {
+    pub fn cell(&self, table: &str, row: &str, col: &str) -> Option<Cell> {
         let (t, data) = self.table(table)?;
         let r = t.row_index(row)?;
         let c = t.column_index(col)?;
@@ -718,36 +885,108 @@ mod tests {
 
     /// Millions of cells are held at once in a national archive: their size is a budget.
     #[test]
-    fn a_cell_is_sixteen_bytes() {
+    fn a_held_cell_is_four_bytes() {
+        assert_eq!(std::mem::size_of::<Packed>(), 4);
         assert_eq!(std::mem::size_of::<Cell>(), 16);
     }
 
     #[test]
     fn forgotten_spans_leave_the_values() {
-        let row = |first, cells| RowData {
+        let row = |cells: Vec<Cell>, at: usize| RowIn {
+            spans: (at..at + cells.len())
+                .map(|i| Span::new(i * 10..i * 10 + 1))
+                .collect(),
             cells,
-            first,
-            span: Span::default(),
-            key_span: Span::default(),
         };
-        let table = TableData {
-            rows: vec![
-                Some(row(2, vec![Cell::Count(3), Cell::Empty(Blank::NONE)])),
+        let table = TableData::new(
+            vec![
+                Some(row(vec![Cell::Count(3), Cell::Empty(Blank::NONE)], 2)),
                 None,
-                Some(row(0, vec![Cell::Count(4), Cell::Count(5)])),
+                Some(row(vec![Cell::Count(4), Cell::Count(5)], 0)),
             ],
-            span: None,
-            cell_spans: (0..4).map(|i| Span::new(i * 10..i * 10 + 1)).collect(),
-        };
+            None,
+        );
         let mut report = crate::derive::rollup::as_report("a", 2021, 0, vec![table]);
         let t = &report.tables[0];
         assert_eq!(t.cell_span(0, 1), Span::new(30..31));
         assert_eq!(t.cell_span(2, 0), Span::new(0..1));
         assert_eq!(t.cell_span(1, 0), Span::default());
+        assert_eq!(t.cell_span(0, 2), Span::default(), "past the row's end");
         report.forget_spans();
         let t = &report.tables[0];
-        assert_eq!(t.cell(0, 0), Some(&Cell::Count(3)));
-        assert_eq!(t.cell(2, 1), Some(&Cell::Count(5)));
+        assert_eq!(t.cell(0, 0), Some(Cell::Count(3)));
+        assert_eq!(t.cell(2, 1), Some(Cell::Count(5)));
         assert_eq!(t.cell_span(0, 1), Span::default());
+    }
+
+    /// Every value a cell can hold comes back from a table as it went in, whether its word
+    /// holds it or the table's list beside it does, and rows keep their places.
+    #[test]
+    fn a_table_gives_back_every_cell_it_was_given() {
+        let amount = Amount {
+            value: Decimal::new(15, 1),
+            unit: Some("万元".into()),
+            printed: Some("15000元".into()),
+        };
+        let mut cells = vec![
+            Cell::Count(0),
+            Cell::Count((1 << 31) - 1),
+            Cell::Count(1 << 31),
+            Cell::Count(u64::MAX),
+            Cell::Delta(0),
+            Cell::Delta(-1),
+            Cell::Delta((1 << 29) - 1),
+            Cell::Delta(-(1 << 29)),
+            Cell::Delta(1 << 29),
+            Cell::Delta(-(1 << 29) - 1),
+            Cell::Delta(i64::MIN),
+            Cell::Delta(i64::MAX),
+            Cell::amount(amount.clone()),
+            Cell::amount(Amount::plain(Decimal::ZERO)),
+        ];
+        cells.extend(
+            Blank::MARKS
+                .iter()
+                .filter_map(|m| Blank::of(m))
+                .map(Cell::Empty),
+        );
+        let rows = vec![
+            None,
+            Some(RowIn {
+                cells: cells.clone(),
+                spans: Vec::new(),
+            }),
+            None,
+            Some(RowIn {
+                cells: vec![Cell::Count(7)],
+                spans: Vec::new(),
+            }),
+            None,
+        ];
+        let mut t = TableData::new(rows, None);
+        assert_eq!(t.row_count(), 5);
+        let read: Vec<Option<Vec<Cell>>> =
+            t.rows().map(|r| r.map(|r| r.cells().collect())).collect();
+        assert_eq!(
+            read,
+            vec![
+                None,
+                Some(cells.clone()),
+                None,
+                Some(vec![Cell::Count(7)]),
+                None
+            ]
+        );
+        assert_eq!(t.cells().count(), cells.len() + 1);
+        assert_eq!(t.cell(1, cells.len()), None, "past the row's end");
+        assert_eq!(t.cell(2, 0), None);
+        assert_eq!(t.cell(9, 0), None);
+        assert!(t.set_cell(3, 0, Cell::amount(amount.clone())));
+        assert!(!t.set_cell(2, 0, Cell::Count(1)));
+        assert_eq!(t.cell(3, 0), Some(Cell::amount(amount)));
+        assert_eq!(t.cell(1, 3), Some(Cell::Count(u64::MAX)));
+        // The parse cache stores tables as they are held.
+        let bytes = postcard::to_allocvec(&t).unwrap();
+        assert_eq!(postcard::from_bytes::<TableData>(&bytes).unwrap(), t);
     }
 }

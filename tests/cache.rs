@@ -53,11 +53,9 @@ fn a_cache_written_under_another_secret_is_never_read() {
         .position(|t| t.key == "requests")
         .unwrap();
     let t = f.tables_of(r.format()).nth(ti).unwrap();
-    let row = r.tables[ti].rows[t.row_index("new").unwrap()]
-        .as_mut()
-        .unwrap();
-    assert_eq!(row.cells[6], Cell::Count(74));
-    row.cells[6] = Cell::Count(999);
+    let row = t.row_index("new").unwrap();
+    assert_eq!(r.tables[ti].cell(row, 6), Some(Cell::Count(74)));
+    assert!(r.tables[ti].set_cell(row, 6, Cell::Count(999)));
     let entries: Vec<(u128, &gongkai::model::Report)> = reports
         .iter()
         .map(|r| {

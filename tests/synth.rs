@@ -231,8 +231,8 @@ fn roll_ups_keep_the_identities_and_sum_the_children() {
                         .all(|d| !rule(&d.code))
                         && r.tables
                             .iter()
-                            .flat_map(|t| t.rows.iter().flatten())
-                            .all(|row| row.cells.iter().all(|c| !c.is_empty()))
+                            .flat_map(|t| t.cells())
+                            .all(|c| !c.is_empty())
                 })
                 .collect();
             if clean.len() < 2 || clean.iter().any(|r| r.format != clean[0].format) {
@@ -249,7 +249,7 @@ fn roll_ups_keep_the_identities_and_sum_the_children() {
                 .collect();
             assert!(broken.is_empty(), "{} {year}: {broken:?}", parent.slug);
             let new = |r: &gongkai::model::Report| match r.cell("requests", "new", "total") {
-                Some(gongkai::model::Cell::Count(n)) => *n,
+                Some(gongkai::model::Cell::Count(n)) => n,
                 other => panic!("{other:?}"),
             };
             assert_eq!(new(&sum), clean.iter().map(|r| new(r)).sum::<u64>());
@@ -322,7 +322,7 @@ fn region_roll_ups_sum_the_agencies_of_the_region() {
     let loaded = gongkai::load::load_site(tmp.path()).unwrap();
     let site = &loaded.site;
     let new = |r: &gongkai::model::Report| match r.cell("requests", "new", "total") {
-        Some(gongkai::model::Cell::Count(n)) => Some(*n),
+        Some(gongkai::model::Cell::Count(n)) => Some(n),
         _ => None,
     };
     let regions: std::collections::BTreeSet<&str> = site

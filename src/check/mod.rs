@@ -244,8 +244,7 @@ fn placeholder_base_url(site: &Site, sources: &Sources) -> Option<Diagnostic> {
     let real = site.reports.iter().any(|r| {
         r.tables
             .iter()
-            .flat_map(|t| t.rows.iter().flatten())
-            .flat_map(|row| &row.cells)
+            .flat_map(|t| t.cells())
             .any(|c| c.decimal().is_some_and(|v| !v.is_zero()))
     });
     if !real {

@@ -19,7 +19,7 @@ struct Resolved<'a> {
     table: &'static Table,
     row: usize,
     col: usize,
-    cell: &'a Cell,
+    cell: Cell,
     /// Where the cell is written.
     span: Span,
 }
@@ -45,12 +45,18 @@ pub enum Evaluation {
 
 /// Evaluates `Σ lhs = Σ rhs` over cells; the first lhs cell is the one "expected" refers to.
 /// `nonnegative` says every cell is a count (so empty cells can only add).
-pub fn evaluate(lhs: &[&Cell], rhs: &[&Cell], nonnegative: bool) -> Evaluation {
-    let sum = |cells: &[&Cell]| -> (i128, usize) {
-        cells.iter().fold((0, 0), |(s, e), c| match c.integer() {
-            Some(v) => (s + v, e),
-            None => (s, e + 1),
-        })
+pub fn evaluate<C: std::borrow::Borrow<Cell>>(
+    lhs: &[C],
+    rhs: &[C],
+    nonnegative: bool,
+) -> Evaluation {
+    let sum = |cells: &[C]| -> (i128, usize) {
+        cells
+            .iter()
+            .fold((0, 0), |(s, e), c| match c.borrow().integer() {
+                Some(v) => (s + v, e),
+                None => (s, e + 1),
+            })
     };
     let (l, el) = sum(lhs);
     let (r, er) = sum(rhs);
@@ -60,8 +66,12 @@ pub fn evaluate(lhs: &[&Cell], rhs: &[&Cell], nonnegative: bool) -> Evaluation {
     if l == r {
         return Evaluation::Holds;
     }
-    let primary = lhs.first().and_then(|c| c.integer());
-    let others: i128 = lhs.iter().skip(1).filter_map(|c| c.integer()).sum();
+    let primary = lhs.first().and_then(|c| c.borrow().integer());
+    let others: i128 = lhs
+        .iter()
+        .skip(1)
+        .filter_map(|c| c.borrow().integer())
+        .sum();
     let expected = r - others;
     let definite = el + er == 0 || (nonnegative && ((l > r && er == 0) || (l < r && el == 0)));
     if definite {
@@ -129,9 +139,8 @@ fn unfilled(report: &Report) -> Option<Diagnostic> {
     let cells_zero = report
         .tables
         .iter()
-        .flat_map(|t| t.rows.iter().flatten())
-        .flat_map(|r| &r.cells)
-        .all(zero);
+        .flat_map(|t| t.cells())
+        .all(|c| zero(&c));
     if !cells_zero {
         return None;
     }
@@ -202,7 +211,7 @@ fn jumps(prev: &Report, cur: &Report, out: &mut Vec<Diagnostic>) {
                 let Some(cell) = data.cell(ri, pos) else {
                     continue;
                 };
-                let Cell::Count(now) = *cell else {
+                let Cell::Count(now) = cell else {
                     continue;
                 };
                 let column = &table.columns[col];
@@ -213,7 +222,7 @@ fn jumps(prev: &Report, cur: &Report, out: &mut Vec<Diagnostic>) {
                 }) else {
                     continue;
                 };
-                let Cell::Count(before) = *pcell else {
+                let Cell::Count(before) = pcell else {
                     continue;
                 };
                 let (lo, hi) = (now.min(before), now.max(before));
@@ -274,7 +283,7 @@ fn empty_cells(report: &Report) -> Option<Diagnostic> {
             continue;
         }
         let data = &report.tables[ti];
-        let cells = data.rows.iter().flatten().flat_map(|r| &r.cells);
+        let cells = data.cells();
         let (total, empty) = cells.fold((0, 0), |(t, e), c| (t + 1, e + usize::from(c.is_empty())));
         if empty == 0 {
             continue;
@@ -449,8 +458,8 @@ fn run_rule(
         None => None,
     };
     let all_terms: Vec<(&Term, bool)> = rule.terms().collect();
-    let mut lhs: Vec<&Cell> = Vec::new();
-    let mut rhs: Vec<&Cell> = Vec::new();
+    let mut lhs: Vec<Cell> = Vec::new();
+    let mut rhs: Vec<Cell> = Vec::new();
     'instance: for inst in plans(ri, cur.format, prev.map(|p| p.format)) {
         lhs.clear();
         rhs.clear();
@@ -533,8 +542,8 @@ fn finding(
     terms: &[Resolved<'_>],
     nonnegative: bool,
 ) -> Option<Diagnostic> {
-    let lhs: Vec<&Cell> = terms.iter().filter(|t| t.lhs).map(|t| t.cell).collect();
-    let rhs: Vec<&Cell> = terms.iter().filter(|t| !t.lhs).map(|t| t.cell).collect();
+    let lhs: Vec<&Cell> = terms.iter().filter(|t| t.lhs).map(|t| &t.cell).collect();
+    let rhs: Vec<&Cell> = terms.iter().filter(|t| !t.lhs).map(|t| &t.cell).collect();
     let eval = evaluate(&lhs, &rhs, nonnegative);
     let (expected, found, empty) = match eval {
         Evaluation::Holds | Evaluation::AllEmpty => return None,
@@ -575,7 +584,7 @@ fn finding(
                     (_, false) => " + ",
                     (_, true) => " − ",
                 };
-                format!("{sign}{} {}", term_name(rule, t), show(t.cell))
+                format!("{sign}{} {}", term_name(rule, t), show(&t.cell))
             })
             .collect::<String>()
     } else {
@@ -651,7 +660,7 @@ fn finding(
                     "{}年 {}: {}",
                     t.report.year,
                     t.table.cell_label(t.row, t.col, "zh"),
-                    show(t.cell)
+                    show(&t.cell)
                 ),
             );
         } else {

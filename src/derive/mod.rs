@@ -48,7 +48,7 @@ impl FigureValue {
 
 /// A cell of a report by `table.row.column` key; `None` if its format has no such cell or the
 /// row was not read.
-pub fn cell<'a>(report: &'a Report, key: &str) -> Option<&'a Cell> {
+pub fn cell(report: &Report, key: &str) -> Option<Cell> {
     let mut parts = key.splitn(3, '.');
     let (t, r, c) = (parts.next()?, parts.next()?, parts.next()?);
     report.cell(t, r, c)
@@ -86,8 +86,8 @@ fn sum(report: &Report, locs: &[CellLoc]) -> FigureValue {
     let mut known = 0;
     for l in locs {
         match report.located(l) {
-            Some(Cell::Count(n)) => whole += i128::from(*n),
-            Some(Cell::Delta(n)) => whole += i128::from(*n),
+            Some(Cell::Count(n)) => whole += i128::from(n),
+            Some(Cell::Delta(n)) => whole += i128::from(n),
             Some(Cell::Amount(a)) => decimal += a.normalized(),
             Some(Cell::Empty(_)) | None => {
                 empty += 1;

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 
 use crate::format::formats;
-use crate::model::{Amount, Blank, Cell, Report, ReportMeta, RowData, Span, TableData};
+use crate::model::{Amount, Blank, Cell, Report, ReportMeta, RowIn, Span, TableData};
 
 /// The summed tables of `reports` (all of format `format`) and how many cells were partial.
 /// Row by row, each report's cells added in turn (the cells of a row lie together).
@@ -30,13 +30,12 @@ pub fn sum_tables(reports: &[&Report], format: usize) -> (Vec<TableData>, usize)
                     let mut sums = vec![Sum::default(); row.columns.len()];
                     let mut present = false;
                     for r in reports {
-                        let Some(data) = r.tables.get(ti).and_then(|t| t.rows.get(ri)?.as_ref())
-                        else {
+                        let Some(row) = r.tables.get(ti).and_then(|t| t.row(ri)) else {
                             continue;
                         };
                         present = true;
-                        for (sum, c) in sums.iter_mut().zip(&data.cells) {
-                            sum.add(c);
+                        for (sum, c) in sums.iter_mut().zip(row.cells()) {
+                            sum.add(&c);
                         }
                     }
                     if !present {
@@ -50,19 +49,13 @@ pub fn sum_tables(reports: &[&Report], format: usize) -> (Vec<TableData>, usize)
                             cell
                         })
                         .collect();
-                    Some(RowData {
+                    Some(RowIn {
                         cells,
-                        first: 0,
-                        span: Span::default(),
-                        key_span: Span::default(),
+                        spans: Vec::new(),
                     })
                 })
                 .collect();
-            TableData {
-                rows,
-                span: None,
-                cell_spans: Vec::new(),
-            }
+            TableData::new(rows, None)
         })
         .collect();
     (tables, partial)

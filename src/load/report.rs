@@ -12,8 +12,7 @@ use super::toml_walk::{Doc, Value, excerpt, parse_int, suggest, type_name};
 use crate::diag::{Build, Diagnostic, Severity};
 use crate::format::{Column, Format, Kind, Table, formats};
 use crate::model::{
-    Acknowledgement, Amount, Blank, Cell, ProseSection, Report, ReportMeta, RowData, Span,
-    TableData,
+    Acknowledgement, Amount, Blank, Cell, ProseSection, Report, ReportMeta, RowIn, Span, TableData,
 };
 
 /// Metadata keys of a report, besides the table keys of its format.
@@ -254,11 +253,7 @@ pub fn parse_report(
                     t!("report.missing_table", table = table.key, section = section),
                 )
                 .help(t!("report.missing_table_help", table = table.key));
-                TableData {
-                    rows: vec![None; table.rows.len()],
-                    span: None,
-                    cell_spans: Vec::new(),
-                }
+                TableData::new(vec![None; table.rows.len()], None)
             }
         });
     }
@@ -387,13 +382,9 @@ fn read_table(
     key_span: Span,
     v: &Value<'_>,
 ) -> TableData {
-    let mut data = TableData {
-        rows: vec![None; table.rows.len()],
-        span: Some(key_span),
-        cell_spans: Vec::with_capacity(table.rows.iter().map(|r| r.columns.len()).sum()),
-    };
+    let mut rows = vec![None; table.rows.len()];
     let Some(t) = doc.table(&table.key, v) else {
-        return data;
+        return TableData::new(rows, Some(key_span));
     };
     let keys: Vec<&str> = table.rows.iter().map(|r| r.key.as_str()).collect();
     let mut seen = vec![false; table.rows.len()];
@@ -405,7 +396,7 @@ fn read_table(
             continue;
         };
         seen[ri] = true;
-        data.rows[ri] = read_row(doc, table, ri, kspan, val, &mut data.cell_spans);
+        rows[ri] = read_row(doc, table, ri, val);
     }
     for (ri, row) in table.rows.iter().enumerate() {
         if !seen[ri] {
@@ -431,7 +422,7 @@ fn read_table(
             ));
         }
     }
-    data
+    TableData::new(rows, Some(key_span))
 }
 
 fn column_list(table: &Table, row: usize) -> String {
@@ -485,14 +476,7 @@ fn unknown_row(
     });
 }
 
-fn read_row(
-    doc: &mut Doc<'_>,
-    table: &Table,
-    ri: usize,
-    key_span: Span,
-    v: &Value<'_>,
-    cell_spans: &mut Vec<Span>,
-) -> Option<RowData> {
+fn read_row(doc: &mut Doc<'_>, table: &Table, ri: usize, v: &Value<'_>) -> Option<RowIn> {
     let row = &table.rows[ri];
     let span = doc.span(v.span());
     let label = || table.row_label(ri, "zh");
@@ -534,7 +518,7 @@ fn read_row(
         return None;
     }
     let mut cells = Vec::with_capacity(n);
-    let first = cell_spans.len();
+    let mut spans = Vec::with_capacity(n);
     let mut ok = true;
     for (pos, item) in items.iter().enumerate() {
         let col = &table.columns[row.columns[pos]];
@@ -542,21 +526,12 @@ fn read_row(
         match read_cell(doc, table, ri, row.columns[pos], col, item) {
             Some(value) => {
                 cells.push(value);
-                cell_spans.push(cspan);
+                spans.push(cspan);
             }
             None => ok = false,
         }
     }
-    if !ok {
-        cell_spans.truncate(first);
-        return None;
-    }
-    Some(RowData {
-        cells,
-        first: u32::try_from(first).unwrap_or(u32::MAX),
-        span,
-        key_span,
-    })
+    ok.then_some(RowIn { cells, spans })
 }
 
 /// Reads one cell according to its column's kind; reports anything else.

@@ -353,19 +353,19 @@ pub fn report_json(archive: &Archive<'_>, i: usize) -> Vec<u8> {
         let read = t
             .rows
             .iter()
-            .zip(&data.rows)
-            .filter_map(|(p, d)| Some((p, d.as_ref()?)));
+            .zip(data.rows())
+            .filter_map(|(p, d)| Some((p, d?)));
         for (n, (row, cells)) in read.enumerate() {
             if n > 0 {
                 out.push(b',');
             }
             out.extend_from_slice(&row.head);
-            for (pos, (key, c)) in row.csv_keys.iter().zip(&cells.cells).enumerate() {
+            for (pos, (key, c)) in row.csv_keys.iter().zip(cells.cells()).enumerate() {
                 if pos > 0 {
                     out.push(b',');
                 }
-                put_cell(&mut out, c);
-                if let Some(text) = printed_if_different(c) {
+                put_cell(&mut out, &c);
+                if let Some(text) = printed_if_different(&c) {
                     printed.push((key, text));
                 }
             }
@@ -484,8 +484,8 @@ pub fn report_csv(r: &Report) -> Result<Vec<u8>, String> {
                     continue;
                 };
                 value.clear();
-                write_value(&mut value, c);
-                match printed_if_different(c) {
+                write_value(&mut value, &c);
+                match printed_if_different(&c) {
                     // Text as printed goes through the csv crate, which quotes it as needed.
                     Some(p) => out.extend(csv_record([key.as_bytes(), &value, p.as_bytes()])?),
                     // A key and a number never need quoting (keys: tested), and a csv
@@ -685,8 +685,7 @@ pub(super) fn bulk_meta(archive: &Archive<'_>, i: usize) -> [String; 13] {
         archive.acks.get(&r.path).map_or(0, Vec::len).to_string(),
         r.tables
             .iter()
-            .flat_map(|t| t.rows.iter().flatten())
-            .flat_map(|row| &row.cells)
+            .flat_map(|t| t.cells())
             .filter(|c| c.is_empty())
             .count()
             .to_string(),
@@ -767,7 +766,7 @@ pub(super) fn bulk_values(
             Some(Cell::Empty(_)) | None => f(BulkValue::Null)?,
             Some(c @ (Cell::Count(_) | Cell::Delta(_))) => {
                 digits.clear();
-                write_value(&mut digits, c);
+                write_value(&mut digits, &c);
                 f(BulkValue::Integer(
                     std::str::from_utf8(&digits).unwrap_or(""),
                 ))?;

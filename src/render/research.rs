@@ -171,7 +171,7 @@ impl ReportFields {
 fn each_cell<'a>(
     archive: &Archive<'a>,
     i: usize,
-    mut f: impl FnMut(usize, &'static CellLabels, &'a Cell),
+    mut f: impl FnMut(usize, &'static CellLabels, Cell),
 ) {
     let r = archive.report(i);
     for (n, cell) in labels()[r.format].iter().enumerate() {
@@ -204,10 +204,10 @@ fn long_csv_gz(archive: &Archive<'_>, reports: &[usize]) -> Result<Vec<u8>, Stri
             line.extend_from_slice(&rf.csv);
             line.extend_from_slice(&labels.csv);
             value.clear();
-            data::write_value(&mut value, c);
+            data::write_value(&mut value, &c);
             line.extend_from_slice(&value);
             line.push(b',');
-            if let Some(p) = data::printed_if_different(c) {
+            if let Some(p) = data::printed_if_different(&c) {
                 line.extend(data::csv_field(p.as_bytes()));
             }
             line.extend_from_slice(if c.is_empty() { b",true," } else { b",false," });
@@ -258,7 +258,7 @@ fn parquet_schema() -> Result<Arc<Type>, String> {
 }
 
 /// A report's fields, its format, and its present cells (position in the format's labels).
-type ReportCells<'a> = (ReportFields, usize, Vec<(usize, &'a Cell)>);
+type ReportCells = (ReportFields, usize, Vec<(usize, Cell)>);
 
 /// The long table of the given reports as a Parquet file (dictionary-encoded, uncompressed:
 /// the labels repeat, so dictionaries alone make it small; no statistics, which cost more
@@ -288,7 +288,7 @@ fn long_parquet(archive: &Archive<'_>, reports: &[usize]) -> Result<Vec<u8>, Str
     let mut def: Vec<i16> = Vec::new();
     for chunk in reports.chunks(ROW_GROUP_REPORTS) {
         // Each report's fields, and its present cells (position in the format's labels).
-        let rows: Vec<ReportCells<'_>> = chunk
+        let rows: Vec<ReportCells> = chunk
             .iter()
             .map(|&i| {
                 let mut cells = Vec::with_capacity(256);
@@ -352,7 +352,8 @@ fn long_parquet(archive: &Archive<'_>, reports: &[usize]) -> Result<Vec<u8>, Str
                 }
                 _ => {
                     for (rf, format, cells) in &rows {
-                        for &(k, c) in cells {
+                        for (k, c) in cells {
+                            let k = *k;
                             let label = &own[*format][k];
                             put(match name {
                                 "agency" => Some(rf.text[0].clone()),

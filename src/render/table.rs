@@ -139,16 +139,16 @@ pub struct CellLabels<'a> {
     pub note: &'a str,
 }
 
-struct CellState<'a> {
-    value: Option<&'a Cell>,
+struct CellState {
+    value: Option<Cell>,
     /// Footnote number of an acknowledged finding concerning the cell (0 = none).
     note: usize,
     /// Whether the footnote mark goes on this cell (else it is only highlighted).
     primary: bool,
 }
 
-impl<'a> CellState<'a> {
-    fn of<N: CellNotes>(data: &'a TableData, row: usize, pos: usize, key: &str, notes: &N) -> Self {
+impl CellState {
+    fn of<N: CellNotes>(data: &TableData, row: usize, pos: usize, key: &str, notes: &N) -> Self {
         let (note, primary) = notes.note_for(key);
         CellState {
             value: data.cell(row, pos),
@@ -160,7 +160,7 @@ impl<'a> CellState<'a> {
     /// The CSS classes of the cell. A value needs none (data cells of official tables are
     /// numbers by CSS): a class on each of the ~200 cells of a report was 6% of its page.
     fn classes(&self) -> &'static str {
-        match (self.value, self.note > 0) {
+        match (&self.value, self.note > 0) {
             (Some(Cell::Empty(_)), false) => "empty",
             (Some(Cell::Empty(_)), true) => "empty ack",
             (None, false) => "missing",
@@ -182,7 +182,7 @@ impl<'a> CellState<'a> {
         }
         out.push('>');
         let marked = self.primary && self.note > 0;
-        match self.value {
+        match &self.value {
             // A mark alone in an empty cell would read as its value: the cell says it is
             // blank, in words, for everyone.
             Some(Cell::Empty(printed)) if printed.is_empty() && marked => {

@@ -72,7 +72,7 @@ pub fn normalize(label: &str) -> String {
     label.chars().filter(|c| *c != '/' && *c != ' ').collect()
 }
 
-pub fn cell<'a>(report: &'a Report, table: &str, row: usize, col: &str) -> &'a Cell {
+pub fn cell(report: &Report, table: &str, row: usize, col: &str) -> Cell {
     let (t, data) = report.table(table).expect("table");
     let c = t
         .column_index(col)
@@ -111,7 +111,7 @@ pub fn compare_numbers(fx: &Value, report: &Report) {
                 let ck = column_by_label(pt, col_label);
                 assert_cell(
                     v,
-                    cell(report, "proactive", ri, &ck),
+                    &cell(report, "proactive", ri, &ck),
                     &format!("{} 二 {caption} {row_label} {col_label}", report.path),
                 );
             }
@@ -136,7 +136,7 @@ pub fn compare_numbers(fx: &Value, report: &Report) {
         for (ci, v) in values.as_array().expect("values").iter().enumerate() {
             assert_cell(
                 v,
-                cell(report, "requests", ri, &cols[ci]),
+                &cell(report, "requests", ri, &cols[ci]),
                 &format!("{} 三 {label} {}", report.path, cols[ci]),
             );
         }
@@ -155,7 +155,7 @@ pub fn compare_numbers(fx: &Value, report: &Report) {
             let ck = column_by_label(at, col_label);
             assert_cell(
                 v,
-                cell(report, "appeals", ri, &ck),
+                &cell(report, "appeals", ri, &ck),
                 &format!("{} 四 {row} {col_label}", report.path),
             );
         }

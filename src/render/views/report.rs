@@ -222,7 +222,7 @@ pub(super) fn ack_detail(theme: &Theme, r: &Report, a: &AckView) -> String {
         let Some((_, data)) = r.table(&a.table) else {
             return String::new();
         };
-        let cells = data.rows.iter().flatten().flat_map(|row| &row.cells);
+        let cells = data.cells();
         let (total, empty) = cells.fold((0, 0), |(t, e), c| (t + 1, e + usize::from(c.is_empty())));
         let section = formats()
             .section_for_table(&a.table)
