@@ -218,7 +218,7 @@ pub fn render_site(
     t: &mut Timings,
 ) -> Result<Rendered, Failure> {
     let site = &loaded.site;
-    let (archive, pages) = t.stage("index", || {
+    let (mut archive, pages) = t.stage("index", || {
         let archive = Archive::new(site, &diagnostics.items);
         let pages = render::pages(&archive);
         (archive, pages)
@@ -227,72 +227,69 @@ pub fn render_site(
     let mut files = t.stage("pages", || {
         write_all(theme, &archive, &pages, &staging, progress)
     })?;
-    // The search index, the data files and the feeds are independent: built side by side,
-    // each fills the cores where another waits (on writes, or in its serial parts).
-    let (((index, stats), data), feeds) = t.stage("search, data, feeds", || {
-        let search_and_data = || {
-            rayon::join(
-                || match keep_state {
-                    true => match render::search::SearchIndex::build(&archive) {
-                        Ok(index) => {
-                            let stats = index.write_all(&staging);
-                            (Some(index), stats)
-                        }
-                        Err(e) => (None, Err(e)),
+    // The feeds right after the pages, from the summaries the report pages kept (instead of
+    // every report's file read once more), which are then let go.
+    let feeds = t.stage("feeds", || {
+        let quality = render::quality::csv(theme, &archive)
+            .and_then(|csv| staging.write(render::urls::QUALITY_CSV, &csv));
+        render::feeds::write(theme, &archive, &pages, &staging).and_then(|n| quality.map(|_| n + 1))
+    });
+    files += feeds.map_err(output_error)?;
+    archive.forget_summaries();
+    // The search index and the data files are independent: built side by side, each fills
+    // the cores where the other waits (on writes, or in its serial parts).
+    let ((index, stats), data) = t.stage("search, data", || {
+        rayon::join(
+            || match keep_state {
+                true => match render::search::SearchIndex::build(&archive) {
+                    Ok(index) => {
+                        let stats = index.write_all(&staging);
+                        (Some(index), stats)
+                    }
+                    Err(e) => (None, Err(e)),
+                },
+                false => (None, render::search::write(&archive, &staging)),
+            },
+            || -> Result<(render::data::BulkTable, usize), String> {
+                // Watch mode keeps the rows to update them; a build streams them.
+                let bulk = match keep_state {
+                    true => render::data::BulkTable::build(&archive)?,
+                    false => render::data::BulkTable::layout(&archive)?,
+                };
+                // The archive-wide files first: they are a few long copies, and started
+                // last they would leave a core idle at the end of the build.
+                let (whole, per_report) = rayon::join(
+                    || -> Result<usize, String> {
+                        let years: Vec<i32> = archive.by_year.keys().copied().collect();
+                        let ((bulk_files, static_files), research) = rayon::join(
+                            || {
+                                rayon::join(
+                                    || match keep_state {
+                                        true => bulk.write(&archive, None, &staging),
+                                        false => bulk.write_streamed(&archive, &staging),
+                                    },
+                                    || render::data::write_static(&archive, &staging),
+                                )
+                            },
+                            || render::research::write(theme, &archive, &bulk, &years, &staging),
+                        );
+                        Ok(bulk_files? + static_files? + research?)
                     },
-                    false => (None, render::search::write(&archive, &staging)),
-                },
-                || -> Result<(render::data::BulkTable, usize), String> {
-                    // Watch mode keeps the rows to update them; a build streams them.
-                    let bulk = match keep_state {
-                        true => render::data::BulkTable::build(&archive)?,
-                        false => render::data::BulkTable::layout(&archive)?,
-                    };
-                    // The archive-wide files first: they are a few long copies, and started
-                    // last they would leave a core idle at the end of the build.
-                    let (whole, per_report) = rayon::join(
-                        || -> Result<usize, String> {
-                            let years: Vec<i32> = archive.by_year.keys().copied().collect();
-                            let ((bulk_files, static_files), research) = rayon::join(
-                                || {
-                                    rayon::join(
-                                        || match keep_state {
-                                            true => bulk.write(&archive, None, &staging),
-                                            false => bulk.write_streamed(&archive, &staging),
-                                        },
-                                        || render::data::write_static(&archive, &staging),
-                                    )
-                                },
-                                || {
-                                    render::research::write(
-                                        theme, &archive, &bulk, &years, &staging,
-                                    )
-                                },
-                            );
-                            Ok(bulk_files? + static_files? + research?)
-                        },
-                        || {
-                            bulk.order.par_iter().try_for_each(|&i| {
-                                render::data::write_report(&archive, i, &staging)
-                            })
-                        },
-                    );
-                    per_report?;
-                    let files = bulk.order.len() * 2 + whole?;
-                    Ok((bulk, files))
-                },
-            )
-        };
-        rayon::join(search_and_data, || {
-            let quality = render::quality::csv(theme, &archive)
-                .and_then(|csv| staging.write(render::urls::QUALITY_CSV, &csv));
-            render::feeds::write(theme, &archive, &pages, &staging)
-                .and_then(|n| quality.map(|_| n + 1))
-        })
+                    || {
+                        bulk.order
+                            .par_iter()
+                            .try_for_each(|&i| render::data::write_report(&archive, i, &staging))
+                    },
+                );
+                per_report?;
+                let files = bulk.order.len() * 2 + whole?;
+                Ok((bulk, files))
+            },
+        )
     });
     let stats = stats.map_err(output_error)?;
     let (bulk, data_files) = data.map_err(output_error)?;
-    files += stats.files + data_files + feeds.map_err(output_error)?;
+    files += stats.files + data_files;
     t.stage("commit", || staging.commit(&site.config.keep))
         .map_err(output_error)?;
     let standings = incremental::standings(&archive);

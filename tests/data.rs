@@ -323,6 +323,21 @@ fn atom_feeds_parse_newest_first_with_absolute_links() {
         assert!(public.join(rel).is_file(), "{href}");
         assert!(e.summary().is_some_and(|s| !s.as_str().is_empty()));
     }
+    // The summaries the report pages kept are the ones made from each report's file.
+    let loaded = load_site(site.path()).unwrap();
+    let archive = gongkai::render::Archive::new(&loaded.site, &[]);
+    for e in feed.entries() {
+        let href = e.links()[0].href();
+        let i = archive
+            .site
+            .reports
+            .iter()
+            .position(|r| href.ends_with(&format!("agencies/{}/{}.html", r.agency, r.year)))
+            .unwrap_or_else(|| panic!("{href}"));
+        let made = archive.summary(i).unwrap();
+        assert_eq!(e.summary().map(|s| s.as_str()), Some(made), "{href}");
+        assert!(!made.is_empty(), "{href}");
+    }
     let agency: atom_syndication::Feed =
         std::fs::read_to_string(public.join("agencies/pingtan/feed.xml"))
             .unwrap()

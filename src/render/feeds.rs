@@ -20,9 +20,8 @@ fn entry_date(r: &Report) -> String {
         .unwrap_or_else(|| format!("{}-12-31", r.year))
 }
 
-fn summary(archive: &Archive<'_>, i: usize) -> Result<String, String> {
-    let r = archive.report(i);
-    let prose = archive.prose(i).map_err(|d| d.message)?;
+/// A report's summary in the feeds: the start of its first section, as plain text.
+pub(super) fn summary_of(r: &crate::model::Report, prose: &crate::model::Prose) -> String {
     let text = r
         .sections
         .iter()
@@ -35,7 +34,7 @@ fn summary(archive: &Archive<'_>, i: usize) -> Result<String, String> {
     if flat.chars().count() > 200 {
         out.push('…');
     }
-    Ok(out)
+    out
 }
 
 fn feed(
@@ -70,7 +69,7 @@ fn feed(
                 "id": url,
                 "link": url,
                 "updated": format!("{}T00:00:00+08:00", entry_date(r)),
-                "summary": summary(archive, i)?,
+                "summary": archive.summary(i).map_err(|d| d.message)?,
                 "author": name,
             }))
         })

@@ -180,6 +180,9 @@ pub struct Archive<'a> {
     peers: std::sync::OnceLock<crate::derive::peers::Peers>,
     /// Regions with at least two agencies, made on first use (see [`Archive::regions`]).
     regions: std::sync::OnceLock<Vec<(String, Vec<usize>)>>,
+    /// Each report's summary in the feeds, kept when its page reads its prose
+    /// ([`Archive::summary`]).
+    summaries: Vec<std::sync::OnceLock<Box<str>>>,
     /// Each roll-up group's sums of every year, made by the first of its pages to need them
     /// (each page also shows every year's sums).
     pub(crate) rollups: std::sync::Mutex<HashMap<String, std::sync::Arc<[rollup::YearSum]>>>,
@@ -276,6 +279,9 @@ impl<'a> Archive<'a> {
                 .collect(),
             peers: std::sync::OnceLock::new(),
             regions: std::sync::OnceLock::new(),
+            summaries: (0..site.reports.len())
+                .map(|_| std::sync::OnceLock::new())
+                .collect(),
             rollups: std::sync::Mutex::new(HashMap::new()),
         }
     }
@@ -405,6 +411,30 @@ impl<'a> Archive<'a> {
                 t!("build.changed_while_building", file = r.path),
             ))
         })
+    }
+
+    /// The summary of report `i` in the feeds. Kept when the report's page is made, which
+    /// reads the prose anyway ([`Archive::keep_summary`]), so that the feeds do not read every
+    /// report's file once more; made here otherwise.
+    pub fn summary(&self, i: usize) -> Result<&str, Box<Diagnostic>> {
+        let kept = &self.summaries[i];
+        if let Some(s) = kept.get() {
+            return Ok(s);
+        }
+        let s = feeds::summary_of(self.report(i), &self.prose(i)?);
+        Ok(kept.get_or_init(|| s.into()))
+    }
+
+    /// Keeps the summary of report `i` from its prose, read for its page.
+    pub fn keep_summary(&self, i: usize, prose: &crate::model::Prose) {
+        self.summaries[i].get_or_init(|| feeds::summary_of(self.report(i), prose).into());
+    }
+
+    /// Lets go of the summaries once the feeds are written.
+    pub fn forget_summaries(&mut self) {
+        for s in &mut self.summaries {
+            s.take();
+        }
     }
 
     /// The plain text of each section of report `i` (in `report.sections` order). Made

@@ -24,6 +24,7 @@ pub(super) fn report(
     let f = formats();
     let r = archive.report(i);
     let prose = archive.prose(i)?;
+    archive.keep_summary(i, &prose);
     let a = archive.agency(&r.agency);
     let acks: Vec<AckView> = archive
         .acks
