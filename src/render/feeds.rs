@@ -20,18 +20,45 @@ fn entry_date(r: &Report) -> String {
         .unwrap_or_else(|| format!("{}-12-31", r.year))
 }
 
-/// A report's summary in the feeds: the start of its first section, as plain text.
+/// Characters of a feed entry's summary.
+const SUMMARY_CHARS: usize = 200;
+
+/// A report's summary in the feeds: the start of its first section as plain text, its runs of
+/// whitespace made one space, cut at [`SUMMARY_CHARS`] with `…`.
 pub(super) fn summary_of(r: &crate::model::Report, prose: &crate::model::Prose) -> String {
-    let text = r
-        .sections
+    r.sections
         .iter()
         .find(|s| s.num.as_deref() == Some("一"))
-        .map_or(String::new(), |s| {
-            super::markdown::to_text(prose.section(s))
-        });
-    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    let mut out: String = flat.chars().take(200).collect();
-    if flat.chars().count() > 200 {
+        .map_or_else(String::new, |s| summary_text(prose.section(s)))
+}
+
+/// The summary of a section's Markdown (see [`summary_of`]).
+fn summary_text(markdown: &str) -> String {
+    let mut out = String::new();
+    let mut chars = 0;
+    let mut space = false;
+    // Stops at the first character past the limit: only the start of the text is needed.
+    let whole = super::markdown::each_text_char(markdown, |c| {
+        if c.is_whitespace() {
+            space = chars > 0;
+            return true;
+        }
+        if space {
+            if chars == SUMMARY_CHARS {
+                return false;
+            }
+            out.push(' ');
+            chars += 1;
+            space = false;
+        }
+        if chars == SUMMARY_CHARS {
+            return false;
+        }
+        out.push(c);
+        chars += 1;
+        true
+    });
+    if !whole {
         out.push('…');
     }
     out
@@ -206,6 +233,45 @@ mod tests {
             .skip(1)
             .filter_map(|s| s.split("</loc>").next())
             .collect()
+    }
+
+    /// The summary is the plain text's whitespace runs made one space, cut at the limit with
+    /// `…` when more follows, however the text falls around the limit.
+    #[test]
+    fn a_summary_is_the_flattened_start_of_the_text() {
+        let reference = |md: &str| {
+            let flat = crate::render::markdown::to_text(md)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ");
+            let mut out: String = flat.chars().take(SUMMARY_CHARS).collect();
+            if flat.chars().count() > SUMMARY_CHARS {
+                out.push('…');
+            }
+            out
+        };
+        let mut cases = vec![
+            String::new(),
+            "  \n\n ".to_string(),
+            "## 标题\n\n正文**加粗**。\n\n- 一\n- 二".to_string(),
+        ];
+        for n in SUMMARY_CHARS - 3..SUMMARY_CHARS + 4 {
+            for gap in ["", " ", "  \n", "\n\n"] {
+                let word: String = "公开".chars().cycle().take(n).collect();
+                cases.push(format!("  {word}{gap}"));
+                cases.push(format!("{word}{gap}尾"));
+                cases.push(format!(
+                    "{}{gap}{}",
+                    &word[..3 * (n / 2)],
+                    &word[3 * (n / 2)..]
+                ));
+                cases.push(format!("*{word}*{gap}x y"));
+            }
+        }
+        for md in &cases {
+            assert_eq!(summary_text(md), reference(md), "{md:?}");
+        }
+        assert!(summary_text(&"字".repeat(500)).ends_with('…'));
     }
 
     #[test]

@@ -55,17 +55,30 @@ pub fn to_html(markdown: &str) -> String {
 
 /// Plain text of Markdown (for summaries and search), without markup.
 pub fn to_text(markdown: &str) -> String {
-    use pulldown_cmark::{Event, TagEnd};
     let mut out = String::with_capacity(markdown.len());
+    each_text_char(markdown, |c| {
+        out.push(c);
+        true
+    });
+    out
+}
+
+/// Calls `f` with each character of [`to_text`]'s text, in order, until `f` returns false;
+/// returns whether every character was given.
+pub fn each_text_char(markdown: &str, mut f: impl FnMut(char) -> bool) -> bool {
+    use pulldown_cmark::{Event, TagEnd};
     for ev in Parser::new(markdown) {
-        match ev {
-            Event::Text(t) | Event::Code(t) => out.push_str(&t),
-            Event::SoftBreak | Event::HardBreak => out.push(' '),
-            Event::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item) => out.push('\n'),
-            _ => {}
+        let go = match ev {
+            Event::Text(t) | Event::Code(t) => t.chars().all(&mut f),
+            Event::SoftBreak | Event::HardBreak => f(' '),
+            Event::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::Item) => f('\n'),
+            _ => true,
+        };
+        if !go {
+            return false;
         }
     }
-    out
+    true
 }
 
 #[cfg(test)]
