@@ -123,7 +123,8 @@ impl fmt::Display for Amount {
 }
 
 /// How a cell printed empty was printed: one of the marks reports use for "nothing here".
-/// A mark, not a string: a cell is 16 bytes instead of 24, a large archive holds millions.
+/// A mark, not a string: a [`Cell`] is 16 bytes instead of 24, and a held cell keeps it in its
+/// word (`Packed`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Blank(u8);
 
