@@ -274,7 +274,8 @@ pub struct TableData {
 #[derive(Debug, Clone, Default)]
 pub struct RowIn {
     pub cells: Vec<Cell>,
-    /// Empty, or one span per cell.
+    /// One span per cell, or empty; a table keeps the places only when every row it is
+    /// given has them.
     pub spans: Vec<Span>,
 }
 
