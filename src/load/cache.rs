@@ -7,8 +7,10 @@
 //! report's parse depends on: its path, agency, file-name year and text; half of the key is a
 //! SipHash keyed with a secret of the user's (`~/.config/gongkai/cache-secret`, made on first
 //! use), so a cache that came with a site folder from elsewhere is never read: nobody without
-//! the secret can make an entry this machine will look up, and no figure can be slipped in
-//! beside the text the clerk checked. The file names the parser that wrote it (its source
+//! the secret can make an entry this machine will look up. Each entry also carries a tag, a
+//! SipHash of its key and report under the secret, so an entry changed in the file (a figure
+//! edited in the cache, the checksum made again) is not used either: no figure can be slipped
+//! in beside the text the clerk checked. The file names the parser that wrote it (its source
 //! files and `Cargo.lock`, hashed), so another build of gongkai starts afresh. Only reports
 //! read without any diagnostic are kept (a diagnostic's words depend on the language). A file
 //! that is absent, damaged (its checksum) or reached through a link means an empty cache; no
@@ -26,7 +28,9 @@ use xxhash_rust::xxh3::Xxh3;
 
 use crate::model::Report;
 
-const MAGIC: &[u8; 8] = b"GKCACHE1";
+const MAGIC: &[u8; 8] = b"GKCACHE2";
+/// Bytes of an entry's tag, before its encoded report.
+const TAG: usize = 8;
 const HEADER: usize = 8 + 16 + 16;
 /// The folder, in the site root.
 pub const DIR: &str = ".gongkai";
@@ -234,7 +238,14 @@ impl Cache {
 
     /// The report of `key`, with `text` as its source; `None` when not cached.
     pub fn get(&self, key: u128, text: &Arc<str>) -> Option<Report> {
-        let mut r: Report = postcard::from_bytes(&self.frame(key)?).ok()?;
+        let body = self.frame(key)?;
+        let (tag, report) = body.split_at_checked(TAG)?;
+        // An entry this user's gongkai did not write (its report changed in the file) is
+        // not used: the report is parsed from its text instead.
+        if tag != self.tag(key, report)?.as_slice() {
+            return None;
+        }
+        let mut r: Report = postcard::from_bytes(report).ok()?;
         // The text decides the entry; a body offset outside it means a damaged entry.
         if r.body_start > text.len() {
             return None;
@@ -243,7 +254,29 @@ impl Cache {
         Some(r)
     }
 
-    /// The encoded entry of `key`, read from the file.
+    /// The tag of an entry: SipHash-2-4 of its key and encoded report under the user's secret
+    /// (the keys only say which text an entry belongs to; the tag says that this user's
+    /// gongkai wrote the report in it, so a figure changed in the file is never read).
+    fn tag(&self, key: u128, report: &[u8]) -> Option<[u8; TAG]> {
+        let (k0, k1) = self.secret?;
+        #[allow(deprecated)]
+        // SipHash-2-4 with keys, as in `key_with`; other keys, so a tag is never a key.
+        let mut sip = std::hash::SipHasher::new_with_keys(k0 ^ 0x7461_6773, k1 ^ 0x7461_6773);
+        sip.write(&key.to_le_bytes());
+        sip.write(report);
+        Some(sip.finish().to_le_bytes())
+    }
+
+    /// An entry's stored form: its tag, then the encoded report.
+    fn seal(&self, key: u128, r: &Report) -> Option<Vec<u8>> {
+        let report = postcard::to_allocvec(r).ok()?;
+        let mut body = Vec::with_capacity(TAG + report.len());
+        body.extend_from_slice(&self.tag(key, &report)?);
+        body.extend_from_slice(&report);
+        Some(body)
+    }
+
+    /// The stored entry of `key` (tag and encoded report), read from the file.
     fn frame(&self, key: u128) -> Option<Vec<u8>> {
         let &(start, n) = self.index.get(&key)?;
         let mut buf = vec![0; n as usize];
@@ -270,7 +303,7 @@ impl Cache {
             let new: Vec<(u128, Vec<u8>)> = entries
                 .par_iter()
                 .filter(|(key, _)| !self.index.contains_key(key))
-                .filter_map(|&(key, r)| postcard::to_allocvec(r).ok().map(|b| (key, b)))
+                .filter_map(|&(key, r)| self.seal(key, r).map(|b| (key, b)))
                 .collect();
             if new.is_empty() || self.append(&file, &new).is_some() {
                 return;
@@ -303,7 +336,7 @@ impl Cache {
                 .filter_map(|&(key, r)| {
                     let body = match self.frame(key) {
                         Some(b) => b,
-                        None => postcard::to_allocvec(r).ok()?,
+                        None => self.seal(key, r)?,
                     };
                     let mut frame = Vec::with_capacity(body.len() + 20);
                     push_frame(&mut frame, key, &body);
@@ -418,7 +451,7 @@ mod tests {
     #[test]
     fn a_damaged_file_is_an_empty_cache() {
         assert!(parse(Vec::new()).is_none());
-        assert!(parse(b"GKCACHE1".to_vec()).is_none());
+        assert!(parse(b"GKCACHE2".to_vec()).is_none());
         let mut good = MAGIC.to_vec();
         good.extend_from_slice(&parser_id().to_le_bytes());
         let mut payload = Vec::new();
@@ -447,7 +480,9 @@ mod tests {
     }
 
     /// A file written anew holds every entry, across batches, and reads back as written;
-    /// copying it through a cache read from it gives the same bytes.
+    /// copying it through a cache read from it gives the same bytes. An entry whose report
+    /// was changed in the file, its checksum made again, is not used, nor is any entry under
+    /// another secret.
     #[test]
     fn a_file_written_anew_reads_back_every_entry() {
         use crate::model::{Cell, RowIn, TableData};
@@ -467,9 +502,17 @@ mod tests {
             .enumerate()
             .map(|(i, r)| (i as u128 * 31, r))
             .collect();
+        let secret = Some((11, 13));
+        let writer = Cache {
+            secret,
+            ..Cache::default()
+        };
         let mut f = tempfile::tempfile().unwrap();
-        Cache::default().write_new(&mut f, &entries).unwrap();
-        let cache = Cache::read(f).unwrap();
+        writer.write_new(&mut f, &entries).unwrap();
+        let cache = Cache {
+            secret,
+            ..Cache::read(f).unwrap()
+        };
         assert_eq!(cache.len(), n);
         let text: Arc<str> = Arc::from("");
         for (key, r) in &entries {
@@ -486,6 +529,30 @@ mod tests {
             v
         };
         assert_eq!(bytes(&again), bytes(cache.file.as_ref().unwrap()));
+        // A figure changed in the file, after the tag, and the checksum made again.
+        let mut doctored = bytes(cache.file.as_ref().unwrap());
+        let (start, len) = cache.index[&31];
+        let last = (start + u64::from(len) - 1) as usize;
+        doctored[last] ^= 1;
+        let sum = xxh3_128(&doctored[HEADER..]).to_le_bytes();
+        doctored[24..40].copy_from_slice(&sum);
+        let opened = |bytes: Vec<u8>, secret| Cache {
+            secret,
+            ..parse(bytes).unwrap()
+        };
+        let changed = opened(doctored, secret);
+        assert_eq!(changed.len(), n, "the file itself is sound");
+        assert!(
+            changed.get(31, &text).is_none(),
+            "the changed entry is refused"
+        );
+        assert!(changed.get(62, &text).is_some(), "the others are read");
+        let foreign = opened(bytes(&again), Some((11, 14)));
+        assert!(
+            entries
+                .iter()
+                .all(|(k, _)| foreign.get(*k, &text).is_none())
+        );
     }
 
     #[test]
