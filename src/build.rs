@@ -227,8 +227,8 @@ pub fn render_site(
     let mut files = t.stage("pages", || {
         write_all(theme, &archive, &pages, &staging, progress)
     })?;
-    // The feeds right after the pages, from the summaries the report pages kept (instead of
-    // every report's file read once more), which are then let go.
+    // The feeds (and the quality CSV beside them) right after the pages, from the summaries
+    // the report pages kept instead of every report's file read once more; then let go.
     let feeds = t.stage("feeds", || {
         let quality = render::quality::csv(theme, &archive)
             .and_then(|csv| staging.write(render::urls::QUALITY_CSV, &csv));

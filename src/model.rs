@@ -387,23 +387,24 @@ impl TableData {
     /// Where the cell at (`row`, position in the row) is written; empty when it was not read
     /// or its place was forgotten.
     pub fn cell_span(&self, row: usize, pos: usize) -> Span {
-        self.bounds(row)
-            .filter(|(s, e)| s + pos < *e)
-            .and_then(|(s, _)| self.cell_spans.get(s + pos))
+        self.row(row)
+            .filter(|r| pos < r.len())
+            .and_then(|r| self.cell_spans.get(r.start + pos))
             .copied()
             .unwrap_or_default()
     }
 
     /// Replaces the cell at (`row`, position in the row); `false` when it was not read.
     pub fn set_cell(&mut self, row: usize, pos: usize, cell: Cell) -> bool {
-        let Some((s, e)) = self.bounds(row) else {
+        let Some(at) = self
+            .row(row)
+            .filter(|r| pos < r.len())
+            .map(|r| r.start + pos)
+        else {
             return false;
         };
-        if s + pos >= e {
-            return false;
-        }
         let mut extra = std::mem::take(&mut self.extra).into_vec();
-        self.cells[s + pos] = Packed::pack(cell, &mut extra);
+        self.cells[at] = Packed::pack(cell, &mut extra);
         self.extra = extra.into();
         true
     }

@@ -417,12 +417,10 @@ impl<'a> Archive<'a> {
     /// reads the prose anyway ([`Archive::keep_summary`]), so that the feeds do not read every
     /// report's file once more; made here otherwise.
     pub fn summary(&self, i: usize) -> Result<&str, Box<Diagnostic>> {
-        let kept = &self.summaries[i];
-        if let Some(s) = kept.get() {
-            return Ok(s);
+        if self.summaries[i].get().is_none() {
+            self.keep_summary(i, &self.prose(i)?);
         }
-        let s = feeds::summary_of(self.report(i), &self.prose(i)?);
-        Ok(kept.get_or_init(|| s.into()))
+        Ok(self.summaries[i].get().map_or("", |s| s))
     }
 
     /// Keeps the summary of report `i` from its prose, read for its page.
